@@ -1,0 +1,4 @@
+from video_gen.cli import main
+
+if __name__ == "__main__":
+    main()

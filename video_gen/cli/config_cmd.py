@@ -1,0 +1,217 @@
+"""`video-gen config`: show, get, set, unset, path, init, set-price."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+config_app = typer.Typer(help="Read and write the config file (comments are preserved).",
+                         no_args_is_help=True)
+
+Key = Annotated[str, typer.Argument(help="Dotted key, e.g. defaults.model or budget.monthly_usd.",
+                                    show_default=False)]
+
+
+def _masked(key: str, value: Any) -> Any:
+    from video_gen.config import KEYS
+    from video_gen.redact import mask
+
+    secret = (KEYS[key].secret if key in KEYS else False) or key.endswith("api_key") or \
+        key.endswith(".key")
+    return mask(str(value)) if secret and value else value
+
+
+def _walk(prefix: str, value: Any) -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        out: list[tuple[str, Any]] = []
+        for k, v in value.items():
+            out += _walk(f"{prefix}.{k}" if prefix else str(k), v)
+        return out
+    return [(prefix, value)]
+
+
+@config_app.command("show")
+def show(json_output: Annotated[bool, typer.Option("--json", help="As JSON.")] = False) -> None:
+    """Every setting with its effective value and where it comes from (secrets masked).
+
+    Example: video-gen config show
+    """
+    import os
+
+    from video_gen.cli.ui import UI
+    from video_gen.config import KEYS, Config
+
+    cfg = Config.load()
+    rows = []
+    for name, key in KEYS.items():
+        stored = cfg.raw(name)
+        if key.env and os.environ.get(key.env):
+            source = f"env {key.env}"
+        elif name == "api.key" and os.environ.get("SORA_API_KEY"):
+            source = "env SORA_API_KEY"
+        elif stored not in (None, ""):
+            source = "config file"
+        else:
+            source = "default"
+        value = cfg.value(name)
+        if name == "api.key":
+            value = os.environ.get("OPENAI_API_KEY") or os.environ.get("SORA_API_KEY") or stored
+        rows.append((name, _masked(name, value), source))
+    known = set(KEYS)
+    for name, value in _walk("", cfg.doc.unwrap()):
+        if name not in known:
+            rows.append((name, _masked(name, value), "config file"))
+    ui = UI()
+    if json_output:
+        ui.json({"path": str(cfg.path), "exists": cfg.exists,
+                 "settings": [{"key": k, "value": v, "source": s} for k, v, s in rows]})
+        return
+    ui.result(f"# {cfg.path}{'' if cfg.exists else ' (not created yet: video-gen config init)'}")
+    for k, v, s in rows:
+        ui.result(f"{k} = {v!r}  # {s}")
+
+
+@config_app.command("get")
+def get(key: Key) -> None:
+    """Print one setting's effective value (secrets masked).
+
+    Example: video-gen config get defaults.model
+    """
+    from video_gen.cli.ui import UI
+    from video_gen.config import KEYS, Config
+    from video_gen.errors import UsageError
+
+    cfg = Config.load()
+    value = cfg.value(key)
+    if value is None and key not in KEYS:
+        raise UsageError(f"{key} is not set", hint="video-gen config show lists every key")
+    UI().result(str(_masked(key, value)))
+
+
+@config_app.command("set")
+def set_(key: Key, value: Annotated[str, typer.Argument(help="The new value.",
+                                                        show_default=False)]) -> None:
+    """Set a value in the config file (created 0600 if missing; comments kept).
+
+    Example: video-gen config set defaults.seconds 8
+    """
+    from video_gen.cli.ui import UI
+    from video_gen.config import KEYS, Config
+    from video_gen.errors import UsageError
+
+    if key not in KEYS and not key.startswith(("providers.", "gags.")):
+        raise UsageError(f"unknown setting {key!r}",
+                         hint="video-gen config show lists every key (providers.NAME.* and"
+                         " gags.* are free-form)")
+    cfg = Config.load()
+    cfg.set(key, _parse_scalar(value) if key not in KEYS else value)
+    cfg.save()
+    UI().info(f"set {key} in {cfg.path}")
+
+
+@config_app.command("unset")
+def unset(key: Key) -> None:
+    """Remove a setting from the config file (its default applies again).
+
+    Example: video-gen config unset defaults.model
+    """
+    from video_gen.cli.ui import UI
+    from video_gen.config import Config
+
+    cfg = Config.load()
+    if cfg.unset(key):
+        cfg.save()
+        UI().info(f"removed {key} from {cfg.path}")
+    else:
+        UI().info(f"{key} was not set in {cfg.path}")
+
+
+@config_app.command("path")
+def path() -> None:
+    """Print the config file's path.
+
+    Example: video-gen config path
+    """
+    from video_gen import paths
+    from video_gen.cli.ui import UI
+
+    UI().result(str(paths.config_file()))
+
+
+@config_app.command("init")
+def init(force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False
+         ) -> None:
+    """Write a commented config file with every key (never overwrites without --force).
+
+    Example: video-gen config init
+    """
+    import stat
+
+    from video_gen import paths
+    from video_gen.cli.ui import UI
+    from video_gen.config import template
+    from video_gen.errors import UsageError
+    from video_gen.fsutil import atomic_write_text
+
+    target = paths.config_file()
+    if target.exists() and not force:
+        raise UsageError(f"{target} exists already",
+                         hint="edit it, or `video-gen config init --force` to replace it")
+    atomic_write_text(target, template(), mode=stat.S_IRUSR | stat.S_IWUSR)
+    UI().result(str(target))
+
+
+@config_app.command("set-price")
+def set_price(
+    model: Annotated[str, typer.Argument(help="Model name (glob patterns allowed).",
+                                         show_default=False)],
+    usd_per_second: Annotated[float, typer.Argument(help="USD per second of video.",
+                                                    show_default=False)],
+    provider_kind: Annotated[str, typer.Option(
+        "--provider-kind", help="openai-videos, openrouter, emulator or *.")] = "*",
+    size: Annotated[str, typer.Option("--size", help="WIDTHxHEIGHT, resolution or *.")] = "*",
+    source: Annotated[Optional[str], typer.Option("--source", help="Where the price is from.",
+                                                  show_default=False)] = None,
+) -> None:
+    """Add or replace a price row in the config (wins over the packaged table).
+
+    Example: video-gen config set-price wan-2.7 0.04 --source "my invoice 2026-11"
+    """
+    import tomlkit
+
+    from video_gen.cli.ui import UI
+    from video_gen.config import Config
+    from video_gen.errors import UsageError
+
+    if usd_per_second < 0:
+        raise UsageError("the price cannot be negative")
+    cfg = Config.load()
+    rows = cfg.doc.get("prices")
+    if rows is None:
+        rows = tomlkit.aot()
+        cfg.doc["prices"] = rows
+    for i in reversed(range(len(rows))):
+        r = rows[i]
+        if r.get("model") == model and r.get("size", "*") == size and \
+                r.get("provider", "*") == provider_kind:
+            del rows[i]
+    row = tomlkit.table()
+    row.update({"provider": provider_kind, "model": model, "size": size,
+                "usd_per_second": usd_per_second, "source": source or "set by video-gen config"})
+    rows.append(row)
+    cfg.save()
+    UI().info(f"price of {model} ({size}, {provider_kind}) set to {usd_per_second} USD/s in"
+              f" {cfg.path}")
+
+
+def _parse_scalar(text: str) -> Any:
+    low = text.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return text

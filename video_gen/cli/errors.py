@@ -1,0 +1,58 @@
+"""Turning exceptions into exit codes, in one place (see ``video_gen/exit_codes.py``)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from video_gen.cli.ui import print_error
+from video_gen.errors import VideoGenError
+from video_gen.exit_codes import ExitCode
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(fn: F) -> F:
+    """Wrap a command: VideoGenError -> its exit code, Ctrl-C -> 130, a bug -> 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except VideoGenError as exc:
+            print_error(exc.message, exc.hint)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            print_error("interrupted", None)
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] in ("click", "typer"):
+                raise  # typer.Exit, BadParameter ...: Typer's own handling applies
+            if logging.getLogger("video_gen").isEnabledFor(logging.DEBUG):
+                import traceback
+
+                traceback.print_exc(file=sys.stderr)
+            print_error(f"unexpected {type(exc).__name__}: {exc}",
+                        "re-run with --verbose and report it with the output")
+            raise typer.Exit(int(ExitCode.ERROR)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def wrap_app(app: typer.Typer) -> typer.Typer:
+    """Apply ``handle_errors`` to every command and callback of a (sub-)app."""
+    for info in app.registered_commands:
+        if info.callback is not None and not getattr(info.callback, "__wrapped__", None):
+            info.callback = handle_errors(info.callback)
+    cb = app.registered_callback
+    if cb is not None and cb.callback is not None and not getattr(cb.callback, "__wrapped__", None):
+        cb.callback = handle_errors(cb.callback)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            wrap_app(group.typer_instance)
+    return app

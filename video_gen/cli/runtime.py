@@ -1,0 +1,116 @@
+"""Assembling what a spending command needs: config, provider, ledger, limits and prices."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from video_gen.cli.ui import UI, stdin_is_terminal, stderr_is_terminal
+from video_gen.config import Config
+from video_gen.errors import ConfigError
+from video_gen.jobs import JobEvent
+from video_gen.providers import ProviderSpec, capabilities_for, open_provider, spec_for
+
+
+def setup_logging(verbose: bool) -> None:
+    if not verbose:
+        return
+    from video_gen.redact import redact
+
+    class Redacting(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return redact(super().format(record))
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(Redacting("debug: %(name)s: %(message)s"))
+    root = logging.getLogger("video_gen")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG)
+
+
+@dataclass
+class Runtime:
+    config: Config
+    spec: ProviderSpec
+    ui: UI
+    provider: Any = None
+    ledger: Any = None
+    limits: Any = None
+    prices: list[Any] = field(default_factory=list)
+    listeners: list[Any] = field(default_factory=list)
+
+    def emit(self, event: JobEvent) -> None:
+        for fn in self.listeners:
+            fn(event)
+
+    def close(self) -> None:
+        if self.provider is not None:
+            self.provider.close()
+
+    def capabilities(self, model: str) -> Any:
+        return capabilities_for(self.spec, model)
+
+
+def provider_name(config: Config, flag: str | None) -> str:
+    return flag or str(config.value("defaults.provider"))
+
+
+def load(ui: UI, provider: str | None, *, open_remote: bool = True) -> Runtime:
+    """Config, provider spec, ledger, limits and prices; the provider opened when asked."""
+    from video_gen import pricing
+    from video_gen.ledger import BudgetLimits, Ledger
+
+    config = Config.load()
+    spec = spec_for(config, provider_name(config, provider))
+    rt = Runtime(config=config, spec=spec, ui=ui)
+    rt.ledger = Ledger()
+    rt.limits = BudgetLimits.from_config(config)
+    overrides = config.raw("prices") or []
+    if not isinstance(overrides, list):
+        raise ConfigError("[[prices]] in the config must be an array of tables",
+                          hint="see docs/configuration.md#prices")
+    rt.prices = pricing.rows(overrides)
+    for warning in rt.ledger.warnings():
+        ui.warn(warning)
+    if open_remote:
+        open_remote_provider(rt)
+    return rt
+
+
+def open_remote_provider(rt: Runtime) -> None:
+    from video_gen.client.retry import RetryPolicy
+    from video_gen.client.videos import Timeouts, VideosClient
+
+    if rt.spec.needs_key and not rt.spec.api_key:
+        rt.spec = ask_for_key(rt.config, rt.spec)
+
+    def on_retry(exc: BaseException, wait: float, tries: int) -> None:
+        rt.emit(JobEvent("retry", message=f"{exc} (try {tries + 1} in {wait:.1f}s)"))
+
+    def client_factory(base_url: str, key: str) -> VideosClient:
+        return VideosClient(base_url, key, timeouts=Timeouts(), retry=RetryPolicy(),
+                            on_retry=on_retry)
+
+    rt.provider = open_provider(rt.spec, client_factory)
+
+
+def ask_for_key(config: Config, spec: ProviderSpec) -> ProviderSpec:
+    """On a terminal, ask once (hidden) and store it 0600; in CI or a pipe, fail with the fix."""
+    if not (stdin_is_terminal() and stderr_is_terminal()):
+        raise ConfigError(
+            f"no API key for provider {spec.name!r} (and no terminal to ask on)",
+            hint=f"{spec.key_hint}; or try the built-in emulator: --provider emulator",
+        )
+    import getpass
+    from dataclasses import replace
+
+    key = getpass.getpass(f"API key for provider {spec.name!r} (input hidden; stored in "
+                          f"{config.path} with mode 0600): ").strip()
+    if not key:
+        raise ConfigError("no API key given", hint=spec.key_hint)
+    dotted = "api.key" if spec.name == "openai" else f"providers.{spec.name}.api_key"
+    config.set(dotted, key)
+    config.save()
+    return replace(spec, api_key=key, key_source="config file")

@@ -1,0 +1,145 @@
+"""The emulated service behind the sockets: jobs, faults, counters, auth and job creation.
+
+Both API shapes (OpenAI's and OpenRouter's) create jobs through ``Service.create_job``, which is
+where the money-relevant faults act: a ``create-500`` or ``create-drop`` answers badly *after*
+the job exists, exactly the case where a blind client retry pays twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from video_gen.emulator.api_errors import ApiError, DropConnection
+from video_gen.emulator.content import make_body
+from video_gen.emulator.faults import ACCEPTED, JOB, FaultPlan
+from video_gen.emulator.jobs import Failure, Job, JobStore
+from video_gen.emulator.profiles import Profile
+from video_gen.emulator.stats import Stats
+
+MODERATION_MESSAGE = "Your request was blocked by our moderation system."
+INTERNAL_FAILURE = "Video generation failed due to an internal error. Please try again."
+
+
+def mask_key(key: str) -> str:
+    """``sk-ab***yz``: enough to recognise a key, never enough to use it."""
+    if len(key) < 10:
+        return "***"
+    return f"{key[:5]}***{key[-2:]}"
+
+
+class Service:
+    def __init__(
+        self,
+        *,
+        profile: Profile,
+        job_seconds: float,
+        queue_seconds: float | None,
+        faults: FaultPlan,
+        require_key: str | None,
+        video_bytes: int | None,
+        poll_hint_ms: int | None,
+        log: Callable[[str], None] | None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if job_seconds < 0:
+            raise ValueError(f"job_seconds must be >= 0, got {job_seconds}")
+        if queue_seconds is not None and queue_seconds < 0:
+            raise ValueError(f"queue_seconds must be >= 0, got {queue_seconds}")
+        if video_bytes is not None:
+            make_body("video", video_bytes)  # refuse an impossible size at start, not mid-test
+        self.profile = profile
+        self.job_seconds = float(job_seconds)
+        self.queue_seconds = (
+            0.1 * self.job_seconds if queue_seconds is None else min(queue_seconds, job_seconds)
+        )
+        self.faults = faults
+        self.require_key = require_key
+        self.video_bytes = video_bytes
+        self.poll_hint_ms = poll_hint_ms
+        self.jobs = JobStore(clock)
+        self.stats = Stats()
+        self.base_url = ""  # set by the server once bound
+        self._log = log
+
+    def log(self, message: str) -> None:
+        if self._log is not None:
+            self._log(message)
+
+    # -- auth ---------------------------------------------------------------------------------
+
+    def check_auth(self, authorization: str | None) -> None:
+        scheme, _, key = (authorization or "").strip().partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            raise ApiError(
+                401,
+                "You didn't provide an API key. You need to provide your API key in an"
+                " Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                code="invalid_api_key",
+            )
+        if self.require_key is not None and key != self.require_key:
+            raise ApiError(
+                401,
+                f"Incorrect API key provided: {mask_key(key)}. You can find your API key at"
+                " https://platform.openai.com/account/api-keys.",
+                code="invalid_api_key",
+            )
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def create_job(
+        self,
+        endpoint: str,
+        *,
+        model: str,
+        prompt: str,
+        seconds: str,
+        size: str,
+        remixed_from: str | None = None,
+        has_reference: bool = False,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Create a job for a request that passed validation, playing any create-time fault."""
+        fault = self.faults.take(ACCEPTED, endpoint)
+        if fault is not None and fault.kind == "moderation":
+            self.log(f"fault moderation on {endpoint}: refused, no job created")
+            raise ApiError(400, MODERATION_MESSAGE, code="moderation_blocked")
+        failure = None
+        job_fault = self.faults.take(JOB, endpoint)
+        if job_fault is not None:
+            if job_fault.kind == "moderation-job":
+                failure = Failure("moderation_blocked", MODERATION_MESSAGE, at="queue_end")
+            else:
+                failure = Failure("internal_error", INTERNAL_FAILURE, at="run_end")
+        job = Job(
+            id=self.profile.new_id(model),
+            model=model,
+            prompt=prompt,
+            seconds=seconds,
+            size=size,
+            created_at=time.time(),
+            started=self.jobs.clock(),
+            run_seconds=self.job_seconds,
+            queue_seconds=self.queue_seconds,
+            remixed_from=remixed_from,
+            failure=failure,
+            has_reference=has_reference,
+            extra=dict(extra or {}),
+        )
+        self.jobs.add(job)
+        self.stats.record_job()
+        if job_fault is not None:
+            self.log(f"fault {job_fault.kind}: job {job.id} will fail")
+        if fault is not None and fault.kind == "create-500":
+            self.log(f"fault create-500: job {job.id} created, answering 500")
+            raise ApiError(
+                500,
+                "The server had an error while processing your request. Sorry about that!",
+                type="server_error",
+            )
+        if fault is not None and fault.kind == "create-drop":
+            self.log(f"fault create-drop: job {job.id} created, dropping the connection")
+            raise DropConnection
+        return job

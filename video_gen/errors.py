@@ -1,0 +1,173 @@
+"""The exception types of video-gen's core.
+
+Each carries the exit code the CLI returns for it and a one-line ``hint`` naming the fix. Messages
+never contain a secret: anything built from server text or user input goes through
+``video_gen.redact.redact`` first.
+"""
+
+from __future__ import annotations
+
+from video_gen.exit_codes import ExitCode
+
+
+class VideoGenError(Exception):
+    """Base of every error video-gen reports to a user."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        from video_gen.redact import redact
+
+        self.message = redact(message)
+        self.hint = redact(hint) if hint else None
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(VideoGenError):
+    """Bad arguments or input, caught before anything is sent."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(VideoGenError):
+    """The configuration or the credentials are missing or invalid."""
+
+    exit_code = ExitCode.CONFIG
+
+
+class APIError(VideoGenError):
+    """An HTTP call failed. Carries what the server said, never the request's credentials."""
+
+    exit_code = ExitCode.API_REJECTED
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.param = param
+        self.request_id = request_id
+        self.retry_after = retry_after
+        super().__init__(message, hint=hint)
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.status is not None:
+            detail = f"HTTP {self.status}"
+            if self.code:
+                detail += f" {self.code}"
+            parts.append(f"({detail})")
+        if self.request_id:
+            parts.append(f"[request id {self.request_id}]")
+        return " ".join(parts)
+
+
+class BadRequestError(APIError):
+    """400/404/409/422: the server understood and refused. Not retried."""
+
+
+class ModerationBlockedError(BadRequestError):
+    """The prompt or reference image was blocked by the server's moderation."""
+
+
+class NotFoundError(BadRequestError):
+    """404: unknown job id (or content not ready)."""
+
+
+class AuthenticationError(APIError):
+    """401/403: the key is missing, wrong, or lacks access."""
+
+    exit_code = ExitCode.CONFIG
+
+
+class RateLimitError(APIError):
+    """429 after every retry."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class ServerError(APIError):
+    """5xx after every retry."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class APIConnectionError(APIError):
+    """The server could not be reached, or the connection dropped, after every retry."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class APITimeoutError(APIConnectionError):
+    """A connect or read timeout, after every retry."""
+
+
+class UnsupportedOperationError(VideoGenError):
+    """The provider cannot do this (for example remix on vLLM-Omni)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class JobFailedError(VideoGenError):
+    """The job ended failed, cancelled or expired."""
+
+    exit_code = ExitCode.JOB_FAILED
+
+    def __init__(self, job_id: str, status: str, code: str | None, message: str | None) -> None:
+        self.job_id = job_id
+        self.status = status
+        self.code = code
+        detail = f"{code}: {message}" if code and message else (message or code or "no reason given")
+        super().__init__(
+            f"job {job_id} ended {status}: {detail}",
+            hint="change the prompt or parameters and generate again (a failed job is not charged"
+            " by the budget)",
+        )
+
+
+class DeadlineExceededError(VideoGenError):
+    """--timeout passed; the remote job keeps running."""
+
+    exit_code = ExitCode.TIMEOUT
+
+    def __init__(self, job_id: str, timeout: float) -> None:
+        self.job_id = job_id
+        super().__init__(
+            f"job {job_id} did not finish within {timeout:g}s (it keeps running on the server)",
+            hint=f"resume with: video-gen download {job_id}",
+        )
+
+
+class DownloadIncompleteError(VideoGenError):
+    """The content could not be fetched completely after every retry."""
+
+    exit_code = ExitCode.DOWNLOAD_INCOMPLETE
+
+
+class BudgetError(VideoGenError):
+    """Spending refused: over a budget limit, or no known price for the model."""
+
+    exit_code = ExitCode.BUDGET_REFUSED
+
+
+class Interrupted(VideoGenError):
+    """Ctrl-C while waiting: the remote job keeps running."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+
+class NotFinishedError(VideoGenError):
+    """``download --no-wait`` on a job that is still running."""
+
+    exit_code = ExitCode.TIMEOUT

@@ -1,0 +1,40 @@
+"""Every exit code video-gen can return, in one place.
+
+The CLI maps exceptions to these through ``VideoGenError.exit_code``; docs/exit-codes.md and
+``video-gen --help`` list the same table (a test keeps them in step).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    ERROR = 1  # an unexpected error (a bug): please report it
+    USAGE = 2  # bad command-line arguments or input (Typer's own usage errors are 2 as well)
+    CONFIG = 3  # configuration or credentials missing, unreadable or refused (401/403)
+    API_REJECTED = 4  # the API refused the request (400, 404, 409, 422, moderation at create)
+    JOB_FAILED = 5  # the job was accepted but ended failed, cancelled or expired
+    TIMEOUT = 6  # the overall --timeout passed before the job finished
+    UNAVAILABLE = 7  # network or server unavailable after all retries (5xx, 429, connection)
+    DOWNLOAD_INCOMPLETE = 8  # the video could not be downloaded completely
+    BUDGET_REFUSED = 9  # the budget (or a missing price) forbids spending
+    PARTIAL_FAILURE = 10  # a batch finished but some items failed
+    INTERRUPTED = 130  # Ctrl-C (the remote job keeps running; resume with `video-gen download`)
+
+
+DESCRIPTIONS: dict[ExitCode, str] = {
+    ExitCode.OK: "success",
+    ExitCode.ERROR: "unexpected error (a bug: please report it with --verbose output)",
+    ExitCode.USAGE: "bad arguments or input: fix the command line or the input file",
+    ExitCode.CONFIG: "configuration or API key missing, invalid or refused",
+    ExitCode.API_REJECTED: "the API rejected the request (bad parameters, unknown id, moderation)",
+    ExitCode.JOB_FAILED: "the video job failed, was cancelled or expired on the server",
+    ExitCode.TIMEOUT: "--timeout passed before the job finished (the job keeps running)",
+    ExitCode.UNAVAILABLE: "network or server unavailable after retries",
+    ExitCode.DOWNLOAD_INCOMPLETE: "the download could not be completed (retry `video-gen download`)",
+    ExitCode.BUDGET_REFUSED: "refused by the budget, or the model has no known price",
+    ExitCode.PARTIAL_FAILURE: "a batch finished with some items failed",
+    ExitCode.INTERRUPTED: "interrupted by Ctrl-C (the remote job keeps running)",
+}

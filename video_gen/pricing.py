@@ -1,0 +1,112 @@
+"""Prices and cost estimates: a packaged, versioned table plus the user's overrides.
+
+The table is data (``video_gen/data/prices.toml``); rows in the config's ``[[prices]]`` win over
+it. A model with no known price is refused (``BudgetError``), never spent on silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from video_gen.errors import BudgetError
+from video_gen.types import Estimate, GenerationRequest
+
+# The emulator imitates the OpenAI Videos shape, so it is priced like it: budgets, refusals and
+# the ledger behave in tests and demos exactly as they would against a paid server.
+_PRICED_AS = {"emulator": "openai-videos"}
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    provider: str  # provider kind or "*"
+    model: str  # glob
+    size: str  # glob over WIDTHxHEIGHT or resolution
+    usd_per_second: float
+    source: str
+    as_of: str
+    origin: str  # "packaged" or "config"
+
+    def matches(self, kind: str, model: str, size: str) -> bool:
+        kinds = {kind, _PRICED_AS.get(kind, kind)}
+        return (
+            (self.provider == "*" or self.provider in kinds)
+            and fnmatchcase(model, self.model)
+            and fnmatchcase(size, self.size)
+        )
+
+    def specificity(self) -> tuple[int, int, int, int]:
+        return (
+            self.origin == "config",
+            "*" not in self.model and "?" not in self.model,
+            self.size != "*",
+            self.provider != "*",
+        )
+
+
+def _row(data: Mapping[str, Any], origin: str) -> PriceRow:
+    try:
+        return PriceRow(
+            provider=str(data.get("provider", "*")),
+            model=str(data["model"]),
+            size=str(data.get("size", "*")),
+            usd_per_second=float(data["usd_per_second"]),
+            source=str(data.get("source", "config file" if origin == "config" else "")),
+            as_of=str(data.get("as_of", "")),
+            origin=origin,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        from video_gen.errors import ConfigError
+
+        raise ConfigError(
+            f"a [[prices]] row is missing or has a bad field: {exc}",
+            hint='each row needs model = "..." and usd_per_second = 0.10',
+        ) from None
+
+
+def packaged_rows() -> list[PriceRow]:
+    from video_gen import data
+
+    return [_row(r, "packaged") for r in data.load("prices.toml").get("price", [])]
+
+
+def table_version() -> str:
+    from video_gen import data
+
+    table = data.load("prices.toml")
+    return f"v{table.get('schema_version', 1)} ({table.get('as_of', '?')})"
+
+
+def rows(overrides: Iterable[Mapping[str, Any]] = ()) -> list[PriceRow]:
+    return [_row(r, "config") for r in overrides] + packaged_rows()
+
+
+def find(kind: str, model: str, size: str, table: Iterable[PriceRow]) -> PriceRow | None:
+    best: PriceRow | None = None
+    for row in table:
+        if row.matches(kind, model, size) and (
+            best is None or row.specificity() > best.specificity()
+        ):
+            best = row
+    return best
+
+
+def estimate(request: GenerationRequest, kind: str, table: Iterable[PriceRow]) -> Estimate:
+    """The expected cost of ``request``; raises BudgetError when the model has no price."""
+    row = find(kind, request.model, request.size, table)
+    if row is None:
+        raise BudgetError(
+            f"no known price for model {request.model!r} ({request.size}) on provider"
+            f" {request.provider!r}: video-gen will not spend on it blindly",
+            hint="add its price to the config: video-gen config set-price"
+            f" {request.model} USD_PER_SECOND (or a [[prices]] row, see docs/configuration.md)",
+        )
+    where = "config" if row.origin == "config" else "packaged table"
+    source = f"{where}: {row.source}" + (f", {row.as_of}" if row.as_of else "")
+    return Estimate(
+        usd=round(row.usd_per_second * request.seconds, 6),
+        usd_per_second=row.usd_per_second,
+        source=source,
+    )

@@ -1,0 +1,64 @@
+"""Resolving a request's parameters: flag > environment > provider's model > config > default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from video_gen.config import Config
+from video_gen.errors import UsageError
+from video_gen.providers import ProviderSpec
+from video_gen.types import GenerationRequest
+
+
+def request(
+    config: Config,
+    spec: ProviderSpec,
+    prompt: str,
+    *,
+    model: str | None = None,
+    seconds: int | None = None,
+    size: str | None = None,
+    input_reference: Path | None = None,
+) -> GenerationRequest:
+    return GenerationRequest(
+        prompt=prompt,
+        model=model or spec.model or str(config.value("defaults.model")),
+        seconds=int(seconds if seconds is not None else config.value("defaults.seconds")),
+        size=size or str(config.value("defaults.size")),
+        input_reference=input_reference,
+        provider=spec.name,
+    )
+
+
+def read_prompt(prompt: str | None, prompt_file: Path | None, stdin_text: str | None = None) -> str:
+    """The prompt from exactly one of: the argument, ``-`` (stdin), or ``--prompt-file``."""
+    import sys
+
+    if prompt is not None and prompt_file is not None:
+        raise UsageError("give the prompt either as an argument or with --prompt-file, not both")
+    if prompt_file is not None:
+        try:
+            text = prompt_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read --prompt-file {prompt_file}: {exc.strerror}",
+                             hint="check the path") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"--prompt-file {prompt_file} is not UTF-8 text",
+                             hint="save it as UTF-8") from None
+    elif prompt == "-":
+        text = stdin_text if stdin_text is not None else sys.stdin.read()
+    elif prompt is not None:
+        text = prompt
+    else:
+        raise UsageError("no prompt given",
+                         hint='video-gen generate "a paper boat in the rain" (or --prompt-file'
+                         " FILE, or - to read stdin)")
+    text = text.strip()
+    if not text:
+        raise UsageError("the prompt is empty", hint="write a description of the video")
+    return text
+
+
+def output_dir(config: Config, flag: Path | None) -> Path:
+    value = flag if flag is not None else Path(str(config.value("output.dir")))
+    return value.expanduser()
