@@ -186,9 +186,10 @@ def _coerce(key: Key | None, value: Any) -> Any:
             raise ValueError(value)
         return key.type(value)
     except (TypeError, ValueError):
+        kind = {int: "whole number", float: "number", bool: "true or false"}.get(key.type, "text")
         raise UsageError(
-            f"{key.name} must be a {key.type.__name__}, not {value!r}",
-            hint=f"video-gen config set {key.name} <{key.type.__name__}>",
+            f"{key.name} must be a {kind}, not {value!r}",
+            hint=f"video-gen config set {key.name} <{kind}>",
         ) from None
 
 

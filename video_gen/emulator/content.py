@@ -11,7 +11,7 @@ import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 CHUNK = 1 << 20  # write size when streaming; also the size of the shared zero buffer
@@ -25,12 +25,10 @@ ASSET_FILES = {
 _MAX_32 = 0xFFFFFFFF
 
 
-@lru_cache(maxsize=None)
+@cache
 def asset_bytes(variant: str) -> bytes:
     name, _ = ASSET_FILES[variant]
-    return (
-        resources.files(__package__ or "video_gen.emulator").joinpath("assets", name).read_bytes()
-    )
+    return (resources.files(__package__ or "video_gen.emulator") / "assets" / name).read_bytes()
 
 
 @dataclass(frozen=True)
@@ -83,7 +81,7 @@ def min_video_bytes() -> int:
 
 
 def make_body(variant: str, video_bytes: int | None = None) -> Body:
-    name, content_type = ASSET_FILES[variant]
+    content_type = ASSET_FILES[variant][1]
     head = asset_bytes(variant)
     if variant != "video" or video_bytes is None or video_bytes == len(head):
         return Body(head, content_type)

@@ -25,7 +25,7 @@ from video_gen.emulator.wire import Request, Response, Route, route
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found]  # only installed on 3.10
 
 _STATUS = {"queued": "pending", "running": "in_progress", "completed": "completed"}
 _HEIGHTS = {"480p": 480, "720p": 720, "1080p": 1080}
@@ -72,10 +72,8 @@ def create(svc: Service, req: Request) -> Response:
     if frames is not None and not isinstance(frames, list):
         raise _bad("'frame_images' must be an array.")
     prompt = body.get("prompt")
-    if prompt is None and frames:
-        prompt = ""  # a first/last frame may stand in for the prompt
-    else:
-        prompt = check_prompt(prompt)
+    # A first/last frame may stand in for the prompt.
+    prompt = "" if prompt is None and frames else check_prompt(prompt)
 
     duration = body.get("duration", caps.get("default_duration", 8))
     if isinstance(duration, bool) or not isinstance(duration, int) or duration < 1:

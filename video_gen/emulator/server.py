@@ -8,6 +8,7 @@ answer that cannot honour both closes the connection.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import sys
@@ -64,10 +65,8 @@ class _HTTPServer(ThreadingHTTPServer):
         with self._open_lock:
             sockets = list(self._open)
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # The default prints a traceback to stderr; a client hanging up is not news.

@@ -105,9 +105,8 @@ def month_label(month: str) -> str:
 
 def check_month(month: str) -> str:
     """Validate ``YYYY-MM``; raises ValueError otherwise."""
-    if not re.fullmatch(r"\d{4}-\d{2}", month):
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise ValueError(f"a month is written YYYY-MM (e.g. 2026-11), not {month!r}")
-    date.fromisoformat(month + "-01")  # rejects month 13
     return month
 
 
@@ -144,8 +143,10 @@ def new_local_id(after: str | None = None) -> str:
 
 
 def _is_local_id(value: str) -> bool:
-    return len(value) == 1 + _TIME_CHARS + _RANDOM_CHARS and value[0] == "j" and all(
-        c in _B32 for c in value[1:]
+    return (
+        len(value) == 1 + _TIME_CHARS + _RANDOM_CHARS
+        and value[0] == "j"
+        and all(c in _B32 for c in value[1:])
     )
 
 
@@ -170,7 +171,12 @@ def _json_default(value: Any) -> Any:
 
 
 def make(kind: str, local_id: str, ts: datetime, fields: Mapping[str, Any]) -> dict[str, Any]:
-    record: dict[str, Any] = {"v": SCHEMA_VERSION, "ts": format_ts(ts), "kind": kind, "id": local_id}
+    record: dict[str, Any] = {
+        "v": SCHEMA_VERSION,
+        "ts": format_ts(ts),
+        "kind": kind,
+        "id": local_id,
+    }
     for key, value in fields.items():
         if key in ENVELOPE:
             raise ValueError(f"{key!r} is part of every record's envelope, not a field")

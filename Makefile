@@ -1,0 +1,62 @@
+# video-gen: the targets a newcomer guesses. `make demo` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+DEMO_HOME := .demo/home
+DEMO_PROMPT := A paper boat sails down a rainy cobblestone street at dusk, silent film style
+
+.PHONY: help demo test lint fmt typecheck bench dist clean install dev
+
+help:
+	@echo "make demo   - install and generate a video through the built-in emulator (no key)"
+	@echo "make test   - install dev tools, lint, type-check and run the whole test suite"
+	@echo "make lint | fmt | bench | dist | clean"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+dev: $(VENV)/.dev
+
+demo: $(VENV)/.installed
+	@mkdir -p .demo/videos
+	VIDEO_GEN_HOME=$(DEMO_HOME) $(BIN)/video-gen generate "$(DEMO_PROMPT)" \
+		--provider emulator --output-dir .demo/videos --thumbnail
+	@VIDEO_GEN_HOME=$(DEMO_HOME) $(BIN)/video-gen history --limit 3 2>/dev/null || true
+	@VIDEO_GEN_HOME=$(DEMO_HOME) $(BIN)/video-gen budget 2>/dev/null || true
+	@echo "demo video(s) in .demo/videos; ledger in $(DEMO_HOME)"
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check video_gen tests bench
+	$(BIN)/ruff format --check video_gen tests bench
+	$(BIN)/mypy
+
+fmt: $(VENV)/.dev
+	$(BIN)/ruff format video_gen tests bench
+	$(BIN)/ruff check --fix video_gen tests bench
+
+test: $(VENV)/.dev
+	$(MAKE) --no-print-directory lint
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/run_all.py
+
+dist: $(VENV)/.dev
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	@ls -l dist
+
+clean:
+	rm -rf $(VENV) dist build .demo .bench .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

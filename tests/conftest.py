@@ -1,0 +1,67 @@
+"""Shared fixtures: an isolated VIDEO_GEN_HOME for every test, a loopback emulator, fast sleeps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from video_gen.emulator import EmulatorServer
+
+_ENV_TO_CLEAR = (
+    "OPENAI_API_KEY", "SORA_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID",
+    "VIDEO_GEN_CONFIG", "VIDEO_GEN_PROVIDER", "VIDEO_GEN_MODEL", "VIDEO_GEN_SECONDS",
+    "VIDEO_GEN_SIZE", "VIDEO_GEN_OUTPUT_DIR", "VIDEO_GEN_NAME", "VIDEO_GEN_TIMEOUT",
+    "VIDEO_GEN_POLL_INTERVAL", "VIDEO_GEN_CONCURRENCY", "VIDEO_GEN_EMULATOR_FAULTS",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "vg-home"
+    monkeypatch.setenv("VIDEO_GEN_HOME", str(home))
+    for name in _ENV_TO_CLEAR:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("VIDEO_GEN_EMULATOR_JOB_SECONDS", "0.6")
+    monkeypatch.chdir(tmp_path)
+    return home
+
+
+@pytest.fixture
+def emulator() -> Iterator[EmulatorServer]:
+    with EmulatorServer(job_seconds=0.6) as srv:
+        yield srv
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Retry/backoff sleeps are recorded, not slept (download resume pauses too)."""
+    recorded: list[float] = []
+
+    def fake_sleep(seconds: float) -> None:
+        recorded.append(round(seconds, 3))
+
+    import time as real_time
+    import types
+
+    import backoff._sync
+
+    import video_gen.client.videos
+    import video_gen.download
+
+    # A stand-in `time` module for just these modules: patching time.sleep itself would also
+    # speed up the emulator's threads and the tests' own waits.
+    shim = types.SimpleNamespace(sleep=fake_sleep, time=real_time.time,
+                                 monotonic=real_time.monotonic)
+    for module in (backoff._sync, video_gen.client.videos, video_gen.download):
+        monkeypatch.setattr(module, "time", shim)
+    return recorded
+
+
+@pytest.fixture
+def remote(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> EmulatorServer:
+    """The `openai` provider pointed at a loopback emulator, as a user would point it at LiteLLM."""
+    monkeypatch.setenv("OPENAI_BASE_URL", emulator.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-abcdefghijklmnopqrstuvwxyz0123")
+    return emulator
