@@ -181,7 +181,9 @@ def test_urlencoded_and_chunked_bodies(srv: EmulatorServer) -> None:
 
 
 def test_bad_json_is_a_400(srv: EmulatorServer, api: requests.Session) -> None:
-    r = api.post(f"{srv.base_url}/videos", data=b"{nope", headers={"Content-Type": "application/json"})
+    r = api.post(
+        f"{srv.base_url}/videos", data=b"{nope", headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 400 and "JSON" in error_of(r)["message"]
 
 
@@ -197,7 +199,8 @@ def test_auth_missing_and_wrong_key() -> None:
         assert r.status_code == 401
         assert "sk-abXXXXyz" not in r.text and "***" in r.text
         r = requests.get(
-            f"{srv.base_url}/videos", headers={"Authorization": "Bearer sk-abcdefghijklmnopqrstuvwxyz"}
+            f"{srv.base_url}/videos",
+            headers={"Authorization": "Bearer sk-abcdefghijklmnopqrstuvwxyz"},
         )
         assert r.status_code == 200
 
@@ -205,7 +208,10 @@ def test_auth_missing_and_wrong_key() -> None:
 def test_any_non_empty_key_is_accepted_by_default(srv: EmulatorServer) -> None:
     r = requests.get(f"{srv.base_url}/videos", headers={"Authorization": "Bearer x"})
     assert r.status_code == 200
-    assert requests.get(f"{srv.base_url}/videos", headers={"Authorization": "Bearer "}).status_code == 401
+    assert (
+        requests.get(f"{srv.base_url}/videos", headers={"Authorization": "Bearer "}).status_code
+        == 401
+    )
 
 
 def test_every_response_has_a_request_id(srv: EmulatorServer, api: requests.Session) -> None:
@@ -695,7 +701,9 @@ def test_openrouter_errors_and_faults(api: requests.Session) -> None:
         url = f"{srv.base_url}/videos"
         ok = {"model": "google/veo-3.1", "prompt": "p"}
         r = api.post(url, json=ok)
-        assert r.status_code == 500 and r.json() == {"error": {"code": 500, "message": r.json()["error"]["message"]}}
+        assert r.status_code == 500 and r.json() == {
+            "error": {"code": 500, "message": r.json()["error"]["message"]}
+        }
         failed = api.post(url, json=ok).json()
         f = api.get(f"{url}/{failed['id']}").json()
         assert f["status"] == "failed" and "internal error" in f["error"]
@@ -742,8 +750,13 @@ def test_stop_closes_idle_keep_alive_connections() -> None:
     srv = EmulatorServer(job_seconds=1).start()
     u = urlsplit(srv.base_url)
     sock = socket.create_connection((u.hostname or "", u.port or 0), timeout=5)
-    sock.sendall(f"GET {u.path}/videos HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n\r\n".encode())
-    assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+    sock.sendall(
+        f"GET {u.path}/videos HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n\r\n".encode()
+    )
+    data = b""
+    while not data.endswith(b"}"):  # headers and body may come in separate packets
+        data += sock.recv(65536)
+    assert data.startswith(b"HTTP/1.1 200")
     t0 = time.monotonic()
     srv.stop()
     assert sock.recv(65536) == b""  # the server closed the idle connection

@@ -155,7 +155,9 @@ def test_bad_input_raises_bad_request(
 
 
 def test_reference_image_must_match_size(client: openai.OpenAI, srv: EmulatorServer) -> None:
-    ok = client.videos.create(prompt="p", size="1280x720", input_reference=("r.png", png(1280, 720)))
+    ok = client.videos.create(
+        prompt="p", size="1280x720", input_reference=("r.png", png(1280, 720))
+    )
     assert ok.status in ("queued", "in_progress")
     with pytest.raises(openai.BadRequestError) as err:
         client.videos.create(prompt="p", size="720x1280", input_reference=("r.png", png(720, 720)))
@@ -176,9 +178,7 @@ def test_webp_and_jpeg_references_are_accepted(client: openai.OpenAI) -> None:
 
 def test_require_key_gives_authentication_error() -> None:
     with EmulatorServer(job_seconds=0.2, require_key="sk-right-key-0123456789") as srv:
-        bad = openai.OpenAI(
-            base_url=srv.base_url, api_key="sk-wrong-key-0123456789", max_retries=0
-        )
+        bad = openai.OpenAI(base_url=srv.base_url, api_key="sk-wrong-key-0123456789", max_retries=0)
         with pytest.raises(openai.AuthenticationError) as err:
             bad.videos.list()
         assert err.value.code == "invalid_api_key"

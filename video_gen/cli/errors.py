@@ -25,7 +25,7 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except VideoGenError as exc:
-            print_error(exc.message, exc.hint)
+            print_error(str(exc), exc.hint)
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             print_error("interrupted", None)

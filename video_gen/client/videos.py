@@ -352,7 +352,8 @@ def error_from_response(resp: requests.Response) -> APIError:
     if status >= 500:
         return ServerError(message, hint="the server is failing; retry later", **kwargs)
     if status == 404:
-        return NotFoundError(message, **kwargs)
+        return NotFoundError(message, hint="check the id (video-gen history lists yours); content"
+                             " answers 404 until the job completes and after it expires", **kwargs)
     if "moderation" in message.lower() or (code and "moderation" in str(code)):
         return ModerationBlockedError(
             message, hint="rephrase the prompt (or change the reference image)", **kwargs)

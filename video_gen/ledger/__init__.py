@@ -38,6 +38,7 @@ from video_gen.ledger.store import LedgerFile, LedgerLockedError
 from video_gen.types import Estimate, GenerationRequest
 
 __all__ = [
+    "AmbiguousIdError",
     "BudgetLimits",
     "DaySpend",
     "FileRecord",
@@ -49,6 +50,11 @@ __all__ = [
     "Reservation",
     "month_bounds",
 ]
+
+
+class AmbiguousIdError(UsageError):
+    """An id prefix that matches more than one job (the message lists them)."""
+
 
 # Records are appended in time order, but a clock step or a caller's ``now`` can put one a
 # little out of order: scans that stop at a date go this much further back before stopping.
@@ -149,26 +155,28 @@ class Ledger:
         }
         job = f"{request.model}, {request.seconds} s, {request.size}"
         with self._writing() as index:
-            moment = rec.as_utc(now) if now is not None else rec.utcnow()
-            day = moment.date().isoformat()
-            month = day[:7]
-            month_reserved, month_in_flight = index.reserved(month)
-            day_reserved, day_in_flight = index.reserved(day)
-            committed = Committed(
-                month=month,
-                day=day,
-                month_charged=index.charged(month_days(month)),
-                month_reserved=month_reserved,
-                month_in_flight=month_in_flight,
-                day_charged=index.days.get(day, 0),
-                day_reserved=day_reserved,
-                day_in_flight=day_in_flight,
-            )
+            committed = _committed(index, rec.as_utc(now) if now is not None else rec.utcnow())
             warnings = check(micro, committed, limits, job)
             local_id = rec.new_local_id(after=index.last_id)
+            moment = committed.moment
             self._file.append(rec.encode(rec.make(rec.RESERVED, local_id, moment, fields)))
             self._synced()
         return Reservation(local_id=local_id, estimate_usd=amount, warnings=warnings)
+
+    def would_fit(
+        self, estimate_usd: float, limits: BudgetLimits, *, now: datetime | None = None
+    ) -> bool:
+        """Whether a job of ``estimate_usd`` would be reserved now (for --dry-run; no lock, so
+        only ``reserve`` itself is the promise)."""
+        from video_gen.errors import BudgetError
+
+        micro = rec.to_micro(rec.check_usd(estimate_usd, "estimate_usd"))
+        moment = rec.as_utc(now) if now is not None else rec.utcnow()
+        try:
+            check(micro, _committed(self._snapshot(), moment), limits, "dry run")
+        except BudgetError:
+            return False
+        return True
 
     def submitted(self, local_id: str, remote_id: str, status: str) -> None:
         """The create answered: record the remote id before anything else can go wrong."""
@@ -273,8 +281,8 @@ class Ledger:
                 for v in views
             )
             more = f" and {len(matched) - 10} more" if len(matched) > 10 else ""
-            raise UsageError(
-                f"{prefix!r} matches {len(matched)} jobs: {listed}{more}",
+            raise AmbiguousIdError(
+                f"{prefix!r} is ambiguous: it matches {len(matched)} jobs: {listed}{more}",
                 hint="give more characters of the id",
             )
         records = by_local.get(chosen) or self._records_of(chosen)
@@ -323,11 +331,16 @@ class Ledger:
             search=search,
             batch=batch,
         )
+        return self._select(wanted, limit)
+
+    def _select(
+        self, wanted: JobFilter, limit: int | None, end: int | None = None
+    ) -> list[JobView]:
         if limit is not None and limit <= 0:
             return []
         stop = wanted.since - CLOCK_SLACK if wanted.since is not None else None
         found: list[JobView] = []
-        for job in newest_first(self._file.lines_backward()):
+        for job in newest_first(self._file.lines_backward(end)):
             if stop is not None and job.created_at < stop:
                 break
             if wanted.matches(job):
@@ -373,6 +386,27 @@ class Ledger:
             limits = BudgetLimits.from_config(Config.load())
         return month_summary(self._snapshot(), key, limits, moment)
 
+    def report(
+        self,
+        month: str | None = None,
+        fmt: str = "md",
+        *,
+        limits: BudgetLimits | None = None,
+        now: datetime | None = None,
+    ) -> str:
+        """The month's report (``md``, ``csv`` or ``json``): every job reserved in it, totals
+        and the limit, all read from one state of the file so the totals agree."""
+        from video_gen.ledger import report
+
+        if fmt not in report.FORMATS:
+            raise UsageError(f"unknown report format {fmt!r}: one of {', '.join(report.FORMATS)}")
+        with self._mutex:
+            summary = self.month(month, limits=limits, now=now)
+            covered = self._index.offset if self._index is not None else 0
+        start, end = month_bounds(summary.month)
+        jobs = self._select(JobFilter(since=start, until=end), None, covered)
+        return report.render(fmt, summary, jobs)
+
     def warnings(self) -> list[str]:
         """Lines that are not valid records (with their numbers), and a torn last line."""
         index = self._snapshot()
@@ -403,6 +437,25 @@ class Ledger:
     def _records_of(self, local_id: str) -> list[dict[str, Any]]:
         pattern = rb'"id"\s*:\s*"' + _json_bytes(local_id) + b'"'
         return [r for r in self._scan(pattern) if r["id"] == local_id]
+
+
+def _committed(index: _index.Index, moment: datetime) -> Committed:
+    """Money already counted in the UTC month and day of ``moment``."""
+    day = moment.date().isoformat()
+    month = day[:7]
+    month_reserved, month_in_flight = index.reserved(month)
+    day_reserved, day_in_flight = index.reserved(day)
+    return Committed(
+        moment=moment,
+        month=month,
+        day=day,
+        month_charged=index.charged(month_days(month)),
+        month_reserved=month_reserved,
+        month_in_flight=month_in_flight,
+        day_charged=index.days.get(day, 0),
+        day_reserved=day_reserved,
+        day_in_flight=day_in_flight,
+    )
 
 
 def _json_bytes(text: str) -> bytes:

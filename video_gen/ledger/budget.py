@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from video_gen.errors import BudgetError, ConfigError
@@ -78,6 +79,7 @@ class Reservation:
 class Committed:
     """Money already spent and reserved (micro-USD) in the month and day of a new job."""
 
+    moment: datetime
     month: str
     day: str
     month_charged: int

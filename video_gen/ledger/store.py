@@ -83,14 +83,18 @@ class LedgerFile:
             fh.seek(start)
             return fh.read(end - start)
 
-    def lines_backward(self) -> Iterator[bytes]:
-        """Complete lines, last first. An unterminated tail (a torn write) is skipped."""
+    def lines_backward(self, end: int | None = None) -> Iterator[bytes]:
+        """Complete lines before byte ``end`` (default: the end of file), last first.
+
+        An unterminated tail (a torn write, or one in progress) is skipped.
+        """
         try:
             fh = open(self.path, "rb")  # noqa: SIM115 - closed in the finally below
         except FileNotFoundError:
             return
         try:
-            end = os.fstat(fh.fileno()).st_size
+            size = os.fstat(fh.fileno()).st_size
+            end = size if end is None else min(end, size)
             carry = b""
             in_tail = True  # bytes after the last newline: empty, or a torn write
             while end > 0:
