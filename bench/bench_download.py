@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-CHILD = r'''
+CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 from video_gen.client.videos import VideosClient
@@ -28,17 +28,20 @@ r = download(p, job, "video", Path(out), "bench")
 dt = time.perf_counter() - t0
 print(json.dumps({"seconds": dt, "bytes": r.bytes,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-'''
+"""
 
 
 def run(mb: int) -> dict[str, float]:
     from video_gen.emulator import EmulatorServer
 
     size = mb * 1_000_000
-    with EmulatorServer(job_seconds=0.2, video_bytes=size) as srv, \
-            tempfile.TemporaryDirectory() as tmp:
+    with (
+        EmulatorServer(job_seconds=0.2, video_bytes=size) as srv,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         c = __import__("video_gen.client.videos", fromlist=["VideosClient"]).VideosClient(
-            srv.base_url, "k")
+            srv.base_url, "k"
+        )
         job = c.create(prompt="bench", model="sora-2", seconds="4", size="720x1280")
         time.sleep(0.5)
         url = f"{srv.base_url}/videos/{job['id']}/content?variant=video"
@@ -46,12 +49,26 @@ def run(mb: int) -> dict[str, float]:
         curl_s = float("nan")
         if curl:
             t0 = time.perf_counter()
-            subprocess.run([curl, "-s", "-o", str(Path(tmp) / "curl.mp4"), "-H",
-                            "Authorization: Bearer k", url], check=True)
+            subprocess.run(
+                [
+                    curl,
+                    "-s",
+                    "-o",
+                    str(Path(tmp) / "curl.mp4"),
+                    "-H",
+                    "Authorization: Bearer k",
+                    url,
+                ],
+                check=True,
+            )
             curl_s = time.perf_counter() - t0
             (Path(tmp) / "curl.mp4").unlink()
-        out = subprocess.run([sys.executable, "-c", CHILD, srv.base_url, job["id"], tmp],
-                             check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, srv.base_url, job["id"], tmp],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         ours = json.loads(out.stdout)
         assert ours["bytes"] == size
     return {"curl_s": curl_s, "ours_s": ours["seconds"], "peak_rss_mb": ours["peak_rss_mb"]}
@@ -67,12 +84,21 @@ def main() -> dict[str, float]:
     curl_mbps = args.mb / big["curl_s"]
     print(f"{args.mb} MB download   seconds   MB/s")
     print(f"curl             {big['curl_s']:8.2f}  {curl_mbps:7.1f}")
-    print(f"video-gen        {big['ours_s']:8.2f}  {mbps:7.1f}   ratio {mbps / curl_mbps:.2f}x"
-          " (target >= 0.80x)")
-    print(f"peak RSS: {big['peak_rss_mb']:.1f} MB for {args.mb} MB, {small['peak_rss_mb']:.1f} MB"
-          " for 2 MB (flat when about equal)")
-    return {"download_mbps": mbps, "curl_mbps": curl_mbps, "download_ratio": mbps / curl_mbps,
-            "download_peak_rss_mb": big["peak_rss_mb"], "download_small_rss_mb": small["peak_rss_mb"]}
+    print(
+        f"video-gen        {big['ours_s']:8.2f}  {mbps:7.1f}   ratio {mbps / curl_mbps:.2f}x"
+        " (target >= 0.80x)"
+    )
+    print(
+        f"peak RSS: {big['peak_rss_mb']:.1f} MB for {args.mb} MB, {small['peak_rss_mb']:.1f} MB"
+        " for 2 MB (flat when about equal)"
+    )
+    return {
+        "download_mbps": mbps,
+        "curl_mbps": curl_mbps,
+        "download_ratio": mbps / curl_mbps,
+        "download_peak_rss_mb": big["peak_rss_mb"],
+        "download_small_rss_mb": small["peak_rss_mb"],
+    }
 
 
 if __name__ == "__main__":

@@ -55,10 +55,16 @@ def main() -> dict[str, float]:
     print(f"{args.job_seconds:g} s job   status requests   completion-to-download lag")
     print(f"video-gen      {our_req:>15d}   {our_lag:8.2f} s")
     print(f"openai SDK     {sdk_req:>15d}   {sdk_lag:8.2f} s")
-    print(f"ratio {our_req / sdk_req:.2f} (target <= 0.50); extra lag {our_lag - sdk_lag:+.2f} s"
-          " (target <= +0.50 s)")
-    return {"poll_requests": our_req, "poll_lag_s": our_lag, "sdk_requests": sdk_req,
-            "sdk_lag_s": sdk_lag}
+    print(
+        f"ratio {our_req / sdk_req:.2f} (target <= 0.50); extra lag {our_lag - sdk_lag:+.2f} s"
+        " (target <= +0.50 s)"
+    )
+    return {
+        "poll_requests": our_req,
+        "poll_lag_s": our_lag,
+        "sdk_requests": sdk_req,
+        "sdk_lag_s": sdk_lag,
+    }
 
 
 if __name__ == "__main__":

@@ -38,14 +38,16 @@ def timed(cmd: list[str], runs: int) -> float:
 
 
 def heavy_modules() -> list[str]:
-    code = ("import sys, runpy; sys.argv=['video-gen','--help']\n"
-            "try:\n    runpy.run_module('video_gen', run_name='__main__')\n"
-            "except SystemExit:\n    pass\n"
-            "bad=[m for m in ('requests','tomlkit','rich.progress','platformdirs','urllib3')"
-            " if m in sys.modules]\nprint('HEAVY:' + ','.join(bad))")
+    code = (
+        "import sys, runpy; sys.argv=['video-gen','--help']\n"
+        "try:\n    runpy.run_module('video_gen', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "bad=[m for m in ('requests','tomlkit','rich.progress','platformdirs','urllib3')"
+        " if m in sys.modules]\nprint('HEAVY:' + ','.join(bad))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     line = next(x for x in out.stdout.splitlines() if x.startswith("HEAVY:"))
-    return [m for m in line[len("HEAVY:"):].split(",") if m]
+    return [m for m in line[len("HEAVY:") :].split(",") if m]
 
 
 def main() -> dict[str, float]:

@@ -10,10 +10,22 @@ import pytest
 from video_gen.emulator import EmulatorServer
 
 _ENV_TO_CLEAR = (
-    "OPENAI_API_KEY", "SORA_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID",
-    "VIDEO_GEN_CONFIG", "VIDEO_GEN_PROVIDER", "VIDEO_GEN_MODEL", "VIDEO_GEN_SECONDS",
-    "VIDEO_GEN_SIZE", "VIDEO_GEN_OUTPUT_DIR", "VIDEO_GEN_NAME", "VIDEO_GEN_TIMEOUT",
-    "VIDEO_GEN_POLL_INTERVAL", "VIDEO_GEN_CONCURRENCY", "VIDEO_GEN_EMULATOR_FAULTS",
+    "OPENAI_API_KEY",
+    "SORA_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_ORG_ID",
+    "OPENAI_PROJECT_ID",
+    "VIDEO_GEN_CONFIG",
+    "VIDEO_GEN_PROVIDER",
+    "VIDEO_GEN_MODEL",
+    "VIDEO_GEN_SECONDS",
+    "VIDEO_GEN_SIZE",
+    "VIDEO_GEN_OUTPUT_DIR",
+    "VIDEO_GEN_NAME",
+    "VIDEO_GEN_TIMEOUT",
+    "VIDEO_GEN_POLL_INTERVAL",
+    "VIDEO_GEN_CONCURRENCY",
+    "VIDEO_GEN_EMULATOR_FAULTS",
 )
 
 
@@ -52,8 +64,9 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     # A stand-in `time` module for just these modules: patching time.sleep itself would also
     # speed up the emulator's threads and the tests' own waits.
-    shim = types.SimpleNamespace(sleep=fake_sleep, time=real_time.time,
-                                 monotonic=real_time.monotonic)
+    shim = types.SimpleNamespace(
+        sleep=fake_sleep, time=real_time.time, monotonic=real_time.monotonic
+    )
     for module in (backoff._sync, video_gen.client.videos, video_gen.download):
         monkeypatch.setattr(module, "time", shim)
     return recorded

@@ -20,8 +20,12 @@ from video_gen.errors import (
 )
 
 KEY = "sk-test-abcdefghijklmnopqrstuvwxyz0123"
-FIELDS = {"prompt": "a red kite over a beach", "model": "sora-2", "seconds": "4",
-          "size": "720x1280"}
+FIELDS = {
+    "prompt": "a red kite over a beach",
+    "model": "sora-2",
+    "seconds": "4",
+    "size": "720x1280",
+}
 
 
 def client(srv: EmulatorServer, **kw: object) -> VideosClient:
@@ -53,8 +57,9 @@ def test_5xx_burst_is_retried_with_backoff(emulator: EmulatorServer, sleeps: lis
     assert len(sleeps) == 3 and sleeps[0] <= 0.5 and sleeps[2] <= 2.0
 
 
-def test_5xx_forever_gives_typed_error_after_max_retries(emulator: EmulatorServer,
-                                                           sleeps: list[float]) -> None:
+def test_5xx_forever_gives_typed_error_after_max_retries(
+    emulator: EmulatorServer, sleeps: list[float]
+) -> None:
     c = client(emulator, retry=RetryPolicy(max_retries=2))
     emulator.faults.add("5xx", count=10, endpoint="list")
     with pytest.raises(ServerError) as err:
@@ -70,9 +75,11 @@ def test_429_honours_retry_after(sleeps: list[float]) -> None:
 
 
 def test_429_storm_ends_in_rate_limit_error(sleeps: list[float]) -> None:
-    with EmulatorServer(job_seconds=0.5, faults="429@list=20,retry-after=1") as srv:
-        with pytest.raises(RateLimitError) as err:
-            client(srv, retry=RetryPolicy(max_retries=3)).list()
+    with (
+        EmulatorServer(job_seconds=0.5, faults="429@list=20,retry-after=1") as srv,
+        pytest.raises(RateLimitError) as err,
+    ):
+        client(srv, retry=RetryPolicy(max_retries=3)).list()
     assert err.value.retry_after == 1.0 and len(sleeps) == 3
 
 
@@ -92,9 +99,11 @@ def test_400_is_not_retried_and_is_typed(emulator: EmulatorServer, sleeps: list[
 
 
 def test_bad_key_is_typed_and_never_echoed() -> None:
-    with EmulatorServer(job_seconds=0.5, require_key="right-key-123456") as srv:
-        with pytest.raises(AuthenticationError) as err:
-            client(srv).list()
+    with (
+        EmulatorServer(job_seconds=0.5, require_key="right-key-123456") as srv,
+        pytest.raises(AuthenticationError) as err,
+    ):
+        client(srv).list()
     assert err.value.status == 401 and err.value.code == "invalid_api_key"
     assert KEY not in str(err.value) and KEY not in (err.value.hint or "")
 
@@ -107,8 +116,9 @@ def test_moderation_block_at_create(emulator: EmulatorServer) -> None:
 
 
 @pytest.mark.parametrize("fault", ["create-500", "create-drop"])
-def test_ambiguous_create_makes_exactly_one_job(emulator: EmulatorServer, sleeps: list[float],
-                                                fault: str) -> None:
+def test_ambiguous_create_makes_exactly_one_job(
+    emulator: EmulatorServer, sleeps: list[float], fault: str
+) -> None:
     emulator.faults.add(fault, endpoint="create")
     job = client(emulator).create(**FIELDS)
     assert emulator.stats.creates_received == 1  # found through the list, never posted again
@@ -116,8 +126,9 @@ def test_ambiguous_create_makes_exactly_one_job(emulator: EmulatorServer, sleeps
     assert emulator.jobs.get(job["id"]) is not None
 
 
-def test_ambiguous_create_does_not_take_a_job_the_caller_owns(emulator: EmulatorServer,
-                                                              sleeps: list[float]) -> None:
+def test_ambiguous_create_does_not_take_a_job_the_caller_owns(
+    emulator: EmulatorServer, sleeps: list[float]
+) -> None:
     c = client(emulator)
     mine = c.create(**FIELDS)
     emulator.faults.add("5xx", endpoint="create")  # fails before making anything
@@ -126,8 +137,9 @@ def test_ambiguous_create_does_not_take_a_job_the_caller_owns(emulator: Emulator
     assert emulator.stats.jobs_created == 2
 
 
-def test_create_5xx_before_the_job_exists_posts_again(emulator: EmulatorServer,
-                                                      sleeps: list[float]) -> None:
+def test_create_5xx_before_the_job_exists_posts_again(
+    emulator: EmulatorServer, sleeps: list[float]
+) -> None:
     emulator.faults.add("5xx", count=2, endpoint="create")
     client(emulator).create(**FIELDS)
     assert emulator.stats.creates_received == 3 and emulator.stats.jobs_created == 1

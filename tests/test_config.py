@@ -40,7 +40,7 @@ def test_precedence_env_over_file_over_default(monkeypatch: pytest.MonkeyPatch) 
 def test_comments_survive_set_and_file_is_0600(isolated_home: Path) -> None:
     path = paths.config_file()
     path.parent.mkdir(parents=True)
-    path.write_text("# my notes\n[defaults]\nmodel = \"sora-2\"  # keep this\n")
+    path.write_text('# my notes\n[defaults]\nmodel = "sora-2"  # keep this\n')
     cfg = Config.load()
     cfg.set("defaults.seconds", "8")
     cfg.save()
@@ -59,7 +59,7 @@ def test_bad_toml_names_the_line() -> None:
 
 
 def test_bad_type_is_a_usage_error() -> None:
-    with pytest.raises(UsageError, match="defaults.seconds must be a whole number"):
+    with pytest.raises(UsageError, match=r"defaults\.seconds must be a whole number"):
         Config.load().set("defaults.seconds", "eight")
 
 

@@ -33,7 +33,8 @@ def kinds(local_id: str) -> list[str]:
 
 
 def test_generate_saves_a_playable_named_video_and_records_every_stage(
-        remote: EmulatorServer, tmp_path: Path) -> None:
+    remote: EmulatorServer, tmp_path: Path
+) -> None:
     res = gen(PROMPT, "--output-dir", "out", "--json", "--thumbnail", "--spritesheet")
     assert res.exit_code == 0, res.stderr
     data = json.loads(res.stdout)
@@ -103,7 +104,8 @@ def test_dry_run_sends_nothing_and_records_nothing(remote: EmulatorServer) -> No
     ],
 )
 def test_bad_parameters_exit_2_with_the_fix_before_any_call(
-        remote: EmulatorServer, args: list[str], needle: str) -> None:
+    remote: EmulatorServer, args: list[str], needle: str
+) -> None:
     res = gen(PROMPT, *args)
     assert res.exit_code == ExitCode.USAGE
     assert needle in res.stderr and res.stderr.startswith("error: ")
@@ -116,7 +118,11 @@ def test_reference_image_must_match_size(remote: EmulatorServer, tmp_path: Path)
 
     Image.new("RGB", (640, 480), "white").save(tmp_path / "ref.png")
     res = gen(PROMPT, "--input-reference", "ref.png")
-    assert res.exit_code == ExitCode.USAGE and "640x480" in res.stderr and "scale=720:1280" in res.stderr
+    assert (
+        res.exit_code == ExitCode.USAGE
+        and "640x480" in res.stderr
+        and "scale=720:1280" in res.stderr
+    )
     (tmp_path / "fake.png").write_text("not an image")
     assert "not a JPEG, PNG or WebP" in gen(PROMPT, "-i", "fake.png").stderr
     Image.new("RGB", (720, 1280), "white").save(tmp_path / "good.png")
@@ -171,7 +177,8 @@ def test_moderation_as_a_failed_job(remote: EmulatorServer) -> None:
 
 
 def test_timeout_exits_6_keeps_the_job_and_download_resumes_it(
-        remote: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    remote: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with EmulatorServer(job_seconds=2.5) as slow:
         monkeypatch.setenv("OPENAI_BASE_URL", slow.base_url)
         res = gen(PROMPT, "--timeout", "0.5", "--poll-interval", "0.2")
@@ -219,7 +226,9 @@ def test_no_key_outside_a_terminal_fails_fast_with_the_fix(monkeypatch: pytest.M
     assert "export OPENAI_API_KEY" in res.stderr and "--provider emulator" in res.stderr
 
 
-def test_sora_api_key_is_accepted(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sora_api_key_is_accepted(
+    emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", emulator.base_url)
     monkeypatch.setenv("SORA_API_KEY", KEY)
     assert gen(PROMPT).exit_code == 0

@@ -34,8 +34,9 @@ def test_slugify(prompt: str, slug: str) -> None:
 
 
 def test_render_template_and_safety() -> None:
-    assert naming.render("{date}-{time}-{slug}", {"slug": "boat"}, now=NOW) == \
-        "20261121-093005-boat"
+    assert (
+        naming.render("{date}-{time}-{slug}", {"slug": "boat"}, now=NOW) == "20261121-093005-boat"
+    )
     assert naming.render("../../{slug}", {"slug": "x"}, now=NOW) == "x"
     assert naming.render("/abs/{id}", {"id": "video_1"}, now=NOW) == "abs-video_1"
     assert naming.render("{slug}", {"slug": ""}, now=NOW) == "video"
@@ -95,8 +96,7 @@ def test_truncated_download_resumes_with_range(tmp_path: Path, sleeps: list[floa
     assert data[4:8] == b"ftyp"
 
 
-def test_download_that_never_completes_leaves_nothing(tmp_path: Path,
-                                                      sleeps: list[float]) -> None:
+def test_download_that_never_completes_leaves_nothing(tmp_path: Path, sleeps: list[float]) -> None:
     with EmulatorServer(job_seconds=0.3, video_bytes=500_000) as srv:
         p = _provider(srv)
         job_id = _completed_job(srv, p)

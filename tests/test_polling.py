@@ -6,8 +6,9 @@ from video_gen.polling import PollSchedule
 from video_gen.types import RemoteJob
 
 
-def simulate(schedule: PollSchedule, duration: float, queue: float = 2.0,
-             progress: bool = True) -> tuple[int, float]:
+def simulate(
+    schedule: PollSchedule, duration: float, queue: float = 2.0, progress: bool = True
+) -> tuple[int, float]:
     """Poll a linear job that finishes at ``duration``: (requests, completion-to-seen lag)."""
 
     def state(t: float) -> RemoteJob:
@@ -16,8 +17,11 @@ def simulate(schedule: PollSchedule, duration: float, queue: float = 2.0,
         if t < queue:
             return RemoteJob(id="v", status="queued", progress=0 if progress else None)
         pct = int((t - queue) / (duration - queue) * 100)
-        return RemoteJob(id="v", status="in_progress" if progress else "processing",
-                         progress=pct if progress else None)
+        return RemoteJob(
+            id="v",
+            status="in_progress" if progress else "processing",
+            progress=pct if progress else None,
+        )
 
     t = 0.0
     schedule.start(t)

@@ -51,11 +51,21 @@ def test_parse_retry_after_http_date_with_patched_clock() -> None:
 
 @pytest.mark.parametrize(
     ("attempt", "rand", "expected"),
-    [(0, 0.0, 0.5), (1, 0.0, 1.0), (2, 0.0, 2.0), (3, 0.0, 4.0), (4, 0.0, 8.0), (9, 0.0, 8.0),
-     (0, 1.0, 0.375), (4, 1.0, 6.0), (2, 0.5, 1.75)],
+    [
+        (0, 0.0, 0.5),
+        (1, 0.0, 1.0),
+        (2, 0.0, 2.0),
+        (3, 0.0, 4.0),
+        (4, 0.0, 8.0),
+        (9, 0.0, 8.0),
+        (0, 1.0, 0.375),
+        (4, 1.0, 6.0),
+        (2, 0.5, 1.75),
+    ],
 )
-def test_backoff_delay_doubles_caps_and_jitters_down(attempt: int, rand: float,
-                                                      expected: float) -> None:
+def test_backoff_delay_doubles_caps_and_jitters_down(
+    attempt: int, rand: float, expected: float
+) -> None:
     assert backoff_delay(attempt, RetryPolicy(), rand) == pytest.approx(expected)
 
 
@@ -87,8 +97,9 @@ def test_wait_gen_drives_backoff_sequence() -> None:
         (BadRequestError("x", status=422), False, False),
     ],
 )
-def test_what_is_retried_and_what_may_hide_a_job(exc: Exception, retryable: bool,
-                                                  ambiguous: bool) -> None:
+def test_what_is_retried_and_what_may_hide_a_job(
+    exc: Exception, retryable: bool, ambiguous: bool
+) -> None:
     assert is_retryable(exc) is retryable
     assert may_have_created(exc) is ambiguous
 

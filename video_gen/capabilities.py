@@ -16,8 +16,12 @@ from video_gen.errors import UsageError
 from video_gen.types import GenerationRequest
 
 _SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
-IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-               ".webp": "image/webp"}
+IMAGE_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+}
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,9 @@ def validate(request: GenerationRequest, caps: ModelCapabilities | None) -> None
     """Raise UsageError naming the fix when ``request`` cannot succeed."""
     prompt = request.prompt.strip()
     if not prompt:
-        raise UsageError("the prompt is empty", hint='give one: video-gen generate "a cat on a skateboard"')
+        raise UsageError(
+            "the prompt is empty", hint='give one: video-gen generate "a cat on a skateboard"'
+        )
     if len(request.prompt) > 32000:
         raise UsageError(
             f"the prompt is {len(request.prompt)} characters; the API takes at most 32000",
@@ -90,8 +96,12 @@ def validate(request: GenerationRequest, caps: ModelCapabilities | None) -> None
                 f"{request.model} does not make {request.size} videos (it makes "
                 f"{', '.join(caps.sizes)})",
                 hint=f"use --size {caps.sizes[0]}"
-                + (" or --model sora-2-pro for that size" if request.model.startswith("sora-2")
-                   and not request.model.startswith("sora-2-pro") else ""),
+                + (
+                    " or --model sora-2-pro for that size"
+                    if request.model.startswith("sora-2")
+                    and not request.model.startswith("sora-2-pro")
+                    else ""
+                ),
             )
         if request.input_reference is not None and not caps.input_reference:
             raise UsageError(f"{request.model} takes no --input-reference on this provider")

@@ -67,13 +67,16 @@ def download(
                 if total is not None and done > total:
                     raise DownloadIncompleteError(
                         f"{variant} of {job_id}: got {done} bytes, more than the {total} announced",
-                        hint=f"retry: video-gen download {job_id}")
+                        hint=f"retry: video-gen download {job_id}",
+                    )
                 resumes += 1
                 if resumes > max_resumes:
                     got = f"{done} of {total} bytes" if total else f"{done} bytes"
                     raise DownloadIncompleteError(
                         f"{variant} of {job_id} stayed incomplete after {max_resumes} resumes"
-                        f" ({got})", hint=f"retry later: video-gen download {job_id}")
+                        f" ({got})",
+                        hint=f"retry later: video-gen download {job_id}",
+                    )
                 time.sleep(min(0.2 * 2 ** (resumes - 1), 3.0))
             fh.flush()
             os.fsync(fh.fileno())
@@ -81,8 +84,9 @@ def download(
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-    return DownloadResult(variant=variant, path=final, bytes=done, sha256=sha.hexdigest(),
-                          resumed=resumes)
+    return DownloadResult(
+        variant=variant, path=final, bytes=done, sha256=sha.hexdigest(), resumed=resumes
+    )
 
 
 def sha256_file(path: Path) -> str:

@@ -128,7 +128,9 @@ class JobFailedError(VideoGenError):
         self.job_id = job_id
         self.status = status
         self.code = code
-        detail = f"{code}: {message}" if code and message else (message or code or "no reason given")
+        detail = (
+            f"{code}: {message}" if code and message else (message or code or "no reason given")
+        )
         super().__init__(
             f"job {job_id} ended {status}: {detail}",
             hint="change the prompt or parameters and generate again (a failed job is not charged"

@@ -33,7 +33,7 @@ DESCRIPTIONS: dict[ExitCode, str] = {
     ExitCode.JOB_FAILED: "the video job failed, was cancelled or expired on the server",
     ExitCode.TIMEOUT: "--timeout passed before the job finished (the job keeps running)",
     ExitCode.UNAVAILABLE: "network or server unavailable after retries",
-    ExitCode.DOWNLOAD_INCOMPLETE: "the download could not be completed (retry `video-gen download`)",
+    ExitCode.DOWNLOAD_INCOMPLETE: "the download could not be completed (`video-gen download`)",
     ExitCode.BUDGET_REFUSED: "refused by the budget, or the model has no known price",
     ExitCode.PARTIAL_FAILURE: "a batch finished with some items failed",
     ExitCode.INTERRUPTED: "interrupted by Ctrl-C (the remote job keeps running)",

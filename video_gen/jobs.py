@@ -39,15 +39,25 @@ from video_gen.types import (
 class Recorder(Protocol):
     """What the job layer writes to the spend ledger (``video_gen.ledger.Ledger``)."""
 
-    def reserve(self, request: GenerationRequest, estimate: Estimate, limits: Any, *,
-                provider_kind: str, command: str, batch_id: str | None = None,
-                item_key: str | None = None) -> Any: ...
+    def reserve(
+        self,
+        request: GenerationRequest,
+        estimate: Estimate,
+        limits: Any,
+        *,
+        provider_kind: str,
+        command: str,
+        batch_id: str | None = None,
+        item_key: str | None = None,
+    ) -> Any: ...
     def submitted(self, local_id: str, remote_id: str, status: str) -> None: ...
     def status(self, local_id: str, status: str, progress: int | None) -> None: ...
     def completed(self, local_id: str, actual_usd: float | None) -> None: ...
     def failed(self, local_id: str, status: str, code: str | None, message: str | None) -> None: ...
     def released(self, local_id: str, reason: str) -> None: ...
-    def downloaded(self, local_id: str, variant: str, path: Path, sha256: str, size: int) -> None: ...
+    def downloaded(
+        self, local_id: str, variant: str, path: Path, sha256: str, size: int
+    ) -> None: ...
     def event(self, local_id: str, kind: str, **fields: Any) -> None: ...
     def known_remote_ids(self, *, since: datetime) -> frozenset[str]: ...
 
@@ -118,15 +128,25 @@ class JobRunner:
         capabilities.validate(request, self.provider.capabilities(request.model))
         return pricing.estimate(request, self.provider.kind, self.price_table)
 
-    def start(self, request: GenerationRequest, options: RunOptions, *,
-              create: Callable[[frozenset[str]], RemoteJob] | None = None) -> Started:
+    def start(
+        self,
+        request: GenerationRequest,
+        options: RunOptions,
+        *,
+        create: Callable[[frozenset[str]], RemoteJob] | None = None,
+    ) -> Started:
         """Estimate, reserve, create (``create`` replaces ``provider.submit``, e.g. a remix)."""
         began = self.clock()
         estimate = self.check(request)
         self.on_event(JobEvent("estimate", message=f"{estimate.usd:.2f} USD ({estimate.source})"))
         reservation = self.ledger.reserve(
-            request, estimate, self.limits, provider_kind=self.provider.kind,
-            command=options.command, batch_id=options.batch_id, item_key=options.item_key,
+            request,
+            estimate,
+            self.limits,
+            provider_kind=self.provider.kind,
+            command=options.command,
+            batch_id=options.batch_id,
+            item_key=options.item_key,
         )
         local_id: str = reservation.local_id
         for warning in getattr(reservation, "warnings", ()) or ():
@@ -136,20 +156,38 @@ class JobRunner:
         try:
             with interrupts.deferred():
                 known = self.ledger.known_remote_ids(since=since)
-                job = (create(known) if create is not None
-                       else self.provider.submit(request, exclude_ids=known))
+                job = (
+                    create(known)
+                    if create is not None
+                    else self.provider.submit(request, exclude_ids=known)
+                )
                 self.ledger.submitted(local_id, job.id, job.status)
         except KeyboardInterrupt:
             raise
         except BaseException as exc:
             self.ledger.released(local_id, f"create failed: {exc}")
             raise
-        self.on_event(JobEvent("submitted", local_id=local_id, job_id=job.id, status=job.status,
-                               progress=job.progress))
+        self.on_event(
+            JobEvent(
+                "submitted",
+                local_id=local_id,
+                job_id=job.id,
+                status=job.status,
+                progress=job.progress,
+            )
+        )
         return Started(local_id, job, estimate, request, began)
 
-    def wait(self, local_id: str, job: RemoteJob, *, deadline: float,
-             poll_interval: float | None, timeout: float, record_final: bool = True) -> RemoteJob:
+    def wait(
+        self,
+        local_id: str,
+        job: RemoteJob,
+        *,
+        deadline: float,
+        poll_interval: float | None,
+        timeout: float,
+        record_final: bool = True,
+    ) -> RemoteJob:
         """Poll until the job is final; record each status change."""
         schedule = PollSchedule(fixed=poll_interval)
         schedule.start(self.clock())
@@ -166,8 +204,15 @@ class JobRunner:
                 if job.status != last[0]:
                     self.ledger.status(local_id, job.status, job.progress)
                 last = (job.status, job.progress)
-                self.on_event(JobEvent("status", local_id=local_id, job_id=job.id,
-                                       status=job.status, progress=job.progress))
+                self.on_event(
+                    JobEvent(
+                        "status",
+                        local_id=local_id,
+                        job_id=job.id,
+                        status=job.status,
+                        progress=job.progress,
+                    )
+                )
         if job.phase is Phase.FAILED:
             if record_final:
                 self.ledger.failed(local_id, job.status, job.error_code, job.error_message)
@@ -176,44 +221,79 @@ class JobRunner:
             self.ledger.completed(local_id, job.cost_usd)
         return job
 
-    def fetch(self, local_id: str, job: RemoteJob, request: GenerationRequest,
-              options: RunOptions) -> list[DownloadResult]:
-        values = {"slug": naming.slugify(request.prompt), "id": job.id, "model": request.model,
-                  "seconds": request.seconds, "size": request.size, **options.name_values}
+    def fetch(
+        self, local_id: str, job: RemoteJob, request: GenerationRequest, options: RunOptions
+    ) -> list[DownloadResult]:
+        values = {
+            "slug": naming.slugify(request.prompt),
+            "id": job.id,
+            "model": request.model,
+            "seconds": request.seconds,
+            "size": request.size,
+            **options.name_values,
+        }
         stem = naming.render(options.name_template, values)
         results: list[DownloadResult] = []
         for variant in options.variants:
             self.on_event(JobEvent("download", local_id=local_id, job_id=job.id, variant=variant))
 
             def progress(done: int, total: int | None, variant: str = variant) -> None:
-                self.on_event(JobEvent("bytes", local_id=local_id, job_id=job.id, variant=variant,
-                                       done=done, total=total))
+                self.on_event(
+                    JobEvent(
+                        "bytes",
+                        local_id=local_id,
+                        job_id=job.id,
+                        variant=variant,
+                        done=done,
+                        total=total,
+                    )
+                )
 
-            result = download(self.provider, job.id, variant, options.output_dir, stem,
-                              on_progress=progress)
+            result = download(
+                self.provider, job.id, variant, options.output_dir, stem, on_progress=progress
+            )
             if variant == "video":
                 # Companions share the video's final name (it may have gained a -2).
                 stem = result.path.name[: -len(result.path.suffix)]
             self.ledger.downloaded(local_id, variant, result.path, result.sha256, result.bytes)
-            self.on_event(JobEvent("downloaded", local_id=local_id, job_id=job.id,
-                                   variant=variant, done=result.bytes, total=result.bytes,
-                                   message=str(result.path)))
+            self.on_event(
+                JobEvent(
+                    "downloaded",
+                    local_id=local_id,
+                    job_id=job.id,
+                    variant=variant,
+                    done=result.bytes,
+                    total=result.bytes,
+                    message=str(result.path),
+                )
+            )
             results.append(result)
         return results
 
     # -- the whole run ----------------------------------------------------------------------
-    def run(self, request: GenerationRequest, options: RunOptions, *,
-            create: Callable[[frozenset[str]], RemoteJob] | None = None) -> GenerationResult:
+    def run(
+        self,
+        request: GenerationRequest,
+        options: RunOptions,
+        *,
+        create: Callable[[frozenset[str]], RemoteJob] | None = None,
+    ) -> GenerationResult:
         started = self.start(request, options, create=create)
         return self.finish(started, options)
 
-    def finish(self, started: Started, options: RunOptions, *,
-               record_final: bool = True) -> GenerationResult:
+    def finish(
+        self, started: Started, options: RunOptions, *, record_final: bool = True
+    ) -> GenerationResult:
         local_id, job = started.local_id, started.job
         try:
-            job = self.wait(local_id, job, deadline=started.began + options.timeout,
-                            poll_interval=options.poll_interval, timeout=options.timeout,
-                            record_final=record_final)
+            job = self.wait(
+                local_id,
+                job,
+                deadline=started.began + options.timeout,
+                poll_interval=options.poll_interval,
+                timeout=options.timeout,
+                record_final=record_final,
+            )
             files = self.fetch(local_id, job, started.request, options)
         except KeyboardInterrupt:
             self.ledger.event(local_id, "interrupted", remote_id=job.id)
@@ -230,23 +310,39 @@ class JobRunner:
         video = next((f for f in files if f.variant == "video"), None)
         request = started.request
         return GenerationResult(
-            job_id=job.id, status=job.status, model=request.model, seconds=request.seconds,
-            size=request.size, provider=self.provider.name, prompt=request.prompt,
-            file=video.path if video else None, sha256=video.sha256 if video else None,
+            job_id=job.id,
+            status=job.status,
+            model=request.model,
+            seconds=request.seconds,
+            size=request.size,
+            provider=self.provider.name,
+            prompt=request.prompt,
+            file=video.path if video else None,
+            sha256=video.sha256 if video else None,
             cost_usd=job.cost_usd if job.cost_usd is not None else started.estimate.usd,
-            estimate_usd=started.estimate.usd, local_id=local_id, files=tuple(files),
+            estimate_usd=started.estimate.usd,
+            local_id=local_id,
+            files=tuple(files),
         )
 
-    def resume(self, local_id: str, job_id: str, request: GenerationRequest,
-               options: RunOptions, *, estimate_usd: float | None = None,
-               already_final: bool = False) -> GenerationResult:
+    def resume(
+        self,
+        local_id: str,
+        job_id: str,
+        request: GenerationRequest,
+        options: RunOptions,
+        *,
+        estimate_usd: float | None = None,
+        already_final: bool = False,
+    ) -> GenerationResult:
         """Finish a recorded job (``video-gen download``): poll it, then fetch its files.
 
         ``already_final``: the ledger has its end recorded, so it is not recorded twice.
         """
         job = self.provider.refresh(job_id)
-        started = Started(local_id, job, Estimate(estimate_usd or 0.0, 0.0, "ledger"), request,
-                          self.clock())
+        started = Started(
+            local_id, job, Estimate(estimate_usd or 0.0, 0.0, "ledger"), request, self.clock()
+        )
         return self.finish(started, options, record_final=not already_final)
 
 
@@ -262,7 +358,9 @@ class UnrecordedJob:
     def completed(self, local_id: str, actual_usd: float | None) -> None: ...
     def failed(self, local_id: str, status: str, code: str | None, message: str | None) -> None: ...
     def released(self, local_id: str, reason: str) -> None: ...
-    def downloaded(self, local_id: str, variant: str, path: Path, sha256: str, size: int) -> None: ...
+    def downloaded(
+        self, local_id: str, variant: str, path: Path, sha256: str, size: int
+    ) -> None: ...
     def event(self, local_id: str, kind: str, **fields: Any) -> None: ...
 
     def known_remote_ids(self, *, since: datetime) -> frozenset[str]:

@@ -38,12 +38,15 @@ def check_template(template: str) -> None:
     try:
         names = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
     except ValueError as exc:
-        raise UsageError(f"bad --name template {template!r}: {exc}",
-                         hint="e.g. --name '{date}-{slug}'") from None
+        raise UsageError(
+            f"bad --name template {template!r}: {exc}", hint="e.g. --name '{date}-{slug}'"
+        ) from None
     unknown = sorted({n.split(".")[0].split("[")[0] for n in names} - set(FIELDS))
     if unknown:
-        raise UsageError(f"--name template has unknown field(s): {', '.join(unknown)}",
-                         hint=f"fields: {', '.join('{' + f + '}' for f in FIELDS)}")
+        raise UsageError(
+            f"--name template has unknown field(s): {', '.join(unknown)}",
+            hint=f"fields: {', '.join('{' + f + '}' for f in FIELDS)}",
+        )
 
 
 def render(template: str, values: Mapping[str, Any], *, now: datetime | None = None) -> str:

@@ -40,19 +40,23 @@ def read_prompt(prompt: str | None, prompt_file: Path | None, stdin_text: str | 
         try:
             text = prompt_file.read_text(encoding="utf-8")
         except OSError as exc:
-            raise UsageError(f"cannot read --prompt-file {prompt_file}: {exc.strerror}",
-                             hint="check the path") from None
+            raise UsageError(
+                f"cannot read --prompt-file {prompt_file}: {exc.strerror}", hint="check the path"
+            ) from None
         except UnicodeDecodeError:
-            raise UsageError(f"--prompt-file {prompt_file} is not UTF-8 text",
-                             hint="save it as UTF-8") from None
+            raise UsageError(
+                f"--prompt-file {prompt_file} is not UTF-8 text", hint="save it as UTF-8"
+            ) from None
     elif prompt == "-":
         text = stdin_text if stdin_text is not None else sys.stdin.read()
     elif prompt is not None:
         text = prompt
     else:
-        raise UsageError("no prompt given",
-                         hint='video-gen generate "a paper boat in the rain" (or --prompt-file'
-                         " FILE, or - to read stdin)")
+        raise UsageError(
+            "no prompt given",
+            hint='video-gen generate "a paper boat in the rain" (or --prompt-file'
+            " FILE, or - to read stdin)",
+        )
     text = text.strip()
     if not text:
         raise UsageError("the prompt is empty", hint="write a description of the video")

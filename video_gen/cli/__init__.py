@@ -16,10 +16,14 @@ from video_gen.exit_codes import DESCRIPTIONS
 
 
 def _epilog() -> str:
-    rows = "  ".join(f"{int(code)} {text.split(':')[0].split('(')[0].strip()};"
-                     for code, text in DESCRIPTIONS.items())
-    return (f"Exit codes: {rows} (docs/exit-codes.md). Start with `make demo`, or:"
-            " video-gen generate \"a paper boat in the rain\" --provider emulator")
+    rows = "  ".join(
+        f"{int(code)} {text.split(':')[0].split('(')[0].strip()};"
+        for code, text in DESCRIPTIONS.items()
+    )
+    return (
+        f"Exit codes: {rows} (docs/exit-codes.md). Start with `make demo`, or:"
+        ' video-gen generate "a paper boat in the rain" --provider emulator'
+    )
 
 
 app = typer.Typer(
@@ -41,8 +45,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
-    version: Annotated[bool, typer.Option(
-        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """video-gen: prompts and repositories into videos, with a spend ledger and budgets."""
 

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
-config_app = typer.Typer(help="Read and write the config file (comments are preserved).",
-                         no_args_is_help=True)
+config_app = typer.Typer(
+    help="Read and write the config file (comments are preserved).", no_args_is_help=True
+)
 
-Key = Annotated[str, typer.Argument(help="Dotted key, e.g. defaults.model or budget.monthly_usd.",
-                                    show_default=False)]
+Key = Annotated[
+    str,
+    typer.Argument(
+        help="Dotted key, e.g. defaults.model or budget.monthly_usd.", show_default=False
+    ),
+]
 
 
 def _masked(key: str, value: Any) -> Any:
     from video_gen.config import KEYS
     from video_gen.redact import mask
 
-    secret = (KEYS[key].secret if key in KEYS else False) or key.endswith("api_key") or \
-        key.endswith(".key")
+    secret = (
+        (KEYS[key].secret if key in KEYS else False)
+        or key.endswith("api_key")
+        or key.endswith(".key")
+    )
     return mask(str(value)) if secret and value else value
 
 
@@ -64,8 +72,13 @@ def show(json_output: Annotated[bool, typer.Option("--json", help="As JSON.")] =
             rows.append((name, _masked(name, value), "config file"))
     ui = UI()
     if json_output:
-        ui.json({"path": str(cfg.path), "exists": cfg.exists,
-                 "settings": [{"key": k, "value": v, "source": s} for k, v, s in rows]})
+        ui.json(
+            {
+                "path": str(cfg.path),
+                "exists": cfg.exists,
+                "settings": [{"key": k, "value": v, "source": s} for k, v, s in rows],
+            }
+        )
         return
     ui.result(f"# {cfg.path}{'' if cfg.exists else ' (not created yet: video-gen config init)'}")
     for k, v, s in rows:
@@ -90,8 +103,9 @@ def get(key: Key) -> None:
 
 
 @config_app.command("set")
-def set_(key: Key, value: Annotated[str, typer.Argument(help="The new value.",
-                                                        show_default=False)]) -> None:
+def set_(
+    key: Key, value: Annotated[str, typer.Argument(help="The new value.", show_default=False)]
+) -> None:
     """Set a value in the config file (created 0600 if missing; comments kept).
 
     Example: video-gen config set defaults.seconds 8
@@ -101,9 +115,11 @@ def set_(key: Key, value: Annotated[str, typer.Argument(help="The new value.",
     from video_gen.errors import UsageError
 
     if key not in KEYS and not key.startswith(("providers.", "gags.")):
-        raise UsageError(f"unknown setting {key!r}",
-                         hint="video-gen config show lists every key (providers.NAME.* and"
-                         " gags.* are free-form)")
+        raise UsageError(
+            f"unknown setting {key!r}",
+            hint="video-gen config show lists every key (providers.NAME.* and"
+            " gags.* are free-form)",
+        )
     cfg = Config.load()
     cfg.set(key, _parse_scalar(value) if key not in KEYS else value)
     cfg.save()
@@ -140,8 +156,9 @@ def path() -> None:
 
 
 @config_app.command("init")
-def init(force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False
-         ) -> None:
+def init(
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
     """Write a commented config file with every key (never overwrites without --force).
 
     Example: video-gen config init
@@ -156,23 +173,29 @@ def init(force: Annotated[bool, typer.Option("--force", help="Replace an existin
 
     target = paths.config_file()
     if target.exists() and not force:
-        raise UsageError(f"{target} exists already",
-                         hint="edit it, or `video-gen config init --force` to replace it")
+        raise UsageError(
+            f"{target} exists already",
+            hint="edit it, or `video-gen config init --force` to replace it",
+        )
     atomic_write_text(target, template(), mode=stat.S_IRUSR | stat.S_IWUSR)
     UI().result(str(target))
 
 
 @config_app.command("set-price")
 def set_price(
-    model: Annotated[str, typer.Argument(help="Model name (glob patterns allowed).",
-                                         show_default=False)],
-    usd_per_second: Annotated[float, typer.Argument(help="USD per second of video.",
-                                                    show_default=False)],
-    provider_kind: Annotated[str, typer.Option(
-        "--provider-kind", help="openai-videos, openrouter, emulator or *.")] = "*",
+    model: Annotated[
+        str, typer.Argument(help="Model name (glob patterns allowed).", show_default=False)
+    ],
+    usd_per_second: Annotated[
+        float, typer.Argument(help="USD per second of video.", show_default=False)
+    ],
+    provider_kind: Annotated[
+        str, typer.Option("--provider-kind", help="openai-videos, openrouter, emulator or *.")
+    ] = "*",
     size: Annotated[str, typer.Option("--size", help="WIDTHxHEIGHT, resolution or *.")] = "*",
-    source: Annotated[Optional[str], typer.Option("--source", help="Where the price is from.",
-                                                  show_default=False)] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Where the price is from.", show_default=False)
+    ] = None,
 ) -> None:
     """Add or replace a price row in the config (wins over the packaged table).
 
@@ -193,16 +216,27 @@ def set_price(
         cfg.doc["prices"] = rows
     for i in reversed(range(len(rows))):
         r = rows[i]
-        if r.get("model") == model and r.get("size", "*") == size and \
-                r.get("provider", "*") == provider_kind:
+        if (
+            r.get("model") == model
+            and r.get("size", "*") == size
+            and r.get("provider", "*") == provider_kind
+        ):
             del rows[i]
     row = tomlkit.table()
-    row.update({"provider": provider_kind, "model": model, "size": size,
-                "usd_per_second": usd_per_second, "source": source or "set by video-gen config"})
+    row.update(
+        {
+            "provider": provider_kind,
+            "model": model,
+            "size": size,
+            "usd_per_second": usd_per_second,
+            "source": source or "set by video-gen config",
+        }
+    )
     rows.append(row)
     cfg.save()
-    UI().info(f"price of {model} ({size}, {provider_kind}) set to {usd_per_second} USD/s in"
-              f" {cfg.path}")
+    UI().info(
+        f"price of {model} ({size}, {provider_kind}) set to {usd_per_second} USD/s in {cfg.path}"
+    )
 
 
 def _parse_scalar(text: str) -> Any:

@@ -2,29 +2,49 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 
 def emulator(
     port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 = any free).")] = 8089,
-    host: Annotated[str, typer.Option("--host", help="Address to bind (loopback by default).")
-                    ] = "127.0.0.1",
-    job_seconds: Annotated[float, typer.Option(
-        "--job-seconds", help="How long each emulated job takes.")] = 8.0,
-    faults: Annotated[str, typer.Option(
-        "--faults", help="Fault plan, e.g. '5xx@create=2,429=3,retry-after=1,truncate'"
-        " (see docs/emulator.md).")] = "",
-    require_key: Annotated[Optional[str], typer.Option(
-        "--require-key", help="Accept only this API key (default: any non-empty key).",
-        show_default=False)] = None,
-    profile: Annotated[str, typer.Option(
-        "--profile", help="Server to imitate: openai, litellm, vllm-omni, sglang, openrouter.")
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind (loopback by default).")
+    ] = "127.0.0.1",
+    job_seconds: Annotated[
+        float, typer.Option("--job-seconds", help="How long each emulated job takes.")
+    ] = 8.0,
+    faults: Annotated[
+        str,
+        typer.Option(
+            "--faults",
+            help="Fault plan, e.g. '5xx@create=2,429=3,retry-after=1,truncate'"
+            " (see docs/emulator.md).",
+        ),
+    ] = "",
+    require_key: Annotated[
+        str | None,
+        typer.Option(
+            "--require-key",
+            help="Accept only this API key (default: any non-empty key).",
+            show_default=False,
+        ),
+    ] = None,
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile", help="Server to imitate: openai, litellm, vllm-omni, sglang, openrouter."
+        ),
     ] = "openai",
-    video_bytes: Annotated[Optional[int], typer.Option(
-        "--video-bytes", help="Pad each MP4 to exactly this many bytes (for download tests).",
-        show_default=False)] = None,
+    video_bytes: Annotated[
+        int | None,
+        typer.Option(
+            "--video-bytes",
+            help="Pad each MP4 to exactly this many bytes (for download tests).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the emulator of the video APIs in the foreground (Ctrl-C stops it).
 
@@ -35,14 +55,24 @@ def emulator(
     from video_gen.errors import UsageError
 
     try:
-        srv = EmulatorServer(host=host, port=port, job_seconds=job_seconds, faults=faults,
-                             require_key=require_key, profile=profile, video_bytes=video_bytes)
+        srv = EmulatorServer(
+            host=host,
+            port=port,
+            job_seconds=job_seconds,
+            faults=faults,
+            require_key=require_key,
+            profile=profile,
+            video_bytes=video_bytes,
+        )
     except ValueError as exc:
-        raise UsageError(str(exc), hint="see docs/emulator.md for the fault grammar and profiles"
-                         ) from None
+        raise UsageError(
+            str(exc), hint="see docs/emulator.md for the fault grammar and profiles"
+        ) from None
     except OSError as exc:
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}",
-                         hint="choose another --port (or 0 for any free one)") from None
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror}",
+            hint="choose another --port (or 0 for any free one)",
+        ) from None
     srv.start()
     import sys
 

@@ -37,8 +37,10 @@ def handle_errors(fn: F) -> F:
                 import traceback
 
                 traceback.print_exc(file=sys.stderr)
-            print_error(f"unexpected {type(exc).__name__}: {exc}",
-                        "re-run with --verbose and report it with the output")
+            print_error(
+                f"unexpected {type(exc).__name__}: {exc}",
+                "re-run with --verbose and report it with the output",
+            )
             raise typer.Exit(int(ExitCode.ERROR)) from None
 
     return wrapper  # type: ignore[return-value]

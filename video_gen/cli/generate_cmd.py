@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -11,8 +11,10 @@ from video_gen.cli import options as opt
 
 
 def generate(
-    prompt: Annotated[Optional[str], typer.Argument(
-        help="What the video shows. '-' reads it from stdin.", show_default=False)] = None,
+    prompt: Annotated[
+        str | None,
+        typer.Argument(help="What the video shows. '-' reads it from stdin.", show_default=False),
+    ] = None,
     prompt_file: opt.PromptFile = None,
     model: opt.Model = None,
     seconds: opt.Seconds = None,
@@ -23,13 +25,21 @@ def generate(
     provider: opt.ProviderName = None,
     timeout: opt.Timeout = None,
     poll_interval: opt.PollInterval = None,
-    thumbnail: Annotated[bool, typer.Option(
-        "--thumbnail", help="Also download the WebP thumbnail.")] = False,
-    spritesheet: Annotated[bool, typer.Option(
-        "--spritesheet", help="Also download the JPEG spritesheet.")] = False,
-    from_id: Annotated[Optional[str], typer.Option(
-        "--from", help="Re-run a past generation's parameters (local or remote id prefix from"
-        " `video-gen history`); other flags override them.", show_default=False)] = None,
+    thumbnail: Annotated[
+        bool, typer.Option("--thumbnail", help="Also download the WebP thumbnail.")
+    ] = False,
+    spritesheet: Annotated[
+        bool, typer.Option("--spritesheet", help="Also download the JPEG spritesheet.")
+    ] = False,
+    from_id: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Re-run a past generation's parameters (local or remote id prefix from"
+            " `video-gen history`); other flags override them.",
+            show_default=False,
+        ),
+    ] = None,
     dry_run: opt.DryRun = False,
     json_output: opt.Json = False,
     quiet: opt.Quiet = False,
@@ -50,8 +60,11 @@ def generate(
     rt = runtime.load(ui, provider, open_remote=False)
     if from_id is not None:
         past = rt.ledger.get(from_id)
-        prompt_text = past.prompt if prompt is None and prompt_file is None else \
-            resolve.read_prompt(prompt, prompt_file)
+        prompt_text = (
+            past.prompt
+            if prompt is None and prompt_file is None
+            else resolve.read_prompt(prompt, prompt_file)
+        )
         model = model or past.model
         seconds = seconds if seconds is not None else past.seconds
         size = size or past.size
@@ -62,16 +75,25 @@ def generate(
             rt = runtime.load(ui, past.provider, open_remote=False)
     else:
         prompt_text = resolve.read_prompt(prompt, prompt_file)
-    request = resolve.request(rt.config, rt.spec, prompt_text, model=model, seconds=seconds,
-                              size=size, input_reference=input_reference)
+    request = resolve.request(
+        rt.config,
+        rt.spec,
+        prompt_text,
+        model=model,
+        seconds=seconds,
+        size=size,
+        input_reference=input_reference,
+    )
     options = RunOptions(
         output_dir=resolve.output_dir(rt.config, output_dir),
         name_template=name or str(rt.config.value("output.name")),
         timeout=timeout if timeout is not None else float(rt.config.value("defaults.timeout")),
-        poll_interval=poll_interval if poll_interval is not None else
-        (float(rt.config.value("defaults.poll_interval")) or None),
-        variants=("video",) + (("thumbnail",) if thumbnail else ()) +
-        (("spritesheet",) if spritesheet else ()),
+        poll_interval=poll_interval
+        if poll_interval is not None
+        else (float(rt.config.value("defaults.poll_interval")) or None),
+        variants=("video",)
+        + (("thumbnail",) if thumbnail else ())
+        + (("spritesheet",) if spritesheet else ()),
         command="generate",
     )
     from video_gen import capabilities, naming, pricing
@@ -85,8 +107,9 @@ def generate(
     runtime.open_remote_provider(rt)
     progress = make_progress(ui)
     rt.listeners.append(progress)
-    runner = JobRunner(rt.provider, rt.ledger, limits=rt.limits, price_table=rt.prices,
-                       on_event=rt.emit)
+    runner = JobRunner(
+        rt.provider, rt.ledger, limits=rt.limits, price_table=rt.prices, on_event=rt.emit
+    )
     try:
         result = runner.run(request, options)
     finally:
@@ -102,34 +125,50 @@ def _print_dry_run(ui, rt, request, estimate, options) -> None:  # type: ignore[
     from video_gen.capabilities import sniff_image
 
     body: dict[str, object] = {
-        "prompt": request.prompt, "model": request.model, "seconds": str(request.seconds),
+        "prompt": request.prompt,
+        "model": request.model,
+        "seconds": str(request.seconds),
         "size": request.size,
     }
     if request.input_reference is not None:
-        body["input_reference"] = f"@{request.input_reference} ({sniff_image(request.input_reference)})"
+        body["input_reference"] = (
+            f"@{request.input_reference} ({sniff_image(request.input_reference)})"
+        )
     month = rt.ledger.month()
     fits = rt.ledger.would_fit(estimate.usd, rt.limits) if hasattr(rt.ledger, "would_fit") else None
     url = f"{rt.spec.base_url.rstrip('/')}/videos"
     if ui.json_output:
-        ui.json({
-            "dry_run": True, "provider": rt.spec.name, "kind": rt.spec.kind,
-            "request": {"method": "POST", "url": url, "body": body},
-            "estimate_usd": estimate.usd, "usd_per_second": estimate.usd_per_second,
-            "price_source": estimate.source,
-            "budget": {"month": month.month, "spent_usd": month.spent_usd,
-                       "reserved_usd": month.reserved_usd, "limit_usd": month.limit_usd,
-                       "fits": fits},
-            "output_dir": str(options.output_dir),
-        })
+        ui.json(
+            {
+                "dry_run": True,
+                "provider": rt.spec.name,
+                "kind": rt.spec.kind,
+                "request": {"method": "POST", "url": url, "body": body},
+                "estimate_usd": estimate.usd,
+                "usd_per_second": estimate.usd_per_second,
+                "price_source": estimate.source,
+                "budget": {
+                    "month": month.month,
+                    "spent_usd": month.spent_usd,
+                    "reserved_usd": month.reserved_usd,
+                    "limit_usd": month.limit_usd,
+                    "fits": fits,
+                },
+                "output_dir": str(options.output_dir),
+            }
+        )
         return
     lines = [f"POST {url}  (provider {rt.spec.name}, {rt.spec.kind})"]
     lines += [f"  {k}: {v}" for k, v in body.items()]
-    lines.append(f"estimated cost: {estimate.usd:.2f} USD ({request.seconds} s x "
-                 f"{estimate.usd_per_second:.2f} USD/s; {estimate.source})")
-    lines.append(f"budget {month.month}: {month.spent_usd:.2f} spent + {month.reserved_usd:.2f}"
-                 f" reserved of {month.limit_usd:.2f} USD"
-                 + ("" if fits is None else ("; this job fits" if fits else
-                                             "; this job would be REFUSED")))
+    lines.append(
+        f"estimated cost: {estimate.usd:.2f} USD ({request.seconds} s x "
+        f"{estimate.usd_per_second:.2f} USD/s; {estimate.source})"
+    )
+    lines.append(
+        f"budget {month.month}: {month.spent_usd:.2f} spent + {month.reserved_usd:.2f}"
+        f" reserved of {month.limit_usd:.2f} USD"
+        + ("" if fits is None else ("; this job fits" if fits else "; this job would be REFUSED"))
+    )
     lines.append(f"would save to: {options.output_dir}")
     lines.append("nothing was sent (--dry-run)")
     ui.result("\n".join(lines))

@@ -217,32 +217,47 @@ def _table(jobs: list[JobView]) -> None:
     from rich.text import Text
 
     console = Console(highlight=False)
-    wide = console.width >= 120  # narrower: drop provider, size and file, shorten the time
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, header_style="bold", pad_edge=False)
-    table.add_column("time (UTC)", no_wrap=True)
-    table.add_column("id", no_wrap=True, min_width=15)
-    table.add_column("status", no_wrap=True)
-    table.add_column("provider/model" if wide else "model", no_wrap=True)
-    table.add_column("sec", justify="right", no_wrap=True)
+    wide = console.width >= 120  # narrower: no provider, size or file, a shorter time
+    styles = {"completed": "green", "released": "dim"}
+    # Columns that must stay whole (an id is copied into `history show`), then the prompt
+    # (and the file) taking whatever width is left.
+    fixed: dict[str, list[Text]] = {"time (UTC)": [], "id": [], "status": []}
+    fixed["provider/model" if wide else "model"] = []
+    fixed["sec"] = []
     if wide:
-        table.add_column("size", no_wrap=True)
-    table.add_column("USD", justify="right", no_wrap=True)
-    table.add_column("prompt", overflow="ellipsis", no_wrap=True, ratio=2)
+        fixed["size"] = []
+    fixed["USD"] = []
+    for job in jobs:
+        cells = [
+            Text(job.created_at.strftime("%Y-%m-%d %H:%M" if wide else "%m-%d %H:%M")),
+            Text(job.local_id),
+            Text(
+                job.status,
+                style="red" if job.ended_by == "failed" else styles.get(job.status, "yellow"),
+            ),
+            Text(f"{job.provider}/{job.model}" if wide else job.model),
+            Text(str(job.seconds)),
+            *([Text(job.size)] if wide else []),
+            Text(_cost(job)),
+        ]
+        for column, cell in zip(fixed.values(), cells, strict=True):
+            column.append(cell)
+    table = Table(
+        box=box.SIMPLE_HEAD if wide else None,
+        show_edge=False,
+        header_style="bold",
+        pad_edge=False,
+    )
+    for name, cells in fixed.items():
+        width = max([len(name), *(c.cell_len for c in cells)])
+        right = name in ("sec", "USD")
+        table.add_column(name, no_wrap=True, min_width=width, justify="right" if right else "left")
+    table.add_column("prompt", no_wrap=True, overflow="ellipsis", ratio=2)
     if wide:
         table.add_column("file", overflow="fold", ratio=1)
-    styles = {"completed": "green", "released": "dim"}
-    for job in jobs:
-        style = "red" if job.ended_by == "failed" else styles.get(job.status, "yellow")
-        row: list[str | Text] = [
-            job.created_at.strftime("%Y-%m-%d %H:%M" if wide else "%m-%d %H:%M"),
-            Text(job.local_id),
-            Text(job.status, style=style),
-            Text(f"{job.provider}/{job.model}" if wide else job.model),
-            str(job.seconds),
-        ]
-        if wide:
-            row.append(Text(job.size))
-        row += [_cost(job), Text(_short(job.prompt, _PROMPT_WIDTH))]
+    for n, job in enumerate(jobs):
+        row = [cells[n] for cells in fixed.values()]
+        row.append(Text(_short(job.prompt, _PROMPT_WIDTH)))
         if wide:
             row.append(Text(_main_file(job)))
         table.add_row(*row)

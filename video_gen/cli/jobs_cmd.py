@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from video_gen.cli import options as opt
 
-JobId = Annotated[str, typer.Argument(
-    help="Remote job id, or a unique prefix of a local or remote id from `video-gen history`.",
-    show_default=False)]
+JobId = Annotated[
+    str,
+    typer.Argument(
+        help="Remote job id, or a unique prefix of a local or remote id from `video-gen history`.",
+        show_default=False,
+    ),
+]
 
 
 def _lookup(rt: Any, job_id: str) -> Any:
@@ -25,13 +29,17 @@ def _lookup(rt: Any, job_id: str) -> Any:
         return None
 
 
-def _load(ui: Any, provider: Optional[str], job_id: str) -> tuple[Any, Any]:
+def _load(ui: Any, provider: str | None, job_id: str) -> tuple[Any, Any]:
     from video_gen.cli import runtime
 
     rt = runtime.load(ui, provider, open_remote=False)
     record = _lookup(rt, job_id)
-    if record is not None and provider is None and record.provider and \
-            record.provider != rt.spec.name:
+    if (
+        record is not None
+        and provider is None
+        and record.provider
+        and record.provider != rt.spec.name
+    ):
         rt = runtime.load(ui, record.provider, open_remote=False)
     runtime.open_remote_provider(rt)
     return rt, record
@@ -79,13 +87,26 @@ def download(
     output_dir: opt.OutputDir = None,
     name: opt.Name = None,
     provider: opt.ProviderName = None,
-    thumbnail: Annotated[bool, typer.Option("--thumbnail", help="Also the WebP thumbnail.")] = False,
-    spritesheet: Annotated[bool, typer.Option("--spritesheet", help="Also the JPEG spritesheet.")] = False,
-    variant: Annotated[Optional[str], typer.Option(
-        "--variant", help="Only this variant: video, thumbnail or spritesheet.",
-        show_default=False)] = None,
-    wait: Annotated[bool, typer.Option(
-        "--wait/--no-wait", help="Wait for an unfinished job (default) or fail at once.")] = True,
+    thumbnail: Annotated[
+        bool, typer.Option("--thumbnail", help="Also the WebP thumbnail.")
+    ] = False,
+    spritesheet: Annotated[
+        bool, typer.Option("--spritesheet", help="Also the JPEG spritesheet.")
+    ] = False,
+    variant: Annotated[
+        str | None,
+        typer.Option(
+            "--variant",
+            help="Only this variant: video, thumbnail or spritesheet.",
+            show_default=False,
+        ),
+    ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait", help="Wait for an unfinished job (default) or fail at once."
+        ),
+    ] = True,
     timeout: opt.Timeout = None,
     poll_interval: opt.PollInterval = None,
     json_output: opt.Json = False,
@@ -109,43 +130,72 @@ def download(
     if variant is not None and variant not in VARIANTS:
         raise UsageError(f"unknown variant {variant!r}", hint=f"use one of: {', '.join(VARIANTS)}")
     rt, record = _load(ui, provider, job_id)
-    variants = (variant,) if variant else ("video",) + (("thumbnail",) if thumbnail else ()) + \
-        (("spritesheet",) if spritesheet else ())
+    variants = (
+        (variant,)
+        if variant
+        else ("video",)
+        + (("thumbnail",) if thumbnail else ())
+        + (("spritesheet",) if spritesheet else ())
+    )
     options = RunOptions(
         output_dir=resolve.output_dir(rt.config, output_dir),
         name_template=name or str(rt.config.value("output.name")),
         timeout=timeout if timeout is not None else float(rt.config.value("defaults.timeout")),
-        poll_interval=poll_interval if poll_interval is not None else
-        (float(rt.config.value("defaults.poll_interval")) or None),
-        variants=variants, command="download",
+        poll_interval=poll_interval
+        if poll_interval is not None
+        else (float(rt.config.value("defaults.poll_interval")) or None),
+        variants=variants,
+        command="download",
     )
     progress = make_progress(ui)
     rt.listeners.append(progress)
     try:
         if record is not None and record.remote_id:
             remote_id, local_id = record.remote_id, record.local_id
-            request = GenerationRequest(prompt=record.prompt or "", model=record.model,
-                                        seconds=int(record.seconds), size=record.size,
-                                        provider=record.provider or rt.spec.name)
+            request = GenerationRequest(
+                prompt=record.prompt or "",
+                model=record.model,
+                seconds=int(record.seconds),
+                size=record.size,
+                provider=record.provider or rt.spec.name,
+            )
             recorder: Any = rt.ledger
             already_final = not record.in_flight
             estimate = record.estimate_usd
         else:
             remote_id, local_id, recorder, already_final, estimate = (
-                job_id, "-", UnrecordedJob(), True, None)
+                job_id,
+                "-",
+                UnrecordedJob(),
+                True,
+                None,
+            )
             job = rt.provider.refresh(remote_id)
-            request = GenerationRequest(prompt=job.prompt or "", model=job.model or "",
-                                        seconds=int(job.seconds or 0) if (job.seconds or "").isdigit()
-                                        else 0, size=job.size or "", provider=rt.spec.name)
-        runner = JobRunner(rt.provider, recorder, limits=rt.limits, price_table=rt.prices,
-                           on_event=rt.emit)
+            request = GenerationRequest(
+                prompt=job.prompt or "",
+                model=job.model or "",
+                seconds=int(job.seconds or 0) if (job.seconds or "").isdigit() else 0,
+                size=job.size or "",
+                provider=rt.spec.name,
+            )
+        runner = JobRunner(
+            rt.provider, recorder, limits=rt.limits, price_table=rt.prices, on_event=rt.emit
+        )
         if not wait:
             job = rt.provider.refresh(remote_id)
             if not job.phase.final:
-                raise NotFinishedError(f"job {remote_id} is {job.status}, not finished",
-                                    hint=f"wait for it: video-gen download {remote_id}")
-        result = runner.resume(local_id, remote_id, request, options, estimate_usd=estimate,
-                               already_final=already_final)
+                raise NotFinishedError(
+                    f"job {remote_id} is {job.status}, not finished",
+                    hint=f"wait for it: video-gen download {remote_id}",
+                )
+        result = runner.resume(
+            local_id,
+            remote_id,
+            request,
+            options,
+            estimate_usd=estimate,
+            already_final=already_final,
+        )
     finally:
         progress.close()
         rt.close()
@@ -158,8 +208,9 @@ def download(
 
 def remix(
     job_id: JobId,
-    prompt: Annotated[str, typer.Argument(help="The change to make, e.g. 'make it night'.",
-                                          show_default=False)],
+    prompt: Annotated[
+        str, typer.Argument(help="The change to make, e.g. 'make it night'.", show_default=False)
+    ],
     output_dir: opt.OutputDir = None,
     name: opt.Name = None,
     provider: opt.ProviderName = None,
@@ -192,33 +243,48 @@ def remix(
         else:
             src = rt.provider.refresh(remote_id)
             model, seconds, size = src.model or "", int(src.seconds or 0), src.size or ""
-        request = GenerationRequest(prompt=prompt, model=model, seconds=seconds, size=size,
-                                    provider=rt.spec.name, extra={"remix_of": remote_id})
+        request = GenerationRequest(
+            prompt=prompt,
+            model=model,
+            seconds=seconds,
+            size=size,
+            provider=rt.spec.name,
+            extra={"remix_of": remote_id},
+        )
         estimate = pricing.estimate(request, rt.spec.kind, rt.prices)
         if dry_run:
-            body = {"method": "POST", "url": f"{rt.spec.base_url}/videos/{remote_id}/remix",
-                    "body": {"prompt": prompt}, "estimate_usd": estimate.usd,
-                    "price_source": estimate.source}
+            body = {
+                "method": "POST",
+                "url": f"{rt.spec.base_url}/videos/{remote_id}/remix",
+                "body": {"prompt": prompt},
+                "estimate_usd": estimate.usd,
+                "price_source": estimate.source,
+            }
             if json_output:
                 ui.json({"dry_run": True, "request": body})
             else:
-                ui.result(f"POST {body['url']}\n  prompt: {prompt}\nestimated cost: "
-                          f"{estimate.usd:.2f} USD ({estimate.source})\n"
-                          "nothing was sent (--dry-run)")
+                ui.result(
+                    f"POST {body['url']}\n  prompt: {prompt}\nestimated cost: "
+                    f"{estimate.usd:.2f} USD ({estimate.source})\n"
+                    "nothing was sent (--dry-run)"
+                )
             return
         options = RunOptions(
             output_dir=resolve.output_dir(rt.config, output_dir),
             name_template=name or str(rt.config.value("output.name")),
             timeout=timeout if timeout is not None else float(rt.config.value("defaults.timeout")),
-            poll_interval=poll_interval, command="remix",
+            poll_interval=poll_interval,
+            command="remix",
         )
         progress = make_progress(ui)
         rt.listeners.append(progress)
-        runner = JobRunner(rt.provider, rt.ledger, limits=rt.limits, price_table=rt.prices,
-                           on_event=rt.emit)
+        runner = JobRunner(
+            rt.provider, rt.ledger, limits=rt.limits, price_table=rt.prices, on_event=rt.emit
+        )
         try:
-            result = runner.run(request, options,
-                                create=lambda known: rt.provider.remix(remote_id, prompt))
+            result = runner.run(
+                request, options, create=lambda known: rt.provider.remix(remote_id, prompt)
+            )
         finally:
             progress.close()
     finally:

@@ -3,47 +3,111 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-PromptFile = Annotated[Optional[Path], typer.Option(
-    "--prompt-file", help="Read the prompt from this UTF-8 file.", show_default=False)]
-Model = Annotated[Optional[str], typer.Option(
-    "--model", "-m", envvar="VIDEO_GEN_MODEL", help="Model (default: config, else sora-2).",
-    show_default=False)]
-Seconds = Annotated[Optional[int], typer.Option(
-    "--seconds", "-s", envvar="VIDEO_GEN_SECONDS",
-    help="Clip length in seconds (sora-2: 4, 8 or 12; default 4).", show_default=False)]
-Size = Annotated[Optional[str], typer.Option(
-    "--size", envvar="VIDEO_GEN_SIZE",
-    help="WIDTHxHEIGHT: 720x1280 (default), 1280x720; sora-2-pro also 1024x1792, 1792x1024.",
-    show_default=False)]
-InputReference = Annotated[Optional[Path], typer.Option(
-    "--input-reference", "-i",
-    help="First-frame image (JPEG, PNG or WebP) of exactly the video's pixel size.",
-    show_default=False)]
-OutputDir = Annotated[Optional[Path], typer.Option(
-    "--output-dir", "-o", envvar="VIDEO_GEN_OUTPUT_DIR",
-    help="Folder for the files (default: config output.dir, else ./videos).", show_default=False)]
-Name = Annotated[Optional[str], typer.Option(
-    "--name", envvar="VIDEO_GEN_NAME",
-    help="File name template: {date} {time} {slug} {id} {model} {seconds} {size}"
-    " (default {date}-{time}-{slug}).", show_default=False)]
-ProviderName = Annotated[Optional[str], typer.Option(
-    "--provider", "-p", envvar="VIDEO_GEN_PROVIDER",
-    help="Provider name: openai, emulator (built in, no key, no cost) or one from the config.",
-    show_default=False)]
-Timeout = Annotated[Optional[float], typer.Option(
-    "--timeout", envvar="VIDEO_GEN_TIMEOUT",
-    help="Overall deadline in seconds, create to download (default 1800). Exit 6 when passed.",
-    show_default=False)]
-PollInterval = Annotated[Optional[float], typer.Option(
-    "--poll-interval", envvar="VIDEO_GEN_POLL_INTERVAL",
-    help="Fixed seconds between status checks (default: adaptive).", show_default=False)]
-DryRun = Annotated[bool, typer.Option(
-    "--dry-run", help="Validate and show the request and its estimated cost; send nothing.")]
+PromptFile = Annotated[
+    Path | None,
+    typer.Option("--prompt-file", help="Read the prompt from this UTF-8 file.", show_default=False),
+]
+Model = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        envvar="VIDEO_GEN_MODEL",
+        help="Model (default: config, else sora-2).",
+        show_default=False,
+    ),
+]
+Seconds = Annotated[
+    int | None,
+    typer.Option(
+        "--seconds",
+        "-s",
+        envvar="VIDEO_GEN_SECONDS",
+        help="Clip length in seconds (sora-2: 4, 8 or 12; default 4).",
+        show_default=False,
+    ),
+]
+Size = Annotated[
+    str | None,
+    typer.Option(
+        "--size",
+        envvar="VIDEO_GEN_SIZE",
+        help="WIDTHxHEIGHT: 720x1280 (default), 1280x720; sora-2-pro also 1024x1792, 1792x1024.",
+        show_default=False,
+    ),
+]
+InputReference = Annotated[
+    Path | None,
+    typer.Option(
+        "--input-reference",
+        "-i",
+        help="First-frame image (JPEG, PNG or WebP) of exactly the video's pixel size.",
+        show_default=False,
+    ),
+]
+OutputDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--output-dir",
+        "-o",
+        envvar="VIDEO_GEN_OUTPUT_DIR",
+        help="Folder for the files (default: config output.dir, else ./videos).",
+        show_default=False,
+    ),
+]
+Name = Annotated[
+    str | None,
+    typer.Option(
+        "--name",
+        envvar="VIDEO_GEN_NAME",
+        help="File name template: {date} {time} {slug} {id} {model} {seconds} {size}"
+        " (default {date}-{time}-{slug}).",
+        show_default=False,
+    ),
+]
+ProviderName = Annotated[
+    str | None,
+    typer.Option(
+        "--provider",
+        "-p",
+        envvar="VIDEO_GEN_PROVIDER",
+        help="Provider name: openai, emulator (built in, no key, no cost) or one from the config.",
+        show_default=False,
+    ),
+]
+Timeout = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        envvar="VIDEO_GEN_TIMEOUT",
+        help="Overall deadline in seconds, create to download (default 1800). Exit 6 when passed.",
+        show_default=False,
+    ),
+]
+PollInterval = Annotated[
+    float | None,
+    typer.Option(
+        "--poll-interval",
+        envvar="VIDEO_GEN_POLL_INTERVAL",
+        help="Fixed seconds between status checks (default: adaptive).",
+        show_default=False,
+    ),
+]
+DryRun = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run", help="Validate and show the request and its estimated cost; send nothing."
+    ),
+]
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output on stderr.")]
-Verbose = Annotated[bool, typer.Option(
-    "--verbose", "-v", help="Debug output on stderr (HTTP calls, retries; secrets masked).")]
+Verbose = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Debug output on stderr (HTTP calls, retries; secrets masked)."
+    ),
+]

@@ -99,8 +99,13 @@ class RichProgress:
             if self.job_task is None:
                 self.job_task = p.add_task(desc, total=None, detail="")
             if e.progress is not None:
-                p.update(self.job_task, description=desc, total=100, completed=e.progress,
-                         detail=f"{e.progress}%")
+                p.update(
+                    self.job_task,
+                    description=desc,
+                    total=100,
+                    completed=e.progress,
+                    detail=f"{e.progress}%",
+                )
             else:
                 p.update(self.job_task, description=desc, total=None, detail="")
         elif e.kind == "download":

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from video_gen.cli.ui import UI, stdin_is_terminal, stderr_is_terminal
+from video_gen.cli.ui import UI, stderr_is_terminal, stdin_is_terminal
 from video_gen.config import Config
 from video_gen.errors import ConfigError
 from video_gen.jobs import JobEvent
@@ -69,8 +69,10 @@ def load(ui: UI, provider: str | None, *, open_remote: bool = True) -> Runtime:
     rt.limits = BudgetLimits.from_config(config)
     overrides = config.raw("prices") or []
     if not isinstance(overrides, list):
-        raise ConfigError("[[prices]] in the config must be an array of tables",
-                          hint="see docs/configuration.md#prices")
+        raise ConfigError(
+            "[[prices]] in the config must be an array of tables",
+            hint="see docs/configuration.md#prices",
+        )
     rt.prices = pricing.rows(overrides)
     for warning in rt.ledger.warnings():
         ui.warn(warning)
@@ -90,8 +92,9 @@ def open_remote_provider(rt: Runtime) -> None:
         rt.emit(JobEvent("retry", message=f"{exc} (try {tries + 1} in {wait:.1f}s)"))
 
     def client_factory(base_url: str, key: str) -> VideosClient:
-        return VideosClient(base_url, key, timeouts=Timeouts(), retry=RetryPolicy(),
-                            on_retry=on_retry)
+        return VideosClient(
+            base_url, key, timeouts=Timeouts(), retry=RetryPolicy(), on_retry=on_retry
+        )
 
     rt.provider = open_provider(rt.spec, client_factory)
 
@@ -106,8 +109,10 @@ def ask_for_key(config: Config, spec: ProviderSpec) -> ProviderSpec:
     import getpass
     from dataclasses import replace
 
-    key = getpass.getpass(f"API key for provider {spec.name!r} (input hidden; stored in "
-                          f"{config.path} with mode 0600): ").strip()
+    key = getpass.getpass(
+        f"API key for provider {spec.name!r} (input hidden; stored in "
+        f"{config.path} with mode 0600): "
+    ).strip()
     if not key:
         raise ConfigError("no API key given", hint=spec.key_hint)
     dotted = "api.key" if spec.name == "openai" else f"providers.{spec.name}.api_key"

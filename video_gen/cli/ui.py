@@ -34,7 +34,9 @@ def stdin_is_terminal() -> bool:
 
 
 class UI:
-    def __init__(self, *, quiet: bool = False, verbose: bool = False, json_output: bool = False) -> None:
+    def __init__(
+        self, *, quiet: bool = False, verbose: bool = False, json_output: bool = False
+    ) -> None:
         self.quiet = quiet
         self.verbose = verbose
         self.json_output = json_output

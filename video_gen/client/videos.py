@@ -96,20 +96,33 @@ class VideosClient:
         try:
             resp = self.session.request(method, url, timeout=self.timeouts.pair(), **kwargs)
         except requests.exceptions.ConnectTimeout:
-            raise _conn_error(APITimeoutError, f"timed out connecting to {self.base_url}",
-                              sent=False) from None
+            raise _conn_error(
+                APITimeoutError, f"timed out connecting to {self.base_url}", sent=False
+            ) from None
         except requests.exceptions.ReadTimeout:
-            raise _conn_error(APITimeoutError, f"no answer from {self.base_url} within "
-                              f"{self.timeouts.read:g}s", sent=True) from None
+            raise _conn_error(
+                APITimeoutError,
+                f"no answer from {self.base_url} within {self.timeouts.read:g}s",
+                sent=True,
+            ) from None
         except requests.exceptions.ConnectionError as exc:
             sent = not _refused(exc)
             what = "connection dropped by" if sent else "cannot connect to"
             raise _conn_error(APIConnectionError, f"{what} {self.base_url}", sent=sent) from None
         except requests.exceptions.RequestException as exc:
-            raise _conn_error(APIConnectionError, f"request to {self.base_url} failed: "
-                              f"{type(exc).__name__}", sent=True) from None
-        log.debug("%s %s -> %s in %.3fs request_id=%s", method, path, resp.status_code,
-                  time.monotonic() - started, resp.headers.get("x-request-id", "-"))
+            raise _conn_error(
+                APIConnectionError,
+                f"request to {self.base_url} failed: {type(exc).__name__}",
+                sent=True,
+            ) from None
+        log.debug(
+            "%s %s -> %s in %.3fs request_id=%s",
+            method,
+            path,
+            resp.status_code,
+            time.monotonic() - started,
+            resp.headers.get("x-request-id", "-"),
+        )
         if resp.status_code >= 400:
             try:
                 raise error_from_response(resp)
@@ -135,7 +148,9 @@ class VideosClient:
         )(self._send)
         return retrying(method, path, **kwargs)  # type: ignore[no-any-return]
 
-    def _json(self, method: str, path: str, **kwargs: Any) -> tuple[dict[str, Any], requests.Response]:
+    def _json(
+        self, method: str, path: str, **kwargs: Any
+    ) -> tuple[dict[str, Any], requests.Response]:
         resp = self._request(method, path, **kwargs)
         return _decode(resp), resp
 
@@ -171,8 +186,9 @@ class VideosClient:
                 if may_have_created(exc):
                     found = self.find_recent(fields, since=began, exclude_ids=exclude_ids)
                     if found is not None:
-                        log.debug("create failed (%s) but job %s exists: taking it", exc,
-                                  found["id"])
+                        log.debug(
+                            "create failed (%s) but job %s exists: taking it", exc, found["id"]
+                        )
                         return found
                 if not is_retryable(exc) or attempt >= self.retry.max_retries:
                     raise
@@ -224,7 +240,9 @@ class VideosClient:
         data, resp = self._json("GET", f"/videos/{_quote(video_id)}")
         return data, resp.headers
 
-    def list(self, *, after: str | None = None, limit: int = 20, order: str = "desc") -> dict[str, Any]:
+    def list(
+        self, *, after: str | None = None, limit: int = 20, order: str = "desc"
+    ) -> dict[str, Any]:
         params: dict[str, Any] = {"limit": limit, "order": order}
         if after:
             params["after"] = after
@@ -253,8 +271,9 @@ class VideosClient:
         # A remix is a paid create too; it is not retried blindly (same rule as create).
         began = time.time()
         try:
-            return _decode(self._send("POST", f"/videos/{_quote(video_id)}/remix",
-                                      json={"prompt": prompt}))
+            return _decode(
+                self._send("POST", f"/videos/{_quote(video_id)}/remix", json={"prompt": prompt})
+            )
         except APIError as exc:
             if may_have_created(exc):
                 found = self.find_recent({"prompt": prompt}, since=began)
@@ -262,13 +281,20 @@ class VideosClient:
                     return found
             raise
 
-    def content(self, video_id: str, variant: str = "video", *, offset: int = 0) -> requests.Response:
+    def content(
+        self, video_id: str, variant: str = "video", *, offset: int = 0
+    ) -> requests.Response:
         """Open the content body as a stream, from byte ``offset`` (a Range request)."""
         headers = {"Accept": "*/*"}
         if offset > 0:
             headers["Range"] = f"bytes={offset}-"
-        return self._request("GET", f"/videos/{_quote(video_id)}/content",
-                             params={"variant": variant}, headers=headers, stream=True)
+        return self._request(
+            "GET",
+            f"/videos/{_quote(video_id)}/content",
+            params={"variant": variant},
+            headers=headers,
+            stream=True,
+        )
 
 
 def _quote(video_id: str) -> str:
@@ -283,7 +309,8 @@ def _decode(resp: requests.Response) -> dict[str, Any]:
     except ValueError:
         raise APIError(
             f"the server answered HTTP {resp.status_code} with a body that is not JSON",
-            status=resp.status_code, request_id=resp.headers.get("x-request-id"),
+            status=resp.status_code,
+            request_id=resp.headers.get("x-request-id"),
             hint="check that the base URL points at a /v1/videos server",
         ) from None
     if not isinstance(data, dict):
@@ -294,12 +321,16 @@ def _decode(resp: requests.Response) -> dict[str, Any]:
 def _refused(exc: requests.exceptions.ConnectionError) -> bool:
     """True when the request never left (refused, DNS failure): safe to send again."""
     text = repr(exc)
-    return any(s in text for s in ("NewConnectionError", "Connection refused", "NameResolution",
-                                   "Failed to resolve"))
+    return any(
+        s in text
+        for s in ("NewConnectionError", "Connection refused", "NameResolution", "Failed to resolve")
+    )
 
 
 def _conn_error(cls: type[APIConnectionError], message: str, *, sent: bool) -> APIConnectionError:
-    err = cls(message, hint="check the network and the base URL (video-gen config get api.base_url)")
+    err = cls(
+        message, hint="check the network and the base URL (video-gen config get api.base_url)"
+    )
     err.sent = sent  # type: ignore[attr-defined]
     return err
 
@@ -345,18 +376,26 @@ def error_from_response(resp: requests.Response) -> APIError:
     message = redact(message)
     if status in (401, 403):
         return AuthenticationError(
-            message, hint="set a valid key: export OPENAI_API_KEY=... (or video-gen config set"
-            " api.key ...), or check the provider's base URL", **kwargs)
+            message,
+            hint="set a valid key: export OPENAI_API_KEY=... (or video-gen config set"
+            " api.key ...), or check the provider's base URL",
+            **kwargs,
+        )
     if status == 429:
         return RateLimitError(message, hint="wait and retry, or lower --concurrency", **kwargs)
     if status >= 500:
         return ServerError(message, hint="the server is failing; retry later", **kwargs)
     if status == 404:
-        return NotFoundError(message, hint="check the id (video-gen history lists yours); content"
-                             " answers 404 until the job completes and after it expires", **kwargs)
+        return NotFoundError(
+            message,
+            hint="check the id (video-gen history lists yours); content"
+            " answers 404 until the job completes and after it expires",
+            **kwargs,
+        )
     if "moderation" in message.lower() or (code and "moderation" in str(code)):
         return ModerationBlockedError(
-            message, hint="rephrase the prompt (or change the reference image)", **kwargs)
+            message, hint="rephrase the prompt (or change the reference image)", **kwargs
+        )
     if status == 408:
         return APIConnectionError(message, **kwargs)
     return BadRequestError(message, **kwargs)

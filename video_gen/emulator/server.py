@@ -113,7 +113,9 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # Malformed requests rejected by http.server itself still get an OpenAI-shaped body.
         self.close_connection = True
-        self._write_json(code, ApiError(code, message or explain or "Bad request"), {}, str(code))
+        self._write_json(
+            code, ApiError(code, message or explain or "Bad request"), {}, "req_" + uuid.uuid4().hex
+        )
 
     # -- the request pipeline -----------------------------------------------------------------
 

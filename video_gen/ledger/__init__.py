@@ -158,8 +158,8 @@ class Ledger:
             committed = _committed(index, rec.as_utc(now) if now is not None else rec.utcnow())
             warnings = check(micro, committed, limits, job)
             local_id = rec.new_local_id(after=index.last_id)
-            moment = committed.moment
-            self._file.append(rec.encode(rec.make(rec.RESERVED, local_id, moment, fields)))
+            record = rec.make(rec.RESERVED, local_id, committed.moment, fields)
+            self._file.append(rec.encode(record))
             self._synced()
         return Reservation(local_id=local_id, estimate_usd=amount, warnings=warnings)
 
@@ -350,18 +350,18 @@ class Ledger:
         return found
 
     def known_remote_ids(self, *, since: datetime) -> frozenset[str]:
-        """Remote ids recorded since ``since`` (a little before, too: more is safer here)."""
+        """Remote ids recorded since ``since`` (and up to CLOCK_SLACK before: more is safer)."""
         stop = rec.as_utc(since) - CLOCK_SLACK
         found: set[str] = set()
         for line in self._file.lines_backward():
             record, _ = rec.decode(line)
             if record is None:
                 continue
+            if rec.parse_ts(record["ts"]) < stop:
+                break
             remote = record.get("remote_id")
             if isinstance(remote, str) and remote:
                 found.add(remote)
-            if rec.parse_ts(record["ts"]) < stop:
-                break
         return frozenset(found)
 
     def month(

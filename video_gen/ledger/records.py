@@ -218,6 +218,9 @@ def decode(line: bytes) -> tuple[dict[str, Any] | None, str | None]:
         obj = json.loads(line)
     except UnicodeDecodeError:
         return None, "not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        detail = exc.msg.removesuffix(" at")
+        return None, f"not valid JSON at column {exc.colno} ({detail.lower()})"
     except ValueError as exc:
         return None, f"not valid JSON ({exc})"
     return validate(obj)

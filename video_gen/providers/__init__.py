@@ -53,15 +53,18 @@ def specs(config: Config) -> dict[str, ProviderSpec]:
             "OpenAI-Project": str(config.value("api.project") or ""),
         },
     )
-    out["emulator"] = ProviderSpec(name="emulator", kind="emulator", base_url="(in-process)",
-                                   key_source="not needed")
+    out["emulator"] = ProviderSpec(
+        name="emulator", kind="emulator", base_url="(in-process)", key_source="not needed"
+    )
     for name, table in sorted(config.table("providers").items()):
         if not isinstance(table, dict):
             raise ConfigError(f"[providers.{name}] must be a table")
         kind = str(table.get("kind", "openai-videos"))
         if kind not in KINDS:
-            raise ConfigError(f"[providers.{name}] has unknown kind {kind!r}",
-                              hint=f"use one of: {', '.join(KINDS)}")
+            raise ConfigError(
+                f"[providers.{name}] has unknown kind {kind!r}",
+                hint=f"use one of: {', '.join(KINDS)}",
+            )
         env = table.get("api_key_env")
         key = os.environ.get(str(env)) if env else None
         source = f"env {env}" if key else ""
@@ -73,12 +76,16 @@ def specs(config: Config) -> dict[str, ProviderSpec]:
             base_url=str(table.get("base_url", "")),
             api_key=key,
             key_source=source,
-            key_hint=(f"export {env}=..." if env else
-                      f"video-gen config set providers.{name}.api_key ..."),
+            key_hint=(
+                f"export {env}=..." if env else f"video-gen config set providers.{name}.api_key ..."
+            ),
             model=str(table["model"]) if table.get("model") else None,
             headers={str(k): str(v) for k, v in (table.get("headers") or {}).items()},
-            options={k: v for k, v in table.items()
-                     if k not in ("kind", "base_url", "api_key", "api_key_env", "model", "headers")},
+            options={
+                k: v
+                for k, v in table.items()
+                if k not in ("kind", "base_url", "api_key", "api_key_env", "model", "headers")
+            },
         )
     return out
 
@@ -96,9 +103,11 @@ def _builtin_key(config: Config) -> tuple[str | None, str]:
 def spec_for(config: Config, name: str) -> ProviderSpec:
     all_specs = specs(config)
     if name not in all_specs:
-        raise UsageError(f"unknown provider {name!r}",
-                         hint=f"use one of: {', '.join(sorted(all_specs))}, or add"
-                         f" [providers.{name}] to the config")
+        raise UsageError(
+            f"unknown provider {name!r}",
+            hint=f"use one of: {', '.join(sorted(all_specs))}, or add"
+            f" [providers.{name}] to the config",
+        )
     return all_specs[name]
 
 
@@ -112,12 +121,15 @@ def open_provider(spec: ProviderSpec, client_factory: ClientFactory) -> Provider
     if spec.kind == "emulator":
         from video_gen.providers.emulator import EmulatorProvider
 
-        return EmulatorProvider(spec.name, client_factory,
-                                profile=str(spec.options.get("profile", "openai")))
+        return EmulatorProvider(
+            spec.name, client_factory, profile=str(spec.options.get("profile", "openai"))
+        )
     if spec.kind == "openai-videos":
         if not spec.base_url:
-            raise ConfigError(f"provider {spec.name!r} has no base_url",
-                              hint=f"video-gen config set providers.{spec.name}.base_url URL")
+            raise ConfigError(
+                f"provider {spec.name!r} has no base_url",
+                hint=f"video-gen config set providers.{spec.name}.base_url URL",
+            )
         from video_gen.providers.openai_videos import OpenAIVideosProvider
 
         client = client_factory(spec.base_url, spec.api_key or "")

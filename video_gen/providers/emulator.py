@@ -12,8 +12,15 @@ from video_gen.providers.openai_videos import OpenAIVideosProvider
 class EmulatorProvider(OpenAIVideosProvider):
     kind = "emulator"
 
-    def __init__(self, name: str, client_factory: object, *, job_seconds: float | None = None,
-                 faults: str = "", profile: str = "openai") -> None:
+    def __init__(
+        self,
+        name: str,
+        client_factory: object,
+        *,
+        job_seconds: float | None = None,
+        faults: str = "",
+        profile: str = "openai",
+    ) -> None:
         from video_gen.emulator import EmulatorServer
 
         if job_seconds is None:

@@ -41,7 +41,9 @@ class OpenAIVideosProvider:
     def capabilities(self, model: str) -> ModelCapabilities | None:
         return self._models.get(model) or capabilities.packaged(model)
 
-    def submit(self, request: GenerationRequest, *, exclude_ids: frozenset[str] = frozenset()) -> RemoteJob:
+    def submit(
+        self, request: GenerationRequest, *, exclude_ids: frozenset[str] = frozenset()
+    ) -> RemoteJob:
         image = _image(request.input_reference) if request.input_reference else None
         data = self.client.create(
             prompt=request.prompt,

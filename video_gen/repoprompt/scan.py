@@ -124,6 +124,15 @@ def _ignored(layers: _Layers, rel: str, is_dir: bool) -> bool:
     return verdict
 
 
+def _undecodable(name: str) -> bool:
+    """A name that is not valid UTF-8 on disk (kept by Python as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _is_venv(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
@@ -148,6 +157,9 @@ def _walk_dir(w: _Walk, abs_dir: str, rel_dir: str, layers: _Layers) -> None:
                 break
     for e in entries:
         rel = rel_dir + e.name
+        if not e.name.isprintable() or _undecodable(e.name):
+            w.skipped.append((rel.encode("utf-8", "replace").decode("utf-8"), "odd_name"))
+            continue
         try:
             if e.is_symlink():
                 real = os.path.realpath(e.path)
