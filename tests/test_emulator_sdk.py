@@ -33,6 +33,13 @@ def client(srv: EmulatorServer) -> openai.OpenAI:
     return openai.OpenAI(base_url=srv.base_url, api_key="test-key", max_retries=0)
 
 
+@pytest.fixture
+def slow_client() -> Iterator[openai.OpenAI]:
+    """Jobs that stay unfinished for the whole test, however slow the machine."""
+    with EmulatorServer(job_seconds=60, queue_seconds=0) as server:
+        yield openai.OpenAI(base_url=server.base_url, api_key="test-key", max_retries=0)
+
+
 def png(width: int, height: int) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (width, height), (30, 120, 200)).save(buf, "PNG")
@@ -53,16 +60,11 @@ def test_create_and_poll_completes_with_the_full_video_object(client: openai.Ope
     assert video.expires_at == video.completed_at + 3600
 
 
-def test_create_answers_queued_then_progress_rises(srv: EmulatorServer) -> None:
-    srv_slow = EmulatorServer(job_seconds=30, queue_seconds=0).start()
-    try:
-        c = openai.OpenAI(base_url=srv_slow.base_url, api_key="k", max_retries=0)
-        video = c.videos.create(prompt="p", model="sora-2-pro", seconds="8", size="1792x1024")
-        assert video.status == "in_progress"
-        assert (video.model, video.seconds, video.size) == ("sora-2-pro", "8", "1792x1024")
-        assert 0 <= video.progress < 100
-    finally:
-        srv_slow.stop()
+def test_create_answers_a_running_job(slow_client: openai.OpenAI) -> None:
+    video = slow_client.videos.create(prompt="p", model="sora-2-pro", seconds="8", size="1792x1024")
+    assert video.status == "in_progress"  # no queue time on this server
+    assert (video.model, video.seconds, video.size) == ("sora-2-pro", "8", "1792x1024")
+    assert 0 <= video.progress < 100
 
 
 @pytest.mark.parametrize(
@@ -116,10 +118,10 @@ def test_remix_makes_a_new_job_from_a_completed_one(client: openai.OpenAI) -> No
     assert done.status == "completed"
 
 
-def test_remix_of_an_unfinished_job_is_refused(client: openai.OpenAI) -> None:
-    source = client.videos.create(prompt="a cat")
+def test_remix_of_an_unfinished_job_is_refused(slow_client: openai.OpenAI) -> None:
+    source = slow_client.videos.create(prompt="a cat")
     with pytest.raises(openai.BadRequestError) as err:
-        client.videos.remix(source.id, prompt="again")
+        slow_client.videos.remix(source.id, prompt="again")
     assert err.value.param == "video_id"
 
 
@@ -190,14 +192,14 @@ def test_require_key_gives_authentication_error() -> None:
         assert good.videos.list().data == []
 
 
-def test_not_found_for_unknown_id_and_for_unready_content(client: openai.OpenAI) -> None:
+def test_not_found_for_unknown_id_and_for_unready_content(slow_client: openai.OpenAI) -> None:
     with pytest.raises(openai.NotFoundError):
-        client.videos.retrieve("video_" + "0" * 32)
+        slow_client.videos.retrieve("video_" + "0" * 32)
     with pytest.raises(openai.NotFoundError):
-        client.videos.download_content("video_" + "0" * 32)
-    video = client.videos.create(prompt="p")
+        slow_client.videos.download_content("video_" + "0" * 32)
+    video = slow_client.videos.create(prompt="p")
     with pytest.raises(openai.NotFoundError) as err:
-        client.videos.download_content(video.id)
+        slow_client.videos.download_content(video.id)
     assert "not ready" in err.value.message
 
 

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 
 budget_app = typer.Typer(
     name="budget",
-    help="Spending this month against the limits; set the limits; write a month's report.",
     no_args_is_help=False,
     add_completion=False,
 )
@@ -74,7 +73,12 @@ def _render(s: MonthSummary) -> None:
             f"{_usd(s.spent_usd)} USD",
             f"{s.completed} completed, {s.failed} failed, {s.released} released",
         ),
-        ("reserved", f"{_usd(s.reserved_usd)} USD", f"{s.in_flight} in flight"),
+        (
+            "reserved",
+            f"{_usd(s.reserved_usd)} USD",
+            f"{s.in_flight} in flight"
+            + (" (video-gen history --status in-flight)" if s.in_flight else ""),
+        ),
     ]
     if s.remaining_usd >= 0:
         lines.append(

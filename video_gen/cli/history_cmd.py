@@ -13,7 +13,6 @@ if TYPE_CHECKING:
 
 history_app = typer.Typer(
     name="history",
-    help="Recorded jobs, newest first; `history show ID` for one job in full.",
     no_args_is_help=False,
     add_completion=False,
 )
@@ -356,7 +355,6 @@ def _check_file(path: Any, sha256: str, size: int, verify: bool) -> dict[str, An
 def _show(job: JobView, checks: list[dict[str, Any]]) -> None:
     import json
 
-    from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -420,9 +418,6 @@ def _show(job: JobView, checks: list[dict[str, Any]]) -> None:
 
     if job.files:
         console.print(Text("\nfiles", style="bold"))
-        files = Table(box=box.SIMPLE_HEAD, show_edge=False, header_style="bold", pad_edge=False)
-        for column in ("variant", "path", "bytes", "sha256", "check"):
-            files.add_column(column, overflow="fold")
         for file, check in zip(job.files, checks, strict=True):
             if not check["exists"]:
                 verdict = Text("missing", style="red")
@@ -433,6 +428,7 @@ def _show(job: JobView, checks: list[dict[str, Any]]) -> None:
             elif check["sha256_matches"]:
                 verdict = Text("ok (hash matches)", style="green")
             else:
-                verdict = Text("exists (--verify to hash)", style="green")
-            files.add_row(file.variant, Text(str(file.path)), str(file.bytes), file.sha256, verdict)
-        console.print(files)
+                verdict = Text("exists (--verify to hash it)", style="green")
+            console.print(Text(f"{file.variant}: ", style="cyan") + verdict)
+            console.print(Text(f"  {file.path}"), soft_wrap=True)
+            console.print(Text(f"  {file.bytes} bytes, sha256 {file.sha256}"), soft_wrap=True)

@@ -6,7 +6,6 @@ the choice is made here on purpose (``UI.interactive``), not left to Rich.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from video_gen.cli.ui import UI
@@ -62,11 +61,25 @@ class RichProgress:
             BarColumn,
             DownloadColumn,
             Progress,
+            ProgressColumn,
             SpinnerColumn,
             TextColumn,
             TimeElapsedColumn,
             TransferSpeedColumn,
         )
+        from rich.text import Text
+
+        class DownloadOnly(ProgressColumn):
+            """Bytes and speed make sense for a download row, not for the job row."""
+
+            def __init__(self, inner: ProgressColumn) -> None:
+                super().__init__()
+                self.inner = inner
+
+            def render(self, task: Any) -> Any:
+                if task.fields.get("kind") != "download":
+                    return Text("")
+                return self.inner.render(task)
 
         self.ui = ui
         self.progress = Progress(
@@ -74,17 +87,15 @@ class RichProgress:
             TextColumn("{task.description}"),
             BarColumn(),
             TextColumn("{task.fields[detail]}"),
-            DownloadColumn(binary_units=False),
-            TransferSpeedColumn(),
+            DownloadOnly(DownloadColumn(binary_units=False)),
+            DownloadOnly(TransferSpeedColumn()),
             TimeElapsedColumn(),
             console=ui.err,
             transient=False,
         )
-        self._DownloadColumn = DownloadColumn
         self.progress.start()
         self.job_task: Any = None
         self.dl_task: Any = None
-        self._t0 = time.monotonic()
 
     def __call__(self, e: JobEvent) -> None:
         p = self.progress
@@ -97,7 +108,7 @@ class RichProgress:
         elif e.kind in ("submitted", "status"):
             desc = f"{e.job_id} {e.status}"
             if self.job_task is None:
-                self.job_task = p.add_task(desc, total=None, detail="")
+                self.job_task = p.add_task(desc, total=None, detail="", kind="job")
             if e.progress is not None:
                 p.update(
                     self.job_task,
@@ -111,7 +122,9 @@ class RichProgress:
         elif e.kind == "download":
             if self.job_task is not None:
                 p.update(self.job_task, total=100, completed=100, detail="done")
-            self.dl_task = p.add_task(f"downloading {e.variant}", total=None, detail="")
+            self.dl_task = p.add_task(
+                f"downloading {e.variant}", total=None, detail="", kind="download"
+            )
         elif e.kind == "bytes" and self.dl_task is not None:
             p.update(self.dl_task, completed=e.done, total=e.total)
         elif e.kind == "downloaded" and self.dl_task is not None:

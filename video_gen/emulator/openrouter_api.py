@@ -25,7 +25,7 @@ from video_gen.emulator.wire import Request, Response, Route, route
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found]  # only installed on 3.10
+    import tomli as tomllib
 
 _STATUS = {"queued": "pending", "running": "in_progress", "completed": "completed"}
 _HEIGHTS = {"480p": 480, "720p": 720, "1080p": 1080}

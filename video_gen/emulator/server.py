@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from video_gen import __version__
 from video_gen.emulator import openrouter_api, videos_api
 from video_gen.emulator.api_errors import ApiError, DropConnection, invalid_url
 from video_gen.emulator.faults import ARRIVAL, FaultPlan
@@ -77,8 +78,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server_version = "video-gen-emulator"
-    sys_version = ""
+    server_version = f"video-gen-emulator/{__version__}"
     timeout = 300  # an idle keep-alive connection is closed after this
 
     @property
@@ -106,6 +106,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_OPTIONS(self) -> None:
         self._dispatch()
+
+    def version_string(self) -> str:
+        return self.server_version  # without the Python version http.server appends
 
     def log_message(self, format: str, *args: Any) -> None:
         self._srv.service.log(format % args)

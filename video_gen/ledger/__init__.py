@@ -186,9 +186,18 @@ class Ledger:
         self._append(rec.STATUS, local_id, {"status": status, "progress": progress})
 
     def completed(self, local_id: str, actual_usd: float | None) -> None:
-        """The job succeeded: it is charged ``actual_usd`` if known, else its estimate."""
-        actual = None if actual_usd is None else rec.check_usd(actual_usd, "actual_usd")
-        self._finish(rec.COMPLETED, local_id, {"actual_usd": actual}, actual)
+        """The job succeeded: it is charged ``actual_usd`` if known, else its estimate.
+
+        A reported cost that is not an amount (negative, NaN, text) is kept as ``reported_usd``
+        and the estimate charged: the completion itself must never be lost.
+        """
+        fields: dict[str, Any] = {"actual_usd": None}
+        if actual_usd is not None:
+            try:
+                fields["actual_usd"] = rec.check_usd(actual_usd, "actual_usd")
+            except (TypeError, ValueError):
+                fields["reported_usd"] = repr(actual_usd)
+        self._finish(rec.COMPLETED, local_id, fields, fields["actual_usd"])
 
     def failed(self, local_id: str, status: str, code: str | None, message: str | None) -> None:
         """The job ended failed, cancelled or expired: its reservation is released, charged 0."""
@@ -420,7 +429,7 @@ class Ledger:
             )
         if index.torn is not None:
             out.append(
-                f"ledger {self.path}, line {index.torn.line} (the last): {index.torn.reason};"
+                f"ledger {self.path}, line {index.torn.line}: {index.torn.reason};"
                 " skipped, and the next record will start on a new line"
             )
         return out

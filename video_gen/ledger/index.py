@@ -1,6 +1,6 @@
 """The ledger's sidecar index: running totals derived from the JSONL, so reads stay fast.
 
-``ledger.jsonl.index.json`` holds what ``video-gen budget`` and a reservation need (money per UTC
+``ledger.index.json`` holds what ``video-gen budget`` and a reservation need (money per UTC
 day, per month and model, the open reservations, the newest local id, the bad lines seen) plus
 the byte offset of the ledger it covers and that file's identity (device, inode, a hash of the
 bytes just before the offset). The JSONL stays the source of truth: an index that is missing,
@@ -161,7 +161,8 @@ class Index:
             index.dev, index.ino = int(ledger["dev"]), int(ledger["ino"])
             index.offset, index.lines = int(ledger["offset"]), int(ledger["lines"])
             index.fingerprint = str(ledger["fingerprint"])
-            index.last_id = data["last_id"]
+            last_id = data["last_id"]
+            index.last_id = None if last_id is None else str(last_id)
             index.days = {str(k): int(v) for k, v in data["days"].items()}
             index.models = {
                 str(m): {str(k): [int(x) for x in row] for k, row in rows.items()}
@@ -247,7 +248,7 @@ def sync(file: LedgerFile, index: Index | None) -> tuple[Index, bool]:
             index.torn = Issue(
                 index.lines + 1,
                 index.offset,
-                f"incomplete: {len(tail)} bytes with no newline (a write was cut off)",
+                f"torn last line ({len(tail)} bytes with no newline: a write was cut off)",
                 torn=True,
             )
         if index.offset != start:

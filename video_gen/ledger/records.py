@@ -125,16 +125,18 @@ def _b32(number: int, width: int) -> str:
     return "".join(reversed(out))
 
 
-def new_local_id(after: str | None = None) -> str:
+def new_local_id(after: str | None = None, *, at: datetime | None = None) -> str:
     """``j`` + base32 milliseconds + base32 random: short, sortable, unique.
 
     ``after`` is the newest id already in the ledger; the new id is made greater than it (by
     incrementing it when the clock has not moved on), so ids are unique and increase along the
     file even with many processes in the same millisecond (callers hold the ledger lock).
+    ``at`` replaces the clock (for generated test ledgers).
     """
+    millis = time.time_ns() // 1_000_000 if at is None else int(at.timestamp() * 1000)
     candidate = (
         "j"
-        + _b32(time.time_ns() // 1_000_000, _TIME_CHARS)
+        + _b32(millis, _TIME_CHARS)
         + "".join(secrets.choice(_B32) for _ in range(_RANDOM_CHARS))
     )
     if after is None or candidate > after or not _is_local_id(after):

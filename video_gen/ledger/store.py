@@ -33,7 +33,7 @@ class LedgerFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lock_path = path.with_name(path.name + ".lock")
-        self.index_path = path.with_name(path.name + ".index.json")
+        self.index_path = path.with_name(path.stem + ".index.json")
         self._lock: object | None = None
 
     # -- the lock --------------------------------------------------------------------------
@@ -43,21 +43,25 @@ class LedgerFile:
             from filelock import FileLock
 
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._lock = FileLock(str(self.lock_path))
+            # A short poll interval: waiters hand over within milliseconds, not the default 50.
+            self._lock = FileLock(str(self.lock_path), poll_interval=0.005)
         return _Held(self, self._lock, timeout)
 
     # -- writing (caller holds the lock) ---------------------------------------------------
     def append(self, lines: bytes) -> None:
         """Append complete lines durably. After a torn tail, start on a new line first."""
-        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT
+        flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)  # no CRLF on Windows
         fd = os.open(self.path, flags, 0o600)
         try:
             size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                # A writer was killed mid-line: leave its bytes untouched (they are reported
-                # as a corrupt line) and begin ours on a fresh line so it stays intact.
-                lines = b"\n" + lines
-            view = memoryview(lines)
+            if size:
+                os.lseek(fd, size - 1, os.SEEK_SET)
+                if os.read(fd, 1) != b"\n":
+                    # A writer was killed mid-line: leave its bytes untouched (they are reported
+                    # as a corrupt line) and begin ours on a fresh line so it stays intact.
+                    lines = b"\n" + lines
+            view = memoryview(lines)  # O_APPEND: every write lands at the end, wherever we read
             while view:  # one write in practice; the loop only matters on a full disk
                 written = os.write(fd, view)
                 view = view[written:]

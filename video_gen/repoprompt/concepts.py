@@ -211,10 +211,10 @@ def find_concepts(facts: RepoFacts, ranking: Ranking,
                 n += 1
                 if n == 8:
                     break
-        for group in (facts.raised, facts.caught):
+        for verb, group in (("raises", facts.raised), ("catches", facts.caught)):
             for hit in _hits(group, c.keywords)[:3]:
                 col.score += 1.0
-                col.signals.append(f"exception {hit.name}")
+                col.signals.append(f"{verb} {hit.name}")
                 for p in hit.files[:1]:
                     col.file(p)
         for hit in _hits(facts.decorators, c.keywords)[:3]:

@@ -1,0 +1,341 @@
+"""``build()``: a repository in, fitted video prompts out. Every stage in its own module.
+
+    scan -> read + extract (cached per file, parallel) -> summarize + rank (cached per tree)
+         -> metadata -> concepts -> compose -> fit
+
+The output (``Result.to_text/to_json/to_batch``) is byte-identical for the same repository and
+options: across runs, ``PYTHONHASHSEED`` values, worker counts, cold or warm cache and file-system
+order. Everything is sorted before it is iterated, results are keyed by path, fresh analyses pass
+through the same JSON form as cached ones, and run statistics (cache hits, timings) are kept out
+of the output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from video_gen.errors import UsageError
+from video_gen.repoprompt.analysis import Analysis, analyze, tree_digest
+from video_gen.repoprompt.cache import RepoCache
+from video_gen.repoprompt.compose import CLIP_SECONDS, MAX_SCENES, Storyboard, compose, gag_count, render
+from video_gen.repoprompt.concepts import ChosenGag, Match, choose_gags, find_concepts, load_concepts
+from video_gen.repoprompt.extract import ReadFile, default_workers, extract_files
+from video_gen.repoprompt.facts import AnalyzedFile, FileFacts, is_test_path, module_name
+from video_gen.repoprompt.fit import DEFAULT_LEVEL, LEVELS, fit, load_counter
+from video_gen.repoprompt.metadata import ProjectMeta, read_metadata
+from video_gen.repoprompt.scan import ScanResult, SourceFile, scan
+from video_gen.repoprompt.styles import DEFAULT_STYLE, available_styles, load_style
+
+SCHEMA_VERSION = 1
+DEFAULT_SECONDS = 12
+TOP_SYMBOLS_SHOWN = 25
+
+
+@dataclass(frozen=True)
+class Options:
+    level: str = DEFAULT_LEVEL
+    style: str = DEFAULT_STYLE
+    scenes: int = 1
+    seconds: int = DEFAULT_SECONDS
+
+    def to_json(self) -> dict[str, Any]:
+        return {"level": self.level, "cap": LEVELS[self.level], "style": self.style,
+                "scenes": self.scenes, "seconds": self.seconds,
+                "runtime": self.scenes * self.seconds}
+
+
+@dataclass
+class RunStats:
+    """How the run went (not part of the output: it differs between cold and warm runs)."""
+
+    workers: int = 1
+    files: int = 0
+    stat_hits: int = 0  # files not even read: size and mtime matched the index
+    read: int = 0  # files read and hashed
+    parsed: int = 0  # files actually parsed (the rest came from the facts cache)
+    analysis_cached: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScenePrompt:
+    name: str
+    index: int
+    seconds: int
+    prompt: str
+    tokens: int
+    cap: int
+    symbols: tuple[str, ...]
+    dropped: tuple[str, ...]
+    truncated: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "index": self.index, "seconds": self.seconds,
+                "prompt": self.prompt, "tokens": self.tokens, "cap": self.cap,
+                "symbols": list(self.symbols), "dropped": list(self.dropped),
+                "truncated": self.truncated}
+
+
+@dataclass(frozen=True)
+class Result:
+    options: Options
+    project: ProjectMeta
+    scan: ScanResult
+    analysis: Analysis
+    concepts: tuple[Match, ...]
+    gags: tuple[ChosenGag, ...]
+    storyboard: Storyboard
+    scenes: tuple[ScenePrompt, ...]
+    tokenizer: str
+    tokenizer_exact: bool
+    warnings: tuple[str, ...]
+    stats: RunStats = field(compare=False)
+
+    @property
+    def prompt(self) -> str:
+        """The prompt (one scene), or every scene's prompt under a header."""
+        if len(self.scenes) == 1:
+            return self.scenes[0].prompt
+        return "\n\n".join(
+            f"# Scene {s.index}/{len(self.scenes)} ({s.seconds} s, {s.tokens} tokens)\n{s.prompt}"
+            for s in self.scenes)
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        """Ranked symbols named anywhere in the prompts."""
+        out: list[str] = []
+        for s in self.scenes:
+            out.extend(x for x in s.symbols if x not in out)
+        return tuple(out)
+
+    def skipped_counts(self) -> dict[str, int]:
+        counts = dict(self.scan.skipped_counts())
+        for _, reason in self.analysis.facts.content_skipped:
+            counts[reason] = counts.get(reason, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def to_text(self) -> str:
+        return self.prompt + "\n"
+
+    def to_batch(self) -> str:
+        """JSONL for ``video-gen batch``: one ``{"name", "prompt", "seconds"}`` line per scene."""
+        return "".join(
+            json.dumps({"name": s.name, "prompt": s.prompt, "seconds": s.seconds},
+                       ensure_ascii=False) + "\n" for s in self.scenes)
+
+    def to_json(self) -> dict[str, Any]:
+        facts = self.analysis.facts
+        ranking = self.analysis.ranking
+        skipped = sorted([*self.scan.skipped, *facts.content_skipped])
+        return {
+            "schema": SCHEMA_VERSION,
+            "project": self.project.to_json(),
+            "options": self.options.to_json(),
+            "prompt": self.prompt,
+            "scenes": [s.to_json() for s in self.scenes],
+            "tokens": {
+                "counter": self.tokenizer, "exact": self.tokenizer_exact,
+                "cap": LEVELS[self.options.level],
+                "per_scene": [s.tokens for s in self.scenes],
+                "total": sum(s.tokens for s in self.scenes),
+            },
+            "symbols": list(self.symbols),
+            "cast": [c.to_json() for c in self.storyboard.cast],
+            "gags": [g.to_json() for g in self.gags],
+            "concepts": [{"concept": m.concept.key, "score": round(m.score, 4),
+                          "source": m.concept.source, "evidence": m.evidence.to_json()}
+                         for m in self.concepts],
+            "ranking": [
+                {"name": s.name, "qualname": s.qualname, "kind": s.kind, "file": s.file,
+                 "line": s.line, "score": round(s.score, 8), "inbound": s.inbound,
+                 "definitions": s.definitions}
+                for s in ranking.top(TOP_SYMBOLS_SHOWN)],
+            "facts": {
+                "files": facts.files,
+                "languages": dict(facts.languages),
+                "symbols": facts.symbols,
+                "ranked_names": len(ranking.symbols),
+                "graph": {"nodes": ranking.nodes, "edges": ranking.edges,
+                          "iterations": ranking.iterations},
+                "test_files": len(facts.test_files),
+                "imports": [{"module": c.name, "files": c.count} for c in facts.imports[:15]],
+                "decorators": [{"name": c.name, "files": c.count}
+                               for c in facts.decorators[:10]],
+                "exceptions": {
+                    "raised": [{"name": c.name, "files": c.count} for c in facts.raised[:10]],
+                    "caught": [{"name": c.name, "files": c.count} for c in facts.caught[:10]],
+                },
+                "modules": [{"file": p, "doc": d} for p, d in facts.docs[:10]],
+            },
+            "skipped": {"counts": self.skipped_counts(),
+                        "files": [{"path": p, "reason": r} for p, r in skipped[:100]]},
+            "warnings": list(self.warnings),
+        }
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "project"
+
+
+def _validate(level: str, style: str, scenes: int, seconds: int, workers: int,
+              extra_styles: Mapping[str, Any] | None) -> None:
+    if level not in LEVELS:
+        raise UsageError(f"unknown level {level!r}",
+                         hint="choose one of: " + ", ".join(f"{k} ({v} tokens)"
+                                                            for k, v in LEVELS.items()))
+    if seconds not in CLIP_SECONDS:
+        raise UsageError(f"--seconds must be 4, 8 or 12 (a clip's length), not {seconds}",
+                         hint="use --scenes N for a longer film")
+    if not 1 <= scenes <= MAX_SCENES:
+        raise UsageError(f"--scenes must be between 1 and {MAX_SCENES}, not {scenes}")
+    if workers < 0:
+        raise UsageError(f"--workers must be 0 (automatic) or more, not {workers}")
+    if not style:
+        raise UsageError("empty style name",
+                         hint="choose one of: " + ", ".join(available_styles(extra_styles)))
+
+
+def _analysis(root: Path, scanned: ScanResult, *, workers: int, cache: RepoCache | None,
+              stats: RunStats) -> Analysis:
+    files = scanned.files
+    known: dict[str, str] = {}
+    to_read: list[SourceFile] = []
+    if cache is not None:
+        cache.load_index()
+        for f in files:
+            sha = cache.known_sha(f)
+            if sha is None:
+                to_read.append(f)
+            else:
+                known[f.path] = sha
+    else:
+        to_read = list(files)
+    facts_dir = cache.facts_dir if cache is not None else None
+    read: dict[str, ReadFile] = extract_files(root, to_read, workers=workers, facts_dir=facts_dir)
+    stats.stat_hits, stats.read = len(known), len(read)
+    stats.parsed = sum(1 for r in read.values() if r.parsed)
+    shas = {**known, **{p: r.sha256 for p, r in read.items()}}
+    digest = tree_digest([(f.path, f.language, shas[f.path]) for f in files])
+    if cache is not None:
+        cached = cache.load_analysis(digest)
+        if cached is not None:
+            try:
+                result = Analysis.from_json(cached)
+            except (ValueError, KeyError, TypeError, IndexError):
+                result = None
+            if result is not None:
+                stats.analysis_cached = True
+                cache.save_index([(f, shas[f.path]) for f in files], reread=len(read))
+                return result
+    facts: dict[str, FileFacts] = {p: FileFacts.from_json(r.facts_json) for p, r in read.items()}
+    missing = []
+    for f in files:
+        if f.path in facts:
+            continue
+        loaded = cache.load_facts(shas[f.path], f.language) if cache is not None else None
+        if loaded is None:
+            missing.append(f)  # the index knew it but its facts are gone: read it again
+        else:
+            facts[f.path] = loaded
+    if missing:
+        again = extract_files(root, missing, workers=workers, facts_dir=facts_dir)
+        for p, r in again.items():
+            facts[p] = FileFacts.from_json(r.facts_json)
+            shas[p] = r.sha256
+        stats.read += len(again)
+        stats.parsed += sum(1 for r in again.values() if r.parsed)
+    analyzed = [AnalyzedFile(f.path, shas[f.path], is_test_path(f.path), module_name(f.path),
+                             facts[f.path]) for f in files]
+    result = analyze(analyzed)
+    if cache is not None:
+        digest = tree_digest([(f.path, f.language, shas[f.path]) for f in files])
+        cache.store_analysis(digest, result.to_json())
+        cache.save_index([(f, shas[f.path]) for f in files], reread=stats.read)
+    return result
+
+
+def build(
+    path: str | os.PathLike[str],
+    *,
+    level: str = DEFAULT_LEVEL,
+    style: str = DEFAULT_STYLE,
+    scenes: int = 1,
+    seconds: int = DEFAULT_SECONDS,
+    workers: int = 0,
+    use_cache: bool = True,
+    extra_gags: Mapping[str, Any] | None = None,
+    extra_styles: Mapping[str, Any] | None = None,
+    git: bool = True,
+    cache_base: Path | None = None,
+) -> Result:
+    """Read the repository at ``path`` and write its story as fitted video prompts.
+
+    ``level``: ultra-low, low, medium or high (120/250/500/1000 tokens per prompt).
+    ``style``: a packaged style (chaplin, noir, keystone, documentary) or one in ``extra_styles``
+    (the config's ``[styles]`` table). ``scenes``: clips in the storyboard (1-12), each
+    ``seconds`` long (4, 8 or 12). ``workers``: extraction processes, 0 = automatic (the output
+    never depends on it). ``use_cache``: read and write the cache under
+    ``video_gen.paths.cache_dir()/repoprompt`` (or ``cache_base``). ``extra_gags``: the config's
+    ``[gags]`` table. ``git``: read recent commit subjects when the root holds a ``.git``.
+
+    Raises ``UsageError`` for bad options or a missing path, ``ConfigError`` for bad gags/styles.
+    """
+    _validate(level, style, scenes, seconds, workers, extra_styles)
+    stats = RunStats(workers=workers or default_workers())
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        stats.timings[name] = round(now - clock, 4)
+        clock = now
+
+    style_obj = load_style(style, extra_styles)
+    concepts, fallback = load_concepts(extra_gags)
+    counter, warning = load_counter()
+    lap("setup")
+    scanned = scan(path)
+    stats.files = len(scanned.files)
+    lap("scan")
+    cache = RepoCache(scanned.root, cache_base) if use_cache else None
+    analysis = _analysis(scanned.root, scanned, workers=stats.workers, cache=cache, stats=stats)
+    lap("analysis")
+    meta = read_metadata(scanned.root, git=git)
+    lap("metadata")
+    matches = find_concepts(analysis.facts, analysis.ranking, concepts)
+    gags = choose_gags(matches, analysis.ranking, fallback, count=gag_count(scenes),
+                       project=meta.name)
+    board = compose(meta, analysis, gags, style_obj, scenes=scenes, seconds=seconds)
+    lap("compose")
+    slug = _slug(meta.name)
+    prompts: list[ScenePrompt] = []
+    for clip in board.clips:
+        fitted = fit(clip.pieces, lambda ps, s=clip.seconds: render(ps, s), counter, level)
+        prompts.append(ScenePrompt(
+            name=f"{slug}-{style_obj.name}-{clip.index:02d}" if scenes > 1 else
+            f"{slug}-{style_obj.name}",
+            index=clip.index, seconds=clip.seconds, prompt=fitted.text, tokens=fitted.tokens,
+            cap=fitted.cap, symbols=fitted.symbols, dropped=fitted.dropped,
+            truncated=fitted.truncated))
+    lap("fit")
+    return Result(
+        options=Options(level, style_obj.name, scenes, seconds),
+        project=meta,
+        scan=scanned,
+        analysis=analysis,
+        concepts=matches,
+        gags=gags,
+        storyboard=board,
+        scenes=tuple(prompts),
+        tokenizer=counter.name,
+        tokenizer_exact=counter.exact,
+        warnings=(warning,) if warning else (),
+        stats=stats,
+    )
