@@ -2,6 +2,10 @@
 
 Validation happens before any call, so a bad parameter costs nothing and the message names the
 exact fix. A model with no declared capabilities is passed through: the server decides.
+
+Two request shapes exist. ``/v1/videos`` servers take a pixel size (``720x1280``); OpenRouter takes
+a ``resolution`` (``720p``) and an ``aspect_ratio`` (``9:16``), so for it ``--size`` may also be
+written ``720p`` or ``720p@9:16`` and a pixel size is mapped (``parse_resolution_size``).
 """
 
 from __future__ import annotations
@@ -10,12 +14,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from video_gen.errors import UsageError
+from video_gen.errors import ConfigError, UsageError
 from video_gen.types import GenerationRequest
 
 _SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
+_RESOLUTION = re.compile(r"^(\d{3,4})p(?:@(\d{1,2}):(\d{1,2}))?$")
+# Aspect ratios a pixel size is rounded to when within 2% (854x480 is 16:9, not 427:240).
+_COMMON_RATIOS = ((16, 9), (9, 16), (1, 1), (4, 3), (3, 4), (21, 9), (9, 21), (3, 2), (2, 3))
+Api = Literal["openai-videos", "openrouter"]
 IMAGE_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
@@ -31,32 +39,83 @@ class ModelCapabilities:
     sizes: tuple[str, ...] | None  # None: any WIDTHxHEIGHT
     remix: bool = True
     input_reference: bool = True
+    # The request shape the model is validated for: OpenRouter's takes resolutions and aspect
+    # ratios instead of pixel sizes (None: any).
+    api: Api = "openai-videos"
+    resolutions: tuple[str, ...] | None = None
+    aspect_ratios: tuple[str, ...] | None = None
 
     @classmethod
-    def from_data(cls, model: str, data: Mapping[str, Any]) -> ModelCapabilities:
-        seconds = data.get("seconds")
-        sizes = data.get("sizes")
+    def from_data(
+        cls, model: str, data: Mapping[str, Any], *, api: Api = "openai-videos"
+    ) -> ModelCapabilities:
+        """From a TOML table; ``seconds = "any"`` (or absent) means any positive integer."""
         return cls(
             model=model,
-            seconds=tuple(int(s) for s in seconds) if seconds else None,
-            sizes=tuple(str(s) for s in sizes) if sizes else None,
-            remix=bool(data.get("remix", True)),
+            seconds=_seconds(model, data.get("seconds")),
+            sizes=_strings(model, "sizes", data.get("sizes")),
+            remix=bool(data.get("remix", api != "openrouter")),
             input_reference=bool(data.get("input_reference", True)),
+            api=api,
+            resolutions=_strings(model, "resolutions", data.get("resolutions")),
+            aspect_ratios=_strings(model, "aspect_ratios", data.get("aspect_ratios")),
         )
 
+    def seconds_text(self) -> str:
+        return "any" if self.seconds is None else ", ".join(str(s) for s in self.seconds)
 
-def packaged(model: str) -> ModelCapabilities | None:
+    def sizes_text(self) -> str:
+        if self.api == "openrouter":
+            res = ", ".join(self.resolutions) if self.resolutions else "any resolution"
+            ratios = ", ".join(self.aspect_ratios) if self.aspect_ratios else "any aspect ratio"
+            return f"{res} @ {ratios}"
+        return ", ".join(self.sizes) if self.sizes else "any WIDTHxHEIGHT"
+
+
+def _seconds(model: str, value: Any) -> tuple[int, ...] | None:
+    if value is None or value == "any":
+        return None
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+    ):
+        return tuple(value)
+    raise ConfigError(
+        f'capabilities of {model!r}: seconds must be "any" or a list of positive whole'
+        f" numbers, not {value!r}",
+        hint='write seconds = "any" or seconds = [5, 10]',
+    )
+
+
+def _strings(model: str, name: str, value: Any) -> tuple[str, ...] | None:
+    if value is None or value == "any":
+        return None
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(
+        f'capabilities of {model!r}: {name} must be "any" or a list of strings, not {value!r}',
+        hint=f'write {name} = ["..."]',
+    )
+
+
+def packaged(model: str, api: Api = "openai-videos") -> ModelCapabilities | None:
+    """The packaged capabilities of ``model`` for a request shape (``models.toml``)."""
+    entry = _packaged_table(api).get(model)
+    return ModelCapabilities.from_data(model, entry, api=api) if entry is not None else None
+
+
+def known_models(api: Api = "openai-videos") -> list[str]:
+    return sorted(_packaged_table(api))
+
+
+def _packaged_table(api: Api) -> Mapping[str, Any]:
     from video_gen import data
 
-    models = data.load("models.toml").get("models", {})
-    entry = models.get(model)
-    return ModelCapabilities.from_data(model, entry) if entry is not None else None
-
-
-def known_models() -> list[str]:
-    from video_gen import data
-
-    return sorted(data.load("models.toml").get("models", {}))
+    table = data.load("models.toml")
+    # [models] is the /v1/videos shape; other shapes have their own table, e.g. [openrouter].
+    found = table.get("models" if api == "openai-videos" else api, {})
+    return found if isinstance(found, Mapping) else {}
 
 
 def parse_size(size: str) -> tuple[int, int]:
@@ -83,14 +142,12 @@ def validate(request: GenerationRequest, caps: ModelCapabilities | None) -> None
         )
     if request.seconds <= 0:
         raise UsageError(f"--seconds must be positive, not {request.seconds}", hint="--seconds 4")
+    if caps is not None and caps.api == "openrouter":
+        _validate_openrouter(request, caps)
+        return
     width, height = parse_size(request.size)
     if caps is not None:
-        if caps.seconds is not None and request.seconds not in caps.seconds:
-            allowed = ", ".join(str(s) for s in caps.seconds)
-            raise UsageError(
-                f"{request.model} makes clips of {allowed} seconds, not {request.seconds}",
-                hint=f"use --seconds {_nearest(request.seconds, caps.seconds)}",
-            )
+        _check_seconds(request, caps)
         if caps.sizes is not None and request.size not in caps.sizes:
             raise UsageError(
                 f"{request.model} does not make {request.size} videos (it makes "
@@ -103,14 +160,100 @@ def validate(request: GenerationRequest, caps: ModelCapabilities | None) -> None
                     else ""
                 ),
             )
-        if request.input_reference is not None and not caps.input_reference:
-            raise UsageError(f"{request.model} takes no --input-reference on this provider")
+        _check_reference_allowed(request, caps)
     if request.input_reference is not None:
         check_reference_image(request.input_reference, width, height)
 
 
-def check_reference_image(path: Path, width: int, height: int) -> None:
-    """The reference image must be JPEG/PNG/WebP with exactly the video's pixel size."""
+def _check_seconds(request: GenerationRequest, caps: ModelCapabilities) -> None:
+    if caps.seconds is not None and request.seconds not in caps.seconds:
+        allowed = ", ".join(str(s) for s in caps.seconds)
+        raise UsageError(
+            f"{request.model} makes clips of {allowed} seconds, not {request.seconds}",
+            hint=f"use --seconds {_nearest(request.seconds, caps.seconds)}",
+        )
+
+
+def _check_reference_allowed(request: GenerationRequest, caps: ModelCapabilities) -> None:
+    if request.input_reference is not None and not caps.input_reference:
+        raise UsageError(f"{request.model} takes no --input-reference on this provider")
+
+
+def _validate_openrouter(request: GenerationRequest, caps: ModelCapabilities) -> None:
+    if "/" not in request.model:
+        raise UsageError(
+            f"{request.model!r} is not an OpenRouter model id (they look like google/veo-3.1)",
+            hint="pass --model google/veo-3.1-fast, or set the provider's default: video-gen"
+            f" config set providers.{request.provider}.model google/veo-3.1-fast",
+        )
+    _check_seconds(request, caps)
+    wanted = parse_resolution_size(request.size)
+    if caps.resolutions is not None and wanted.resolution not in caps.resolutions:
+        raise UsageError(
+            f"{request.model} makes {', '.join(caps.resolutions)} videos, not"
+            f" {wanted.resolution} (from --size {request.size})",
+            hint=f"use --size {caps.resolutions[0]}"
+            + (f"@{wanted.aspect_ratio}" if wanted.aspect_ratio else ""),
+        )
+    if (
+        caps.aspect_ratios is not None
+        and wanted.aspect_ratio is not None
+        and wanted.aspect_ratio not in caps.aspect_ratios
+    ):
+        raise UsageError(
+            f"{request.model} makes {', '.join(caps.aspect_ratios)} videos, not"
+            f" {wanted.aspect_ratio} (from --size {request.size})",
+            hint=f"use --size {wanted.resolution}@{caps.aspect_ratios[0]}",
+        )
+    _check_reference_allowed(request, caps)
+    if request.input_reference is not None:
+        # OpenRouter fits a first frame to the video itself: any size will do, any format won't.
+        check_image_file(request.input_reference)
+
+
+@dataclass(frozen=True)
+class ResolutionSize:
+    """A ``--size`` as OpenRouter takes it: ``resolution`` and, when known, ``aspect_ratio``."""
+
+    resolution: str  # "720p"
+    aspect_ratio: str | None  # "9:16"; None: the model's default
+
+
+def parse_resolution_size(size: str) -> ResolutionSize:
+    """``720p``, ``720p@9:16``, or a pixel size mapped by its short side: 720x1280 -> 720p 9:16."""
+    text = size.strip().lower()
+    m = _RESOLUTION.match(text)
+    if m:
+        ratio = f"{int(m.group(2))}:{int(m.group(3))}" if m.group(2) else None
+        if ratio is not None and (int(m.group(2)) == 0 or int(m.group(3)) == 0):
+            raise UsageError(f"--size {size!r} has an empty aspect ratio", hint="--size 720p@9:16")
+        return ResolutionSize(f"{int(m.group(1))}p", ratio)
+    m = _SIZE.match(text)
+    if not m:
+        raise UsageError(
+            f"size {size!r} is neither WIDTHxHEIGHT nor a resolution",
+            hint="use for example --size 720x1280, --size 720p or --size 1080p@16:9",
+        )
+    width, height = int(m.group(1)), int(m.group(2))
+    if width == 0 or height == 0:
+        raise UsageError(f"size {size!r} has a zero side", hint="--size 720x1280")
+    return ResolutionSize(f"{min(width, height)}p", aspect_ratio(width, height))
+
+
+def aspect_ratio(width: int, height: int) -> str:
+    """``16:9`` for 1280x720 and for 854x480 (common ratios win within 2%), else reduced."""
+    value = width / height
+    for w, h in _COMMON_RATIOS:
+        if abs(value / (w / h) - 1) <= 0.02:
+            return f"{w}:{h}"
+    from math import gcd
+
+    d = gcd(width, height)
+    return f"{width // d}:{height // d}"
+
+
+def check_image_file(path: Path) -> str:
+    """The reference image must exist and be JPEG, PNG or WebP; its MIME type."""
     if not path.is_file():
         raise UsageError(f"reference image {path} does not exist", hint="check the path")
     kind = sniff_image(path)
@@ -119,6 +262,12 @@ def check_reference_image(path: Path, width: int, height: int) -> None:
             f"reference image {path} is not a JPEG, PNG or WebP file",
             hint="convert it, e.g. with: ffmpeg -i INPUT out.png",
         )
+    return kind
+
+
+def check_reference_image(path: Path, width: int, height: int) -> None:
+    """The reference image must be JPEG/PNG/WebP with exactly the video's pixel size."""
+    check_image_file(path)
     import imagesize
 
     try:

@@ -75,7 +75,7 @@ _TRANSIENT = (RateLimitError, ServerError, APIConnectionError)
 _RETRY_WAIT = re.compile(r"in (\d+(?:\.\d+)?)s\)\s*$")
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: each state is one item of this run
 class ItemState:
     """One item's progress through this run; what the manifest and the summary show."""
 
@@ -214,8 +214,10 @@ def totals(states: Sequence[ItemState]) -> dict[str, Any]:
     counts = {status: 0 for status in STATUSES}
     for s in states:
         counts[s.status] = counts.get(s.status, 0) + 1
-    spent = sum(s.cost_usd or 0.0 for s in states if s.status == DONE)
-    earlier = sum(s.cost_usd or 0.0 for s in states if s.status == ALREADY_DONE)
+    # A re-download's job was charged in an earlier run; a re-attached job is charged now.
+    again = [s for s in states if s.status == DONE and s.action is Action.REDOWNLOAD]
+    spent = sum(s.cost_usd or 0.0 for s in states if s.status == DONE and s not in again)
+    earlier = sum(s.cost_usd or 0.0 for s in states if s.status == ALREADY_DONE or s in again)
     return {
         "items": len(states),
         **counts,

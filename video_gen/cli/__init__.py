@@ -56,14 +56,20 @@ def root(
 
 
 def _register() -> None:
-    from video_gen.cli import config_cmd, emulator_cmd, generate_cmd, jobs_cmd
+    from video_gen.cli import batch_cmd, config_cmd, emulator_cmd, generate_cmd, jobs_cmd
 
     app.command("generate")(handle_errors(generate_cmd.generate))
     app.command("status")(handle_errors(jobs_cmd.status))
     app.command("download")(handle_errors(jobs_cmd.download))
     app.command("remix")(handle_errors(jobs_cmd.remix))
+    app.command("batch")(handle_errors(batch_cmd.batch))
     app.add_typer(wrap_app(config_cmd.config_app), name="config")
     app.command("emulator")(handle_errors(emulator_cmd.emulator))
+
+    from video_gen.cli import providers_cmd
+
+    app.add_typer(wrap_app(providers_cmd.providers_app), name="providers")
+    app.command("models")(handle_errors(providers_cmd.models))
 
 
 _register()

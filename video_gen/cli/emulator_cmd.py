@@ -73,22 +73,13 @@ def emulator(
             f"cannot listen on {host}:{port}: {exc.strerror}",
             hint="choose another --port (or 0 for any free one)",
         ) from None
-    srv.start()
     import sys
 
-    sys.stderr.write(f"emulator ({profile}) listening on {srv.base_url}\n")
+    sys.stderr.write(f"emulator ({profile}) listening on {srv.base_url}; Ctrl-C stops it\n")
     sys.stdout.write(srv.base_url + "\n")
     sys.stdout.flush()
     try:
-        srv.serve_until_interrupted() if hasattr(srv, "serve_until_interrupted") else _block()
-    except KeyboardInterrupt:
-        pass
+        srv.serve_forever()
     finally:
         srv.stop()
         sys.stderr.write("emulator stopped\n")
-
-
-def _block() -> None:
-    import threading
-
-    threading.Event().wait()

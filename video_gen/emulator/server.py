@@ -135,7 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
             if params is not None:
                 found = (candidate, {k: unquote(v) for k, v in params.items()})
                 break
-        svc.stats.record_request(method, found[0].name if found else "unknown")
+        svc.stats.record_request(self.command, found[0].name if found else "unknown")
         try:
             if found is not None:
                 self._arrival_faults(svc, found[0].fault_endpoint)

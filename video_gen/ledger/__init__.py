@@ -75,7 +75,7 @@ class Ledger:
 
     # -- the index -------------------------------------------------------------------------
     def _synced(self) -> _index.Index:
-        """The index brought up to date and saved; call with the mutex and the lock held."""
+        """The index brought up to date (and saved when it moved on); call with the mutex."""
         index, changed = _index.sync(self._file, self._index or _index.load(self._file))
         if changed:
             _index.save(self._file, index)
@@ -91,18 +91,14 @@ class Ledger:
     def _snapshot(self) -> _index.Index:
         """The index for reading: no lock unless the file ends with an unterminated line."""
         with self._mutex:
-            index, changed = _index.sync(self._file, self._index or _index.load(self._file))
+            index = self._synced()  # saving unlocked is safe: every index is checked on load
             if index.torn is not None:
                 # It may be a write in progress rather than a torn one: only the lock can tell.
                 try:
                     with self._file.lock(timeout=_TORN_CHECK_TIMEOUT):
-                        index, again = _index.sync(self._file, index)
-                        changed = changed or again
+                        index = self._synced()
                 except (LedgerLockedError, OSError):
                     pass  # cannot lock (busy, read-only): report it as torn, which it may be
-            if changed and self._file.stat() is not None:
-                _index.save(self._file, index)
-            self._index = index
             return index
 
     # -- writes ----------------------------------------------------------------------------

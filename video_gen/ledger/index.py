@@ -219,8 +219,7 @@ def sync(file: LedgerFile, index: Index | None) -> tuple[Index, bool]:
     """
     st = file.stat()
     if st is None:
-        fresh = Index()
-        return fresh, index is None or index.offset != 0
+        return Index(), False  # no ledger yet: nothing to save
     changed = False
     if index is None or not (
         (index.dev, index.ino) == (st.st_dev, st.st_ino)

@@ -17,7 +17,7 @@ from typing import Any
 
 from video_gen.errors import ConfigError
 from video_gen.repoprompt.facts import Counted, RepoFacts, words
-from video_gen.repoprompt.rank import Ranking, RankedSymbol
+from video_gen.repoprompt.rank import RankedSymbol, Ranking
 
 SIGNALS = ("async", "exceptions", "recursive", "tests")
 PLACEHOLDERS = ("hero", "label")
@@ -115,7 +115,8 @@ def _concept(key: str, table: Mapping[str, Any], base: Concept | None, source: s
     signals = _strings(f"{where} signals", table.get("signals", []))
     bad = sorted(set(signals) - set(SIGNALS))
     if bad:
-        raise ConfigError(f"{where}: unknown signal {bad[0]!r}", hint="signals: " + ", ".join(SIGNALS))
+        raise ConfigError(f"{where}: unknown signal {bad[0]!r}",
+                          hint="signals: " + ", ".join(SIGNALS))
     weight = table.get("weight", base.weight if base else 1.0)
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
         raise ConfigError(f"{where}: weight must be a positive number")
@@ -204,7 +205,7 @@ def find_concepts(facts: RepoFacts, ranking: Ranking,
     for c in concepts:
         col = _Collector()
         n = 0
-        for s, ws in zip(ranked, sym_words):
+        for s, ws in zip(ranked, sym_words, strict=True):
             if not c.keywords.isdisjoint(ws):
                 col.score += 1.0 + 4.0 * s.score / top
                 col.symbol(s.name, s.file)

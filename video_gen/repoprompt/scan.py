@@ -41,9 +41,10 @@ LANGUAGES: dict[str, str] = {
 # Folders that hold other people's code or generated output, never the project's story.
 SKIP_DIRS: frozenset[str] = frozenset({
     ".git", ".hg", ".svn", ".bzr", "node_modules", "bower_components", "jspm_packages",
-    "vendor", "third_party", "third-party", "thirdparty", "dist", "build", "target", ".venv", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-    ".eggs", "site-packages", ".gradle", ".idea", ".next", ".nuxt", ".cache", "coverage",
-    "htmlcov", ".terraform",
+    "vendor", "third_party", "third-party", "thirdparty", "dist", "build", "target", ".venv",
+    "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs",
+    "site-packages", ".gradle", ".idea", ".next", ".nuxt", ".cache", "coverage", "htmlcov",
+    ".terraform",
 })
 
 MAX_FILE_BYTES = 1_000_000
@@ -98,10 +99,10 @@ class _Walk:
     other: int = 0
 
 
-_Layers = tuple[tuple[str, pathspec.PathSpec], ...]  # (folder prefix "a/b/", its patterns)
+_Layers = tuple[tuple[str, pathspec.GitIgnoreSpec], ...]  # (folder prefix "a/b/", its patterns)
 
 
-def _load_spec(path: str) -> pathspec.PathSpec | None:
+def _load_spec(path: str) -> pathspec.GitIgnoreSpec | None:
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             lines = fh.read().splitlines()
@@ -196,7 +197,7 @@ def _walk_dir(w: _Walk, abs_dir: str, rel_dir: str, layers: _Layers) -> None:
         w.files.append(SourceFile(rel, language, st.st_size, st.st_mtime_ns))
 
 
-def scan(root: Path | str, options: ScanOptions | None = None) -> ScanResult:
+def scan(root: str | os.PathLike[str], options: ScanOptions | None = None) -> ScanResult:
     """Walk ``root`` and list the source files to read, sorted by POSIX relative path."""
     options = options or ScanOptions()
     base = Path(root).expanduser()

@@ -1,0 +1,194 @@
+"""`video-gen prompt-from-repo`: the command, its formats, and byte-identical output across
+runs, hash seeds, worker counts, cold and warm caches and file-system order."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from test_repoprompt_fixtures import (  # noqa: F401 - pytest fixtures, used as parameters
+    VOCAB_SOURCE,
+    env,
+    make_repo,
+    repo,
+    vocab_dir,
+)
+from typer.testing import CliRunner
+
+from video_gen.cli.prompt_from_repo_cmd import prompt_from_repo
+from video_gen.errors import UsageError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _isolated(env: Path) -> None:  # noqa: F811 - the fixture of that name
+    """Every test: VIDEO_GEN_HOME in a temp dir, the tokenizer vocabulary in a temp dir."""
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("prompt-from-repo")(prompt_from_repo)
+
+    @app.command("other")
+    def other() -> None:  # a second command keeps Typer in sub-command mode, like the real CLI
+        """Unused."""
+
+    return app
+
+
+def _run(*args: str) -> Any:
+    return CliRunner().invoke(_app(), ["prompt-from-repo", *args])
+
+
+def test_text_goes_to_stdout_and_the_summary_to_stderr(repo: Path) -> None:  # noqa: F811
+    result = _run(str(repo), "--level", "medium", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("Black-and-white 1920s silent slapstick film")
+    assert "tinyshop" in out and out.endswith("\n")
+    err = result.stderr
+    assert "files read" in err and "syntax_error 1" in err and "o200k_base" in err
+    assert "warning" not in err
+
+
+def test_json_carries_facts_ranking_gags_and_tokens(repo: Path) -> None:  # noqa: F811
+    result = _run(str(repo), "--format", "json", "--scenes", "2", "--seconds", "8")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["project"]["name"] == "tinyshop"
+    assert data["options"] == {"level": "low", "cap": 250, "style": "chaplin", "scenes": 2,
+                               "seconds": 8, "runtime": 16}
+    assert [s["tokens"] for s in data["scenes"]] == data["tokens"]["per_scene"]
+    assert all(t <= 250 for t in data["tokens"]["per_scene"])
+    assert data["tokens"]["counter"] == "o200k_base" and data["tokens"]["exact"] is True
+    assert data["ranking"][0]["name"] == "charge"
+    assert data["facts"]["languages"] == {"python": 8, "go": 1, "typescript": 1}
+    assert data["skipped"]["counts"]["binary"] == 1
+    assert all(g["evidence"]["files"] for g in data["gags"])
+    assert data["prompt"].startswith("# Scene 1/2")
+
+
+def test_batch_is_jsonl_for_video_gen_batch(repo: Path, tmp_path: Path) -> None:  # noqa: F811
+    out = tmp_path / "story.jsonl"
+    result = _run(str(repo), "--format", "batch", "--scenes", "4", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(out)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 4
+    for line in lines:
+        item = json.loads(line)
+        assert isinstance(item["prompt"], str) and item["prompt"]
+        assert item["seconds"] == 12 and item["name"].startswith("tinyshop-chaplin-")
+    assert not list(tmp_path.glob(".story.jsonl.*"))  # no temp file left beside it
+
+
+def test_config_gags_reach_the_prompt(repo: Path, env: Path) -> None:  # noqa: F811
+    env.mkdir(parents=True, exist_ok=True)
+    (env / "config.toml").write_text(
+        '[gags.shopping]\nkeywords = ["price", "checkout"]\nweight = 20\n'
+        'gags = ["{hero} juggles price tags marked \\"{label}\\"."]\n', encoding="utf-8")
+    result = _run(str(repo), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["gags"][0]["concept"] == "shopping"
+    assert "juggles price tags" in data["prompt"]
+
+
+def test_generate_is_declared_but_not_wired(repo: Path) -> None:  # noqa: F811
+    result = _run(str(repo), "--generate")
+    assert isinstance(result.exception, UsageError)
+    assert "not wired" in str(result.exception)
+
+
+def test_usage_errors(repo: Path, tmp_path: Path) -> None:  # noqa: F811
+    for args in ([str(tmp_path / "missing")], [str(repo), "--format", "yaml"],
+                 [str(repo), "--seconds", "5"], [str(repo), "--level", "max"],
+                 [str(repo), "--style", "opera"]):
+        result = _run(*args)
+        assert isinstance(result.exception, UsageError), args
+
+
+def test_tokenizer_fallback_is_announced_on_stderr(
+        repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    result = _run(str(repo), "--no-cache")
+    assert result.exit_code == 0, result.output
+    assert "warning: tokenizer vocabulary not found" in " ".join(
+        result.stderr.split())
+    assert len(result.stdout.encode()) <= 250 + 1
+
+
+def test_help_shows_an_example() -> None:
+    result = CliRunner().invoke(_app(), ["prompt-from-repo", "--help"])
+    assert result.exit_code == 0
+    assert "Example: video-gen prompt-from-repo" in result.stdout
+    for flag in ("--level", "--style", "--scenes", "--seconds", "--format", "--out", "--workers",
+                 "--no-cache", "--generate"):
+        assert flag in result.stdout
+
+
+def test_core_never_imports_typer_or_rich() -> None:
+    for path in sorted((ROOT / "video_gen" / "repoprompt").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            for name in names:
+                assert name.split(".")[0] not in ("typer", "rich", "click"), (path, name)
+
+
+# -- determinism ------------------------------------------------------------------------------
+_SCRIPT = """
+import sys, typer
+from video_gen.cli.prompt_from_repo_cmd import prompt_from_repo
+app = typer.Typer()
+app.command("prompt-from-repo")(prompt_from_repo)
+app.command("other")(lambda: None)
+app(["prompt-from-repo", *sys.argv[1:]], prog_name="video-gen")
+"""
+
+
+def _cli(args: list[str], *, home: Path, seed: str) -> bytes:
+    environ = {**os.environ, "VIDEO_GEN_HOME": str(home), "PYTHONHASHSEED": seed,
+               "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", _SCRIPT, *args], capture_output=True,
+                          env=environ, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout
+
+
+def test_output_is_byte_identical_however_it_is_made(tmp_path: Path) -> None:
+    assert VOCAB_SOURCE.is_file(), f"missing {VOCAB_SOURCE}"
+    first = make_repo(tmp_path / "a" / "tinyshop")
+    second = make_repo(tmp_path / "b" / "tinyshop", order="reverse")  # another creation order
+    args = ["--format", "json", "--scenes", "3", "--level", "medium"]
+    home_a, home_b = tmp_path / "home-a", tmp_path / "home-b"
+    runs = {
+        "cold, 1 worker, seed 0": _cli([str(first), *args, "--workers", "1"], home=home_a,
+                                       seed="0"),
+        "warm, 2 workers, seed 123": _cli([str(first), *args, "--workers", "2"], home=home_a,
+                                          seed="123"),
+        "cold, 2 workers, random seed": _cli([str(second), *args, "--workers", "2"],
+                                             home=home_b, seed="random"),
+        "no cache, 2 workers, seed 7": _cli([str(second), *args, "--workers", "2", "--no-cache"],
+                                            home=home_b, seed="7"),
+    }
+    reference = runs["cold, 1 worker, seed 0"]
+    assert json.loads(reference)["scenes"][2]["prompt"]
+    for name, output in runs.items():
+        assert output == reference, name
+    batch_1 = _cli([str(first), "--format", "batch", "--workers", "1"], home=home_a, seed="1")
+    batch_2 = _cli([str(second), "--format", "batch", "--workers", "2", "--no-cache"],
+                   home=home_b, seed="2")
+    assert batch_1 == batch_2 and json.loads(batch_1)["seconds"] == 12
