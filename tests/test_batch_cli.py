@@ -44,24 +44,28 @@ def sha(path: str | Path) -> str:
 
 
 def test_txt_batch_makes_every_video_with_a_manifest_and_plain_progress(
-        remote: EmulatorServer) -> None:
+    remote: EmulatorServer,
+) -> None:
     write("prompts.txt", "# storyboard\na paper boat in the rain\n\nan owl at night\na fox\n")
     res = batch("prompts.txt", "--concurrency", "2", *FAST)
     assert res.exit_code == 0, res.stderr
     names = sorted(p.name for p in Path("out").glob("*.mp4"))
-    assert names == ["002-a-paper-boat-in-the-rain.mp4", "004-an-owl-at-night.mp4",
-                     "005-a-fox.mp4"]
+    assert names == ["002-a-paper-boat-in-the-rain.mp4", "004-an-owl-at-night.mp4", "005-a-fox.mp4"]
     assert remote.stats.creates_received == 3
     data = manifest()
-    assert [(i["line"], i["status"]) for i in data["items"]] == [(2, "done"), (4, "done"),
-                                                                 (5, "done")]
+    assert [(i["line"], i["status"]) for i in data["items"]] == [
+        (2, "done"),
+        (4, "done"),
+        (5, "done"),
+    ]
     for item in data["items"]:
         assert sha(item["file"]) == item["sha256"] and item["job_id"].startswith("video_")
         assert item["cost_usd"] == pytest.approx(0.40)
     assert data["finished"] is True and data["totals"]["done"] == 3
     # one plain line per state change, each prefixed with the item's line
-    assert "[2] created video_" in res.stderr and "[4] saved out/004-an-owl-at-night.mp4" in \
-        res.stderr
+    assert (
+        "[2] created video_" in res.stderr and "[4] saved out/004-an-owl-at-night.mp4" in res.stderr
+    )
     assert "1.20 USD estimated" in res.stderr
     # the summary table is the result: stdout
     assert "3 items: 3 done; spent 1.20 USD this run" in res.stdout
@@ -70,16 +74,29 @@ def test_txt_batch_makes_every_video_with_a_manifest_and_plain_progress(
 
 
 def test_jsonl_with_names_fields_and_a_reference_image_relative_to_the_file(
-        remote: EmulatorServer, tmp_path: Path) -> None:
+    remote: EmulatorServer, tmp_path: Path
+) -> None:
     from PIL import Image
 
     (tmp_path / "in").mkdir()
     Image.new("RGB", (1280, 720), "white").save(tmp_path / "in" / "first.png")
-    write("in/story.jsonl", "\n".join([
-        json.dumps({"prompt": "opening shot", "name": "intro", "seconds": 8,
-                    "size": "1280x720", "input_reference": "first.png"}),
-        json.dumps({"prompt": "the end", "name": "outro"}),
-    ]))
+    write(
+        "in/story.jsonl",
+        "\n".join(
+            [
+                json.dumps(
+                    {
+                        "prompt": "opening shot",
+                        "name": "intro",
+                        "seconds": 8,
+                        "size": "1280x720",
+                        "input_reference": "first.png",
+                    }
+                ),
+                json.dumps({"prompt": "the end", "name": "outro"}),
+            ]
+        ),
+    )
     res = batch("in/story.jsonl", "--seconds", "12", *FAST)
     assert res.exit_code == 0, res.stderr
     assert sorted(p.name for p in Path("out").glob("*.mp4")) == ["intro.mp4", "outro.mp4"]
@@ -155,12 +172,12 @@ def test_a_failed_job_exits_10_is_left_alone_then_retried(remote: EmulatorServer
     retried = batch("prompts.txt", "--retry-failed", *FAST)
     assert retried.exit_code == 0, retried.stderr
     assert remote.stats.creates_received == 4
-    assert [i["status"] for i in manifest()["items"]] == ["done", "already_done",
-                                                          "already_done"]
+    assert [i["status"] for i in manifest()["items"]] == ["done", "already_done", "already_done"]
 
 
 def test_rerun_skips_completed_items_and_downloads_a_deleted_file_again(
-        remote: EmulatorServer) -> None:
+    remote: EmulatorServer,
+) -> None:
     write("prompts.txt", "a boat\nan owl\n")
     assert batch("prompts.txt", *FAST).exit_code == 0
     assert remote.stats.creates_received == 2
@@ -179,7 +196,8 @@ def test_rerun_skips_completed_items_and_downloads_a_deleted_file_again(
 
 
 def test_a_429_storm_lowers_concurrency_and_every_item_succeeds(
-        remote: EmulatorServer, sleeps: list[float]) -> None:
+    remote: EmulatorServer, sleeps: list[float]
+) -> None:
     remote.faults.retry_after = 0.1
     remote.faults.add("429", count=14, endpoint="create")
     remote.faults.add("429", count=4, endpoint="retrieve")
@@ -195,14 +213,20 @@ def test_a_429_storm_lowers_concurrency_and_every_item_succeeds(
 
 
 def test_invalid_items_are_all_reported_with_file_line_field_and_nothing_is_sent(
-        remote: EmulatorServer) -> None:
-    write("prompts.jsonl", "\n".join([
-        '{"prompt": "fine"}',
-        '{"prompt": "bad length", "seconds": 5}',
-        '{"prompt": "typo", "modle": "sora-2"}',
-        "{oops",
-        '{"prompt": "fine too", "size": "1024x1792"}',
-    ]))
+    remote: EmulatorServer,
+) -> None:
+    write(
+        "prompts.jsonl",
+        "\n".join(
+            [
+                '{"prompt": "fine"}',
+                '{"prompt": "bad length", "seconds": 5}',
+                '{"prompt": "typo", "modle": "sora-2"}',
+                "{oops",
+                '{"prompt": "fine too", "size": "1024x1792"}',
+            ]
+        ),
+    )
     res = batch("prompts.jsonl", *FAST)
     assert res.exit_code == ExitCode.USAGE
     lines = res.stderr.strip().splitlines()
@@ -231,8 +255,7 @@ def test_empty_file_and_bad_template_are_usage_errors(remote: EmulatorServer) ->
     assert remote.stats.total_requests == 0
 
 
-def test_budget_preflight_refuses_the_whole_batch_before_any_create(
-        remote: EmulatorServer) -> None:
+def test_budget_preflight_refuses_the_whole_batch_before_any_create(remote: EmulatorServer) -> None:
     assert runner.invoke(app, ["config", "set", "budget.monthly_usd", "1"]).exit_code == 0
     write("prompts.txt", "a boat\nan owl\na fox\n")  # 3 x 0.40 = 1.20 > 1.00
     res = batch("prompts.txt", *FAST)
@@ -256,8 +279,7 @@ def test_max_cost(remote: EmulatorServer) -> None:
     assert remote.stats.creates_received == 3
 
 
-def test_a_second_run_of_the_same_batch_is_refused_while_one_runs(
-        remote: EmulatorServer) -> None:
+def test_a_second_run_of_the_same_batch_is_refused_while_one_runs(remote: EmulatorServer) -> None:
     from video_gen.batch import identity, lock
 
     path = write("prompts.txt", "a boat\n")
@@ -265,3 +287,36 @@ def test_a_second_run_of_the_same_batch_is_refused_while_one_runs(
         res = batch("prompts.txt", *FAST)
     assert res.exit_code == ExitCode.USAGE and "already running" in res.stderr
     assert remote.stats.total_requests == 0
+
+
+def test_items_may_name_their_provider_and_config_sets_concurrency(
+        remote: EmulatorServer) -> None:
+    assert runner.invoke(app, ["config", "set", "defaults.concurrency", "3"]).exit_code == 0
+    write("mixed.jsonl", "\n".join([
+        json.dumps({"prompt": "on the default provider", "name": "remote"}),
+        json.dumps({"prompt": "on the built-in emulator", "name": "local",
+                    "provider": "emulator"}),
+    ]))
+    res = batch("mixed.jsonl", "--json", *FAST)
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["concurrency"]["requested"] == 3
+    providers = {i["name"]: i["provider"] for i in data["items"]}
+    assert providers == {"remote": "openai", "local": "emulator"}
+    assert remote.stats.creates_received == 1  # the other went to the in-process emulator
+    assert Path("out/remote.mp4").exists() and Path("out/local.mp4").exists()
+
+
+def test_a_timed_out_job_is_left_running_and_a_rerun_reattaches_to_it(
+        remote: EmulatorServer) -> None:
+    write("prompts.txt", "a slow boat\n")
+    res = batch("prompts.txt", "--timeout", "0.2", *FAST)
+    assert res.exit_code == ExitCode.PARTIAL_FAILURE
+    item = manifest()["items"][0]
+    assert item["status"] == "unfinished" and "did not finish within" in item["error"]
+    assert "resume with: video-gen batch prompts.txt" in res.stdout
+    again = batch("prompts.txt", *FAST)
+    assert again.exit_code == 0, again.stderr
+    assert "[1] re-attached to " + item["job_id"] in again.stderr
+    assert remote.stats.creates_received == 1
+    assert manifest()["items"][0]["status"] == "done"

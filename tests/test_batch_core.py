@@ -30,29 +30,40 @@ from video_gen.types import Estimate, GenerationRequest
 
 # -- parsing -------------------------------------------------------------------------------
 def test_txt_skips_blank_lines_and_comments_and_keeps_line_numbers() -> None:
-    parsed = items.parse("# title\n\nfirst prompt\n  # indented comment\n  second  \n", "txt",
-                         "p.txt")
+    parsed = items.parse(
+        "# title\n\nfirst prompt\n  # indented comment\n  second  \n", "txt", "p.txt"
+    )
     assert [(i.line, i.prompt) for i in parsed.items] == [(3, "first prompt"), (5, "second")]
     assert parsed.problems == []
 
 
 def test_jsonl_fields_types_and_problems_name_line_and_field() -> None:
-    text = "\n".join([
-        '{"prompt": "a", "name": "intro", "seconds": "8", "size": "1280x720"}',
-        '"just a prompt"',
-        '{"prompt": "b", "secs": 4}',
-        '{"prompt": "c", "seconds": 4.5}',
-        "{not json",
-        '{"name": "no prompt"}',
-        "[1, 2]",
-        '{"prompt": ["x"]}',
-    ])
+    text = "\n".join(
+        [
+            '{"prompt": "a", "name": "intro", "seconds": "8", "size": "1280x720"}',
+            '"just a prompt"',
+            '{"prompt": "b", "secs": 4}',
+            '{"prompt": "c", "seconds": 4.5}',
+            "{not json",
+            '{"name": "no prompt"}',
+            "[1, 2]",
+            '{"prompt": ["x"]}',
+        ]
+    )
     parsed = items.parse(text, "jsonl", "s.jsonl")
     assert [(i.line, i.name, i.seconds, i.size) for i in parsed.items] == [
-        (1, "intro", 8, "1280x720"), (2, None, None, None)]
+        (1, "intro", 8, "1280x720"),
+        (2, None, None, None),
+    ]
     found = [(p.line, p.field) for p in parsed.problems]
-    assert found == [(3, "secs"), (4, "seconds"), (5, None), (6, "prompt"), (7, None),
-                     (8, "prompt")]
+    assert found == [
+        (3, "secs"),
+        (4, "seconds"),
+        (5, None),
+        (6, "prompt"),
+        (7, None),
+        (8, "prompt"),
+    ]
     assert str(parsed.problems[0]).startswith("s.jsonl:3: secs: unknown field")
 
 
@@ -60,15 +71,24 @@ def test_csv_header_quoted_newlines_bom_and_empty_cells() -> None:
     text = '\ufeffPrompt,name,seconds\n"a boat,\nin rain",boat,8\n\nan owl,,\n'
     parsed = items.parse(text.removeprefix("\ufeff"), "csv", "s.csv")
     assert [(i.line, i.prompt, i.name, i.seconds) for i in parsed.items] == [
-        (2, "a boat,\nin rain", "boat", 8), (5, "an owl", None, None)]
+        (2, "a boat,\nin rain", "boat", 8),
+        (5, "an owl", None, None),
+    ]
     bad = items.parse("name,seconds\nx,4\n", "csv", "s.csv")
     assert bad.items == [] and "no prompt column" in bad.problems[0].message
 
 
-@pytest.mark.parametrize(("name", "flag", "text", "expected"), [
-    ("a.txt", None, "", "txt"), ("a.JSONL", None, "", "jsonl"), ("a.csv", None, "", "csv"),
-    ("a.md", "txt", "", "txt"), (None, None, '{"prompt": 1}', "jsonl"), (None, None, "hi", "txt"),
-])
+@pytest.mark.parametrize(
+    ("name", "flag", "text", "expected"),
+    [
+        ("a.txt", None, "", "txt"),
+        ("a.JSONL", None, "", "jsonl"),
+        ("a.csv", None, "", "csv"),
+        ("a.md", "txt", "", "txt"),
+        (None, None, '{"prompt": 1}', "jsonl"),
+        (None, None, "hi", "txt"),
+    ],
+)
 def test_format_detection(name: str | None, flag: str | None, text: str, expected: str) -> None:
     assert items.detect_format(Path(name) if name else None, flag, text) == expected
 
@@ -86,16 +106,18 @@ def _lookup(config: Config) -> Any:
 
     def lookup(name: str | None) -> ProviderInfo:
         spec = spec_for(config, name or "openai")
-        return ProviderInfo(spec.name, spec.kind, config, spec,
-                            lambda m: capabilities_for(spec, m), pricing.rows())
+        return ProviderInfo(
+            spec.name, spec.kind, config, spec, lambda m: capabilities_for(spec, m), pricing.rows()
+        )
 
     return lookup
 
 
 def _items(text: str, fmt: str = "txt") -> list[Item]:
     parsed = items.parse(text, fmt, "t")
-    checked = validate(parsed.items, Defaults(), _lookup(Config.load()), source="t",
-                       base_dir=Path.cwd())
+    checked = validate(
+        parsed.items, Defaults(), _lookup(Config.load()), source="t", base_dir=Path.cwd()
+    )
     assert checked.problems == []
     return checked.items
 
@@ -121,32 +143,67 @@ def test_batch_id_from_path_or_text_or_flag(tmp_path: Path) -> None:
 
 
 def test_validation_names_the_field() -> None:
-    parsed = items.parse('{"prompt": "a", "seconds": 5}\n{"prompt": "b", "size": "big"}\n'
-                         '{"prompt": "c", "provider": "nope"}\n{"prompt": "d", "model": "m9"}\n'
-                         '{"prompt": "e", "input_reference": "missing.png"}\n'
-                         '{"prompt": "f", "name": "x"}\n{"prompt": "g", "name": "x"}\n',
-                         "jsonl", "f.jsonl")
-    checked = validate(parsed.items, Defaults(), _lookup(Config.load()), source="f.jsonl",
-                       base_dir=Path.cwd())
+    parsed = items.parse(
+        '{"prompt": "a", "seconds": 5}\n{"prompt": "b", "size": "big"}\n'
+        '{"prompt": "c", "provider": "nope"}\n{"prompt": "d", "model": "m9"}\n'
+        '{"prompt": "e", "input_reference": "missing.png"}\n'
+        '{"prompt": "f", "name": "x"}\n{"prompt": "g", "name": "x"}\n',
+        "jsonl",
+        "f.jsonl",
+    )
+    checked = validate(
+        parsed.items, Defaults(), _lookup(Config.load()), source="f.jsonl", base_dir=Path.cwd()
+    )
     assert [(p.line, p.field) for p in checked.problems] == [
-        (1, "seconds"), (2, "size"), (3, "provider"), (4, "model"), (5, "input_reference"),
-        (7, "name")]
+        (1, "seconds"),
+        (2, "size"),
+        (3, "provider"),
+        (4, "model"),
+        (5, "input_reference"),
+        (7, "name"),
+    ]
     assert [i.line for i in checked.items] == [6]
 
 
 # -- resume decisions ------------------------------------------------------------------------
-def _view(key: str, *, remote: str | None = "video_1", status: str = "completed",
-          in_flight: bool = False, ended: str | None = "completed",
-          files: list[FileRecord] | None = None, message: str | None = None) -> JobView:
+def _view(
+    key: str,
+    *,
+    remote: str | None = "video_1",
+    status: str = "completed",
+    in_flight: bool = False,
+    ended: str | None = "completed",
+    files: list[FileRecord] | None = None,
+    message: str | None = None,
+) -> JobView:
     now = datetime.now(timezone.utc)
     events = [{"kind": "reserved"}] + ([{"kind": ended}] if ended else [])
     return JobView(
-        local_id="j1", remote_id=remote, provider="openai", provider_kind="openai-videos",
-        model="sora-2", seconds=4, size="720x1280", prompt="p", params={}, status=status,
-        progress=None, created_at=now, updated_at=now, estimate_usd=0.4, actual_usd=None,
+        local_id="j1",
+        remote_id=remote,
+        provider="openai",
+        provider_kind="openai-videos",
+        model="sora-2",
+        seconds=4,
+        size="720x1280",
+        prompt="p",
+        params={},
+        status=status,
+        progress=None,
+        created_at=now,
+        updated_at=now,
+        estimate_usd=0.4,
+        actual_usd=None,
         charged_usd=None if in_flight else (0.4 if ended == "completed" else 0.0),
-        in_flight=in_flight, files=files or [], events=events, batch_id="b", item_key=key,
-        command="batch", error_code=None, error_message=message)
+        in_flight=in_flight,
+        files=files or [],
+        events=events,
+        batch_id="b",
+        item_key=key,
+        command="batch",
+        error_code=None,
+        error_message=message,
+    )
 
 
 def test_decisions_follow_the_ledger() -> None:
@@ -158,17 +215,22 @@ def test_decisions_follow_the_ledger() -> None:
         _view(c.key, status="in_progress", in_flight=True, ended=None),
         _view(d.key, remote=None, status="reserved", in_flight=True, ended=None),
         _view(e.key, status="failed", ended="failed", message="boom"),
-        _view(f.key, status="released", ended="released",
-              message=state.ORPHAN_RELEASE + "; x"),
+        _view(f.key, status="released", ended="released", message=state.ORPHAN_RELEASE + "; x"),
     ]
 
     def file_ok(path: Path, sha: str) -> bool:
         return path == good.path and sha == "aa"
 
     got = [x.action for x in state.decide([a, b, c, d, e, f, g], jobs, file_ok=file_ok)]
-    assert got == [state.Action.SKIP, state.Action.REDOWNLOAD, state.Action.REATTACH,
-                   state.Action.RECOVER, state.Action.FAILED, state.Action.SUBMIT,
-                   state.Action.SUBMIT]
+    assert got == [
+        state.Action.SKIP,
+        state.Action.REDOWNLOAD,
+        state.Action.REATTACH,
+        state.Action.RECOVER,
+        state.Action.FAILED,
+        state.Action.SUBMIT,
+        state.Action.SUBMIT,
+    ]
     retried = state.decide([e], jobs, retry_failed=True, file_ok=file_ok)[0]
     assert retried.action is state.Action.SUBMIT
 
@@ -243,12 +305,19 @@ def test_engine_stops_submitting_when_a_reservation_is_refused(tmp_path: Path) -
         provider = OpenAIVideosProvider("openai", VideosClient(srv.base_url, "k"))
         states = initial_states(state.decide(batch_items, []))
         engine = BatchEngine(
-            states, backends={"openai": Backend(provider, rows())}, ledger=ledger,
+            states,
+            backends={"openai": Backend(provider, rows())},
+            ledger=ledger,
             limits=BudgetLimits(monthly_usd=50),
-            options_for=lambda item: RunOptions(output_dir=tmp_path, poll_interval=0.1,
-                                                name_template="{n}", name_values={"n": item.n},
-                                                command="batch", batch_id="b",
-                                                item_key=item.key),
+            options_for=lambda item: RunOptions(
+                output_dir=tmp_path,
+                poll_interval=0.1,
+                name_template="{n}",
+                name_values={"n": item.n},
+                command="batch",
+                batch_id="b",
+                item_key=item.key,
+            ),
             concurrency=AdaptiveLimit(1),
         )
         result = engine.run()

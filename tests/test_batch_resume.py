@@ -42,8 +42,12 @@ def slow(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def start(tmp_path: Path) -> subprocess.Popen[bytes]:
     err = open(tmp_path / "batch.stderr", "wb")  # noqa: SIM115 - the child owns it
-    return subprocess.Popen([sys.executable, "-m", "video_gen", "batch", *ARGS],
-                            stdout=subprocess.DEVNULL, stderr=err, env=dict(os.environ))
+    return subprocess.Popen(
+        [sys.executable, "-m", "video_gen", "batch", *ARGS],
+        stdout=subprocess.DEVNULL,
+        stderr=err,
+        env=dict(os.environ),
+    )
 
 
 def wait_for_submitted(count: int, timeout: float = 15.0) -> None:
@@ -73,7 +77,8 @@ def assert_one_job_per_item(data: dict[str, Any]) -> None:
 
 
 def test_sigkill_then_rerun_reattaches_and_never_creates_twice(
-        slow: EmulatorServer, tmp_path: Path) -> None:
+    slow: EmulatorServer, tmp_path: Path
+) -> None:
     proc = start(tmp_path)
     try:
         wait_for_submitted(2)
@@ -88,7 +93,8 @@ def test_sigkill_then_rerun_reattaches_and_never_creates_twice(
 
 
 def test_ctrl_c_stops_submitting_waits_for_jobs_in_flight_and_says_how_to_resume(
-        slow: EmulatorServer, tmp_path: Path) -> None:
+    slow: EmulatorServer, tmp_path: Path
+) -> None:
     proc = start(tmp_path)
     wait_for_submitted(2)
     proc.send_signal(signal.SIGINT)
@@ -97,8 +103,9 @@ def test_ctrl_c_stops_submitting_waits_for_jobs_in_flight_and_says_how_to_resume
     assert "stopping: no new jobs will start (2 not started); waiting for 2 in flight" in stderr
     assert "resume later with: video-gen batch prompts.txt --output-dir out" in stderr
     assert slow.stats.creates_received == 2
-    statuses = [i["status"] for i in json.loads(Path("out/prompts.manifest.json").read_text())
-                ["items"]]
+    statuses = [
+        i["status"] for i in json.loads(Path("out/prompts.manifest.json").read_text())["items"]
+    ]
     assert sorted(statuses) == ["done", "done", "pending", "pending"]
     data = rerun()
     assert slow.stats.creates_received == 4
@@ -106,7 +113,8 @@ def test_ctrl_c_stops_submitting_waits_for_jobs_in_flight_and_says_how_to_resume
 
 
 def test_a_second_ctrl_c_exits_at_once_leaving_jobs_to_reattach(
-        slow: EmulatorServer, tmp_path: Path) -> None:
+    slow: EmulatorServer, tmp_path: Path
+) -> None:
     proc = start(tmp_path)
     wait_for_submitted(2)
     proc.send_signal(signal.SIGINT)
@@ -116,10 +124,49 @@ def test_a_second_ctrl_c_exits_at_once_leaving_jobs_to_reattach(
     assert proc.wait(timeout=10) == ExitCode.INTERRUPTED
     assert time.monotonic() - began < 2.0  # not the 2.5 s the jobs still needed
     stderr = (tmp_path / "batch.stderr").read_text()
-    assert "left running" in stderr and "resume with: video-gen batch prompts.txt" in stderr
-    interrupted = [j for j in Ledger().jobs(limit=None)
-                   if "interrupted" in [e["kind"] for e in j.events]]
+    assert "left running" in stderr and "resume later with: video-gen batch prompts.txt" in stderr
+    interrupted = [
+        j for j in Ledger().jobs(limit=None) if "interrupted" in [e["kind"] for e in j.events]
+    ]
     assert len(interrupted) == 2 and all(j.in_flight for j in interrupted)
     data = rerun()
     assert slow.stats.creates_received == 4
     assert_one_job_per_item(data)
+
+
+def test_an_orphaned_reservation_adopts_the_job_its_create_made(remote: EmulatorServer) -> None:
+    """Killed while a create was on the wire: the ledger has the reservation, not the id."""
+    from video_gen.batch.state import ORPHAN_RELEASE
+    from video_gen.client.videos import VideosClient
+    from video_gen.ledger import BudgetLimits
+    from video_gen.types import Estimate, GenerationRequest
+
+    Path("prompts.txt").write_text("a boat\nan owl\n")
+    runner = CliRunner()
+    plan = json.loads(runner.invoke(app, ["batch", *ARGS, "--dry-run", "--json"]).stdout)
+    for item in plan["items"]:
+        request = GenerationRequest(item["prompt"], item["model"], item["seconds"], item["size"])
+        Ledger().reserve(
+            request,
+            Estimate(0.4, 0.1, "test"),
+            BudgetLimits(monthly_usd=50),
+            provider_kind="openai-videos",
+            command="batch",
+            batch_id=plan["batch_id"],
+            item_key=item["key"],
+        )
+    # The first item's create reached the server before the kill; the second's never did.
+    made = VideosClient(remote.base_url, KEY).create(
+        prompt="a boat", model="sora-2", seconds="4", size="720x1280"
+    )
+    res = runner.invoke(app, ["batch", *ARGS, "--json"])
+    assert res.exit_code == 0, res.stderr
+    assert remote.stats.creates_received == 2  # the orphan's own, and one for "an owl"
+    assert f"found job {made['id']}" in res.stderr
+    jobs = Ledger().jobs(batch=plan["batch_id"], limit=None)
+    boat = [j for j in jobs if j.prompt == "a boat"]
+    owl = [j for j in jobs if j.prompt == "an owl"]
+    assert [j.remote_id for j in boat] == [made["id"]] and boat[0].status == "completed"
+    assert sorted(j.status for j in owl) == ["completed", "released"]
+    assert any((j.error_message or "").startswith(ORPHAN_RELEASE) for j in owl)
+    assert Ledger().month().reserved_usd == 0

@@ -10,11 +10,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from video_gen import pricing
-from video_gen.cli.budget_cmd import budget_app
+from video_gen.cli import app
 from video_gen.config import Config
 from video_gen.errors import BudgetError, ConfigError, UsageError
 from video_gen.exit_codes import ExitCode
@@ -24,8 +23,6 @@ from video_gen.types import Estimate, GenerationRequest
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
 
-app = typer.Typer()
-app.add_typer(budget_app, name="budget")
 runner = CliRunner()
 
 
@@ -292,7 +289,7 @@ def test_budget_json() -> None:
 
 def test_budget_bad_month_is_a_usage_error() -> None:
     result = runner.invoke(app, ["budget", "--month", "November"])
-    assert isinstance(result.exception, UsageError)
+    assert result.exit_code == ExitCode.USAGE, result.output
 
 
 def test_budget_warns_about_bad_ledger_lines_on_stderr() -> None:
@@ -326,7 +323,7 @@ def test_budget_set_writes_the_config() -> None:
 )
 def test_budget_set_refuses_nonsense(args: list[str]) -> None:
     result = runner.invoke(app, ["budget", "set", *args])
-    assert isinstance(result.exception, UsageError), result.output
+    assert result.exit_code == ExitCode.USAGE, result.output
     assert not Config.load().exists
 
 

@@ -96,3 +96,28 @@ def test_readme_opens_with_the_two_commands() -> None:
         ["make", "test"],
     ]
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_fast_entry_point_lists_every_command_and_runs_each_for_real() -> None:
+    from video_gen.cli import COMMANDS
+
+    names = {e.name for e in COMMANDS}
+    full = typer.main.get_command(app)
+    assert names == set(getattr(full, "commands", {}))
+    root = subprocess.run(
+        [sys.executable, "-m", "video_gen", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"COLUMNS": "200", "PATH": "/usr/bin"},
+    )
+    for name in names:
+        assert name in root.stdout
+    sub = subprocess.run(
+        [sys.executable, "-m", "video_gen", "config", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"COLUMNS": "200"},
+    )
+    assert "set-price" in sub.stdout  # the real sub-app, not the placeholder

@@ -10,16 +10,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from video_gen.cli.history_cmd import CSV_COLUMNS, history_app, parse_when
-from video_gen.errors import UsageError
-from video_gen.ledger import AmbiguousIdError, BudgetLimits, Ledger
+from video_gen.cli import app
+from video_gen.cli.history_cmd import CSV_COLUMNS, parse_when
+from video_gen.exit_codes import ExitCode
+from video_gen.ledger import BudgetLimits, Ledger
 from video_gen.types import Estimate, GenerationRequest
 
-app = typer.Typer()
-app.add_typer(history_app, name="history")
 runner = CliRunner()
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 LIMITS = BudgetLimits(monthly_usd=1000.0)
@@ -211,14 +209,14 @@ def test_csv(jobs: dict[str, str]) -> None:
 
 def test_json_and_csv_together_is_a_usage_error() -> None:
     result = runner.invoke(app, ["history", "--json", "--csv"])
-    assert isinstance(result.exception, UsageError)
+    assert result.exit_code == ExitCode.USAGE, result.output
 
 
 @pytest.mark.parametrize("value", ["yesterday", "7x", "2026-02-30"])
 def test_bad_times_are_usage_errors(value: str) -> None:
     result = runner.invoke(app, ["history", "--since", value])
-    assert isinstance(result.exception, UsageError)
-    assert "--since" in str(result.exception)
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "--since" in result.stderr
 
 
 def test_parse_when() -> None:
@@ -314,12 +312,12 @@ def test_show_verify_files(tmp_path: Path) -> None:
 
 def test_show_ambiguous_and_unknown(jobs: dict[str, str]) -> None:
     result = runner.invoke(app, ["history", "show", "video_j"])
-    assert isinstance(result.exception, AmbiguousIdError)
-    assert "ambiguous" in str(result.exception) and "matches 5 jobs" in str(result.exception)
-    assert jobs["old"] in str(result.exception)
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "ambiguous" in result.stderr and "matches 5 jobs" in result.stderr
+    assert jobs["old"] in result.stderr
     result = runner.invoke(app, ["history", "show", "nothing-like-this"])
-    assert isinstance(result.exception, UsageError)
-    assert "no job" in str(result.exception)
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "no job" in result.stderr
 
 
 def test_history_reports_a_corrupt_line_on_stderr(jobs: dict[str, str]) -> None:

@@ -192,3 +192,17 @@ def test_output_is_byte_identical_however_it_is_made(tmp_path: Path) -> None:
     batch_2 = _cli([str(second), "--format", "batch", "--workers", "2", "--no-cache"],
                    home=home_b, seed="2")
     assert batch_1 == batch_2 and json.loads(batch_1)["seconds"] == 12
+
+
+def test_two_runs_can_share_one_cache(tmp_path: Path) -> None:
+    shop = make_repo(tmp_path / "tinyshop")
+    home = tmp_path / "home"
+    environ = {**os.environ, "VIDEO_GEN_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-c", _SCRIPT, str(shop), "--format", "json", "--workers", "2"]
+    both = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ)
+            for _ in range(2)]
+    outputs = [p.communicate(timeout=60) for p in both]
+    assert [p.returncode for p in both] == [0, 0], [err.decode() for _, err in outputs]
+    assert outputs[0][0] == outputs[1][0]
+    assert not list(home.rglob("*.tmp"))  # no temp file left behind by either
+    assert _cli([str(shop), "--format", "json"], home=home, seed="5") == outputs[0][0]

@@ -390,7 +390,7 @@ class BatchEngine:
             state.attempts += 1
             if state.attempts < self.max_create_tries and not self._stop.is_set():
                 self._rate_limited(exc.retry_after)
-                self._set(state, PENDING, error=None)
+                self._set(state, PENDING, error=None, local_id=None)  # it was released
                 todo.appendleft(state)
                 self.on_notice(
                     Notice(
@@ -689,12 +689,9 @@ class BatchEngine:
                 return  # a late worker after an abort: the summary is already out
             lifecycle = status != state.status or any(
                 k in changes and changes[k] != getattr(state, k)
-                for k in ("job_id", "file", "error")
+                for k in ("job_id", "file", "error", "remote_status")
             )
-            remote = any(
-                k in changes and changes[k] != getattr(state, k)
-                for k in ("remote_status", "progress")
-            )
+            remote = "progress" in changes and changes["progress"] != state.progress
             state.status = status
             for key, value in changes.items():
                 setattr(state, key, value)

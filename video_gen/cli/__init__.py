@@ -1,18 +1,94 @@
 """The command-line layer: parses arguments, calls the core, renders, maps errors to exit codes.
 
-Start-up matters (``video-gen --help`` is run often): only Typer is imported here; every command
-imports what it needs (requests, tomlkit, Rich's progress) inside its own body.
+Start-up matters (``video-gen --help`` runs often). Each command lives in its own module and
+imports what it needs (requests, tomlkit, Rich's progress) inside its body; and ``main()`` builds
+only the command being run for real: the others are listed by name and short help alone, so
+Typer never inspects their parameters nor imports their modules. ``from video_gen.cli import app``
+(tests, library use) gives the complete application.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, NamedTuple
 
 import typer
 
 from video_gen import __version__
-from video_gen.cli.errors import handle_errors, wrap_app
 from video_gen.exit_codes import DESCRIPTIONS
+
+
+class Entry(NamedTuple):
+    name: str
+    module: str  # in video_gen.cli
+    attr: str  # a command function, or a Typer sub-app
+    short_help: str  # shown in `video-gen --help`; a test keeps it equal to the docstring's
+    group: bool = False
+
+
+COMMANDS: tuple[Entry, ...] = (
+    Entry("generate", "generate_cmd", "generate", "Generate one video and save it."),
+    Entry("status", "jobs_cmd", "status", "Show a job's state on the server."),
+    Entry(
+        "download",
+        "jobs_cmd",
+        "download",
+        "Download a job's video (waiting for it to finish first): resumes after Ctrl-C or"
+        " --timeout.",
+    ),
+    Entry(
+        "remix",
+        "jobs_cmd",
+        "remix",
+        "Make a new video from a completed one with a changed prompt (a new paid job).",
+    ),
+    Entry(
+        "batch",
+        "batch_cmd",
+        "batch",
+        "Generate many videos from a file: concurrent, resumable, within budget.",
+    ),
+    Entry(
+        "prompt-from-repo",
+        "prompt_from_repo_cmd",
+        "prompt_from_repo",
+        "Write a silent-film video prompt (or storyboard) about a code repository.",
+    ),
+    Entry(
+        "budget", "budget_cmd", "budget_app", "Spending this month, limits and reports.", group=True
+    ),
+    Entry(
+        "history", "history_cmd", "history_app", "Every recorded generation, filtered.", group=True
+    ),
+    Entry(
+        "providers",
+        "providers_cmd",
+        "providers_app",
+        "Configured providers and checks.",
+        group=True,
+    ),
+    Entry(
+        "models",
+        "providers_cmd",
+        "models",
+        "List known models per provider with durations, sizes and prices.",
+    ),
+    Entry(
+        "config",
+        "config_cmd",
+        "config_app",
+        "Read and write the config file (comments are preserved).",
+        group=True,
+    ),
+    Entry(
+        "emulator",
+        "emulator_cmd",
+        "emulator",
+        "Run the emulator of the video APIs in the foreground (Ctrl-C stops it).",
+    ),
+)
 
 
 def _epilog() -> str:
@@ -26,25 +102,13 @@ def _epilog() -> str:
     )
 
 
-app = typer.Typer(
-    name="video-gen",
-    help="Turn text prompts and code repositories into AI-generated videos, safely and cheaply.",
-    epilog=_epilog(),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"video-gen {__version__}")
         raise typer.Exit()
 
 
-@app.callback()
-def root(
+def _root(
     version: Annotated[
         bool,
         typer.Option(
@@ -55,25 +119,49 @@ def root(
     """video-gen: prompts and repositories into videos, with a spend ledger and budgets."""
 
 
-def _register() -> None:
-    from video_gen.cli import batch_cmd, config_cmd, emulator_cmd, generate_cmd, jobs_cmd
-
-    app.command("generate")(handle_errors(generate_cmd.generate))
-    app.command("status")(handle_errors(jobs_cmd.status))
-    app.command("download")(handle_errors(jobs_cmd.download))
-    app.command("remix")(handle_errors(jobs_cmd.remix))
-    app.command("batch")(handle_errors(batch_cmd.batch))
-    app.add_typer(wrap_app(config_cmd.config_app), name="config")
-    app.command("emulator")(handle_errors(emulator_cmd.emulator))
-
-    from video_gen.cli import providers_cmd
-
-    app.add_typer(wrap_app(providers_cmd.providers_app), name="providers")
-    app.command("models")(handle_errors(providers_cmd.models))
+def _placeholder() -> None:  # pragma: no cover - never run: only listed in the root help
+    """Listed in `video-gen --help`; the real command is built when it is invoked."""
 
 
-_register()
+def load(entry: Entry) -> Any:
+    return getattr(importlib.import_module(f"video_gen.cli.{entry.module}"), entry.attr)
+
+
+def build(real: Callable[[Entry], bool] = lambda e: True) -> typer.Typer:
+    """The application, with the commands for which ``real(entry)`` holds built for real."""
+    from video_gen.cli.errors import handle_errors, wrap_app
+
+    application = typer.Typer(
+        name="video-gen",
+        help="Turn text prompts and code repositories into AI-generated videos, safely and"
+        " cheaply.",
+        epilog=_epilog(),
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    application.callback()(_root)
+    for entry in COMMANDS:
+        if not real(entry):
+            application.command(entry.name, help=entry.short_help, add_help_option=False)(
+                _placeholder
+            )
+        elif entry.group:
+            application.add_typer(wrap_app(load(entry)), name=entry.name)
+        else:
+            application.command(entry.name)(handle_errors(load(entry)))
+    return application
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        application = build()
+        globals()["app"] = application
+        return application
+    raise AttributeError(name)
 
 
 def main() -> None:
-    app()
+    invoked = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
+    build(lambda e: e.name == invoked)()

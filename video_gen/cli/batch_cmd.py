@@ -12,47 +12,96 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from video_gen.cli import options as opt
 
-Format = Annotated[Optional[str], typer.Option(
-    "--format", help="txt, jsonl or csv (default: from the extension; for stdin, jsonl when the"
-    " text starts with '{', else txt).", show_default=False)]
-BatchName = Annotated[Optional[str], typer.Option(
-    "--name", envvar="VIDEO_GEN_NAME",
-    help="File name template: {n} (line number, 001) {name} (the item's name, else n-slug)"
-    " {slug} {date} {time} {id} {model} {seconds} {size}. Default: {name}.",
-    show_default=False)]
-Concurrency = Annotated[Optional[int], typer.Option(
-    "--concurrency", "-c", envvar="VIDEO_GEN_CONCURRENCY", min=1, max=64,
-    help="Jobs in flight at once (default: config defaults.concurrency, else 2). Lowered"
-    " automatically while the server answers 429, raised again when it keeps up.",
-    show_default=False)]
-MaxCost = Annotated[Optional[float], typer.Option(
-    "--max-cost", min=0.0, metavar="USD",
-    help="Refuse to start (exit 9) when the batch's new jobs are estimated above this.",
-    show_default=False)]
-RetryFailed = Annotated[bool, typer.Option(
-    "--retry-failed", help="Submit items that failed in an earlier run again (a new paid job).")]
-SkipInvalid = Annotated[bool, typer.Option(
-    "--skip-invalid", help="Run the valid items and skip invalid ones (default: any invalid"
-    " item stops the batch before anything is sent, exit 2).")]
-BatchId = Annotated[Optional[str], typer.Option(
-    "--batch-id", help="Name the batch yourself (default: derived from the file's absolute"
-    " path; for stdin, from its text). Re-runs with the same id resume.", show_default=False)]
-ManifestPath = Annotated[Optional[Path], typer.Option(
-    "--manifest", help="Where to write the manifest (default:"
-    " OUTPUT_DIR/<file stem>.manifest.json).", show_default=False)]
+Format = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help="txt, jsonl or csv (default: from the extension; for stdin, jsonl when the"
+        " text starts with '{', else txt).",
+        show_default=False,
+    ),
+]
+BatchName = Annotated[
+    str | None,
+    typer.Option(
+        "--name",
+        envvar="VIDEO_GEN_NAME",
+        help="File name template: {n} (line number, 001) {name} (the item's name, else n-slug)"
+        " {slug} {date} {time} {id} {model} {seconds} {size}. Default: {name}.",
+        show_default=False,
+    ),
+]
+Concurrency = Annotated[
+    int | None,
+    typer.Option(
+        "--concurrency",
+        "-c",
+        envvar="VIDEO_GEN_CONCURRENCY",
+        min=1,
+        max=64,
+        help="Jobs in flight at once (default: config defaults.concurrency, else 2). Lowered"
+        " automatically while the server answers 429, raised again when it keeps up.",
+        show_default=False,
+    ),
+]
+MaxCost = Annotated[
+    float | None,
+    typer.Option(
+        "--max-cost",
+        min=0.0,
+        metavar="USD",
+        help="Refuse to start (exit 9) when the batch's new jobs are estimated above this.",
+        show_default=False,
+    ),
+]
+RetryFailed = Annotated[
+    bool,
+    typer.Option(
+        "--retry-failed", help="Submit items that failed in an earlier run again (a new paid job)."
+    ),
+]
+SkipInvalid = Annotated[
+    bool,
+    typer.Option(
+        "--skip-invalid",
+        help="Run the valid items and skip invalid ones (default: any invalid"
+        " item stops the batch before anything is sent, exit 2).",
+    ),
+]
+BatchId = Annotated[
+    str | None,
+    typer.Option(
+        "--batch-id",
+        help="Name the batch yourself (default: derived from the file's absolute"
+        " path; for stdin, from its text). Re-runs with the same id resume.",
+        show_default=False,
+    ),
+]
+ManifestPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--manifest",
+        help="Where to write the manifest (default: OUTPUT_DIR/<file stem>.manifest.json).",
+        show_default=False,
+    ),
+]
 
 
 def batch(
-    file: Annotated[str, typer.Argument(
-        help="The batch file: .txt (a prompt per line), .jsonl or .csv (fields prompt, name,"
-        " model, seconds, size, input_reference, provider); '-' reads stdin.",
-        show_default=False)],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="The batch file: .txt (a prompt per line), .jsonl or .csv (fields prompt, name,"
+            " model, seconds, size, input_reference, provider); '-' reads stdin.",
+            show_default=False,
+        ),
+    ],
     input_format: Format = None,
     model: opt.Model = None,
     seconds: opt.Seconds = None,
@@ -81,7 +130,7 @@ def batch(
     """
     from video_gen import naming, resolve
     from video_gen.batch import identity, items, lock, preflight, state
-    from video_gen.batch.manifest import Manifest, default_path
+    from video_gen.batch.manifest import default_path
     from video_gen.batch.validate import Defaults, ProviderInfo, validate
     from video_gen.cli import runtime
     from video_gen.cli.ui import UI
@@ -105,22 +154,36 @@ def batch(
             return rt
         if provider_name not in runtimes:
             runtimes[provider_name] = runtime.Runtime(
-                config=rt.config, spec=spec_for(rt.config, provider_name), ui=ui,
-                ledger=rt.ledger, limits=rt.limits, prices=rt.prices)
+                config=rt.config,
+                spec=spec_for(rt.config, provider_name),
+                ui=ui,
+                ledger=rt.ledger,
+                limits=rt.limits,
+                prices=rt.prices,
+            )
         return runtimes[provider_name]
 
     def lookup(provider_name: str | None) -> ProviderInfo:
         r = runtime_for(provider_name)
-        return ProviderInfo(name=r.spec.name, kind=r.spec.kind, config=r.config, spec=r.spec,
-                            capabilities=r.capabilities, prices=r.prices)
+        return ProviderInfo(
+            name=r.spec.name,
+            kind=r.spec.kind,
+            config=r.config,
+            spec=r.spec,
+            capabilities=r.capabilities,
+            prices=r.prices,
+        )
 
     checked = validate(
         parsed.items,
         Defaults(model=model, seconds=seconds, size=size, input_reference=input_reference),
-        lookup, source=source, base_dir=path.parent if path is not None else Path.cwd(),
+        lookup,
+        source=source,
+        base_dir=path.parent if path is not None else Path.cwd(),
     )
-    problems = sorted(parsed.problems + checked.problems,
-                      key=lambda p: (p.line is not None, p.line or 0))
+    problems = sorted(
+        parsed.problems + checked.problems, key=lambda p: (p.line is not None, p.line or 0)
+    )
     if problems:
         fatal = not skip_invalid or not checked.items or any(p.line is None for p in problems)
         for p in problems:
@@ -131,37 +194,62 @@ def batch(
             count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
             raise UsageError(
                 f"{count} in {source}: nothing was submitted",
-                hint="fix the lines above" + ("" if not checked.items else
-                                              ", or pass --skip-invalid to run the valid ones"))
+                hint="fix the lines above"
+                + ("" if not checked.items else ", or pass --skip-invalid to run the valid ones"),
+            )
     if not checked.items:
-        raise UsageError(f"{source} has no items",
-                         hint="write one prompt per line (.txt), or one {\"prompt\": ...} object"
-                         " per line (.jsonl)")
+        raise UsageError(
+            f"{source} has no items",
+            hint='write one prompt per line (.txt), or one {"prompt": ...} object'
+            " per line (.jsonl)",
+        )
 
     bid = identity.batch_id(path, text, batch_id)
     out_dir = resolve.output_dir(rt.config, output_dir)
-    ceiling = concurrency if concurrency is not None else int(
-        rt.config.value("defaults.concurrency"))
+    ceiling = (
+        concurrency if concurrency is not None else int(rt.config.value("defaults.concurrency"))
+    )
     if ceiling < 1:
-        raise ConfigError(f"defaults.concurrency is {ceiling}: it must be at least 1",
-                          hint="video-gen config set defaults.concurrency 2")
+        raise ConfigError(
+            f"defaults.concurrency is {ceiling}: it must be at least 1",
+            hint="video-gen config set defaults.concurrency 2",
+        )
     job_timeout = timeout if timeout is not None else float(rt.config.value("defaults.timeout"))
-    interval = poll_interval if poll_interval is not None else (
-        float(rt.config.value("defaults.poll_interval")) or None)
+    interval = (
+        poll_interval
+        if poll_interval is not None
+        else (float(rt.config.value("defaults.poll_interval")) or None)
+    )
     manifest_path = manifest if manifest is not None else default_path(out_dir, path, bid)
-    resume_cmd = _resume_command(file, path, bid, {
-        "--format": input_format, "--model": model, "--seconds": seconds, "--size": size,
-        "--input-reference": input_reference, "--provider": provider,
-        "--output-dir": output_dir, "--name": name, "--concurrency": concurrency,
-        "--max-cost": max_cost, "--batch-id": batch_id, "--manifest": manifest,
-        "--timeout": timeout, "--poll-interval": poll_interval,
-    }, skip_invalid=skip_invalid)
+    resume_cmd = _resume_command(
+        file,
+        path,
+        bid,
+        {
+            "--format": input_format,
+            "--model": model,
+            "--seconds": seconds,
+            "--size": size,
+            "--input-reference": input_reference,
+            "--provider": provider,
+            "--output-dir": output_dir,
+            "--name": name,
+            "--concurrency": concurrency,
+            "--max-cost": max_cost,
+            "--batch-id": batch_id,
+            "--manifest": manifest,
+            "--timeout": timeout,
+            "--poll-interval": poll_interval,
+        },
+        skip_invalid=skip_invalid,
+    )
 
     def plan() -> tuple[list[Any], Any]:
         jobs = rt.ledger.jobs(batch=bid, limit=None)
         decisions = state.decide(checked.items, jobs, retry_failed=retry_failed)
-        forecast = preflight.forecast(decisions, rt.ledger.month(limits=rt.limits), rt.limits,
-                                      max_cost=max_cost)
+        forecast = preflight.forecast(
+            decisions, rt.ledger.month(limits=rt.limits), rt.limits, max_cost=max_cost
+        )
         return decisions, forecast
 
     if dry_run:
@@ -173,29 +261,68 @@ def batch(
         decisions, forecast = plan()
         for d in decisions:
             if d.changed and d.action is not state.Action.SUBMIT:
-                ui.warn(f"{source}:{d.item.line}: item {d.item.name!r} was made earlier with"
-                        " other parameters; keeping that video (give it a new name to make it"
-                        " again)")
+                ui.warn(
+                    f"{source}:{d.item.line}: item {d.item.name!r} was made earlier with"
+                    " other parameters; keeping that video (give it a new name to make it"
+                    " again)"
+                )
         _announce(ui, bid, decisions, forecast, ceiling, manifest_path)
         forecast.check()
-        result = _run(ui, rt, runtime_for, decisions, problems if skip_invalid else [],
-                      bid=bid, out_dir=out_dir, name=name, timeout=job_timeout,
-                      poll_interval=interval, ceiling=ceiling, manifest_path=manifest_path,
-                      header={"batch_id": bid, "source": str(path.resolve()) if path else "-",
-                              "format": fmt, "output_dir": str(out_dir.resolve())},
-                      resume_cmd=resume_cmd)
-    _summarise(ui, result, bid=bid, source=source, manifest_path=manifest_path,
-               forecast=forecast, resume_cmd=resume_cmd, json_output=json_output)
+        result = _run(
+            ui,
+            rt,
+            runtime_for,
+            decisions,
+            problems if skip_invalid else [],
+            bid=bid,
+            out_dir=out_dir,
+            name=name,
+            timeout=job_timeout,
+            poll_interval=interval,
+            ceiling=ceiling,
+            manifest_path=manifest_path,
+            header={
+                "batch_id": bid,
+                "source": str(path.resolve()) if path else "-",
+                "format": fmt,
+                "output_dir": str(out_dir.resolve()),
+            },
+            resume_cmd=resume_cmd,
+        )
+    _summarise(
+        ui,
+        result,
+        bid=bid,
+        source=source,
+        manifest_path=manifest_path,
+        forecast=forecast,
+        resume_cmd=resume_cmd,
+        json_output=json_output,
+    )
     if result.exit_code:
         raise typer.Exit(int(result.exit_code))
 
 
 # -- running -------------------------------------------------------------------------------
 
-def _run(ui: Any, rt: Any, runtime_for: Any, decisions: list[Any], invalid: list[Any], *,
-         bid: str, out_dir: Path, name: str | None, timeout: float,
-         poll_interval: float | None, ceiling: int, manifest_path: Path,
-         header: dict[str, Any], resume_cmd: str) -> Any:
+
+def _run(
+    ui: Any,
+    rt: Any,
+    runtime_for: Any,
+    decisions: list[Any],
+    invalid: list[Any],
+    *,
+    bid: str,
+    out_dir: Path,
+    name: str | None,
+    timeout: float,
+    poll_interval: float | None,
+    ceiling: int,
+    manifest_path: Path,
+    header: dict[str, Any],
+    resume_cmd: str,
+) -> Any:
     from video_gen import naming
     from video_gen.batch.concurrency import AdaptiveLimit
     from video_gen.batch.manifest import Manifest
@@ -207,18 +334,26 @@ def _run(ui: Any, rt: Any, runtime_for: Any, decisions: list[Any], invalid: list
     def options_for(item: Any) -> RunOptions:
         template = name or "{name}"
         return RunOptions(
-            output_dir=out_dir, name_template=template, timeout=timeout,
-            poll_interval=poll_interval, variants=("video",), command="batch",
-            batch_id=bid, item_key=item.key,
-            name_values={"n": item.n,
-                         "name": item.name or f"{item.n}-{naming.slugify(item.request.prompt)}"},
+            output_dir=out_dir,
+            name_template=template,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            variants=("video",),
+            command="batch",
+            batch_id=bid,
+            item_key=item.key,
+            name_values={
+                "n": item.n,
+                "name": item.name or f"{item.n}-{naming.slugify(item.request.prompt)}",
+            },
         )
 
     needed: set[str] = set()
     for d in decisions:
         if d.action.works:
-            earlier = d.job.provider if d.job is not None and d.action is not Action.SUBMIT \
-                else None
+            earlier = (
+                d.job.provider if d.job is not None and d.action is not Action.SUBMIT else None
+            )
             needed.add(earlier or d.item.request.provider)
     opened: list[Any] = []
     states = initial_states(decisions, invalid)
@@ -244,9 +379,15 @@ def _run(ui: Any, rt: Any, runtime_for: Any, decisions: list[Any], invalid: list
             opened.append(r)
             backends[provider_name] = Backend(r.provider, r.prices)
         engine = BatchEngine(
-            states, backends=backends, ledger=rt.ledger, limits=rt.limits,
-            options_for=options_for, concurrency=AdaptiveLimit(ceiling),
-            manifest=Manifest(manifest_path, header), on_change=view.change, on_notice=notice,
+            states,
+            backends=backends,
+            ledger=rt.ledger,
+            limits=rt.limits,
+            options_for=options_for,
+            concurrency=AdaptiveLimit(ceiling),
+            manifest=Manifest(manifest_path, header),
+            on_change=view.change,
+            on_notice=notice,
         )
         for r in opened:
             r.listeners.append(engine.on_provider_event)
@@ -261,32 +402,45 @@ def _run(ui: Any, rt: Any, runtime_for: Any, decisions: list[Any], invalid: list
             r.close()
 
 
-def _announce(ui: Any, bid: str, decisions: list[Any], forecast: Any, ceiling: int,
-              manifest_path: Path) -> None:
+def _announce(
+    ui: Any, bid: str, decisions: list[Any], forecast: Any, ceiling: int, manifest_path: Path
+) -> None:
     from collections import Counter
 
     from video_gen.batch.state import Action
 
     counts = Counter(d.action for d in decisions)
     parts = [f"{forecast.new_jobs} to make ({forecast.total_usd:.2f} USD estimated)"]
-    for action, text in ((Action.SKIP, "already done"), (Action.REATTACH, "to re-attach"),
-                         (Action.REDOWNLOAD, "to download again"),
-                         (Action.RECOVER, "to recover"),
-                         (Action.FAILED, "failed earlier (--retry-failed to retry)")):
+    for action, text in (
+        (Action.SKIP, "already done"),
+        (Action.REATTACH, "to re-attach"),
+        (Action.REDOWNLOAD, "to download again"),
+        (Action.RECOVER, "to recover"),
+        (Action.FAILED, "failed earlier (--retry-failed to retry)"),
+    ):
         if counts[action]:
             parts.append(f"{counts[action]} {text}")
     ui.info(f"batch {bid}: {len(decisions)} items: {', '.join(parts)}; concurrency {ceiling}")
     if forecast.new_jobs:
-        ui.info(f"budget {forecast.month}: {forecast.month_remaining_usd:.2f} USD left"
-                + (f", {forecast.day_remaining_usd:.2f} today"
-                   if forecast.day_remaining_usd is not None else "")
-                + (f"; --max-cost {forecast.max_cost_usd:.2f}"
-                   if forecast.max_cost_usd is not None else ""))
+        ui.info(
+            f"budget {forecast.month}: {forecast.month_remaining_usd:.2f} USD left"
+            + (
+                f", {forecast.day_remaining_usd:.2f} today"
+                if forecast.day_remaining_usd is not None
+                else ""
+            )
+            + (
+                f"; --max-cost {forecast.max_cost_usd:.2f}"
+                if forecast.max_cost_usd is not None
+                else ""
+            )
+        )
     ui.info(f"manifest: {_show_path(manifest_path)}")
 
 
-def _resume_command(file: str, path: Path | None, bid: str, flags: dict[str, Any], *,
-                    skip_invalid: bool) -> str:
+def _resume_command(
+    file: str, path: Path | None, bid: str, flags: dict[str, Any], *, skip_invalid: bool
+) -> str:
     parts = ["video-gen", "batch", file]
     if path is None and flags.get("--batch-id") is None:
         flags = {**flags, "--batch-id": bid}
@@ -300,6 +454,7 @@ def _resume_command(file: str, path: Path | None, bid: str, flags: dict[str, Any
 
 
 # -- rendering -------------------------------------------------------------------------------
+
 
 def _err_line(text: str) -> None:
     """A line on stderr that --quiet does not silence (errors about the input)."""
@@ -324,39 +479,38 @@ class _PlainView:
     def __init__(self, ui: Any) -> None:
         self.ui = ui
         self._lock = threading.Lock()
-        self._remote: dict[int, str | None] = {}
-        self._shown: dict[int, tuple[str, str | None]] = {}
+        self._shown: dict[int, tuple[str, str | None, str | None]] = {}
 
     def change(self, s: Any, kind: str) -> None:
         from video_gen.batch import runner as r
         from video_gen.batch.state import Action
 
+        if kind == "remote":
+            return  # progress percentages alone: too many lines for a log
         with self._lock:
             key = id(s)
-            if kind == "remote":
-                if s.remote_status == self._remote.get(key):
-                    return
-                self._remote[key] = s.remote_status
-                pct = f" {s.progress}%" if s.progress is not None else ""
-                self.ui.info(f"[{s.label}] {s.remote_status}{pct}")
-                return
-            if self._shown.get(key) == (s.status, s.job_id):
+            shown = (s.status, s.job_id, s.remote_status if s.status == r.RUNNING else None)
+            before = self._shown.get(key)
+            if before == shown:
                 return  # e.g. the file name arriving while it still downloads
-            self._shown[key] = (s.status, s.job_id)
+            self._shown[key] = shown
             if s.status == r.RUNNING and s.job_id:
-                self._remote[key] = s.remote_status
-                verb = {Action.SUBMIT: "created", Action.REDOWNLOAD: "downloading again:"}.get(
-                    s.action, "re-attached to")
                 status = f" ({s.remote_status})" if s.remote_status else ""
+                if before is not None and before[:2] == (r.RUNNING, s.job_id):
+                    pct = f" {s.progress}%" if s.progress is not None else ""
+                    self.ui.info(f"[{s.label}] {s.remote_status}{pct}")
+                    return
+                verb = {Action.SUBMIT: "created", Action.REDOWNLOAD: "downloading again:"}.get(
+                    s.action, "re-attached to"
+                )
                 self.ui.info(f"[{s.label}] {verb} {s.job_id}{status}")
             elif s.status == r.DOWNLOADING:
                 self.ui.info(f"[{s.label}] downloading")
             elif s.status == r.DONE:
                 self.ui.info(f"[{s.label}] saved {_show_path(s.file)} ({s.cost_usd or 0:.2f} USD)")
             elif s.status in (r.FAILED, r.REFUSED, r.UNFINISHED):
-                word = {r.FAILED: "failed", r.REFUSED: "refused",
-                        r.UNFINISHED: "left running"}[s.status]
-                self.ui.info(f"[{s.label}] {word}: {s.error}")
+                word = {r.FAILED: "failed", r.REFUSED: "refused", r.UNFINISHED: "left running"}
+                self.ui.info(f"[{s.label}] {word[s.status]}: {s.error}")
 
     def notice(self, n: Any) -> None:
         with self._lock:
@@ -397,9 +551,13 @@ class _RichView:
         self.states = states
         self._lock = threading.Lock()
         self.progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-            TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
-            console=ui.err, transient=False,
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+            console=ui.err,
+            transient=False,
         )
         self.total = sum(1 for s in states if s.status != INVALID)
         self.overall = self.progress.add_task("batch", total=self.total, detail="")
@@ -411,11 +569,14 @@ class _RichView:
         from video_gen.batch import runner as r
 
         counts = r.totals(self.states)
-        finished = sum(counts[k] for k in (r.DONE, r.ALREADY_DONE, r.FAILED, r.REFUSED,
-                                           r.UNFINISHED))
+        finished = sum(
+            counts[k] for k in (r.DONE, r.ALREADY_DONE, r.FAILED, r.REFUSED, r.UNFINISHED)
+        )
         running = sum(counts[k] for k in r.ACTIVE)
-        detail = (f"{counts[r.DONE] + counts[r.ALREADY_DONE]} done, {counts[r.FAILED]} failed,"
-                  f" {running} running, {counts['spent_usd']:.2f} USD")
+        detail = (
+            f"{counts[r.DONE] + counts[r.ALREADY_DONE]} done, {counts[r.FAILED]} failed,"
+            f" {running} running, {counts['spent_usd']:.2f} USD"
+        )
         self.progress.update(self.overall, completed=finished, detail=detail)
 
     def change(self, s: Any, kind: str) -> None:
@@ -424,13 +585,14 @@ class _RichView:
         with self._lock:
             key = id(s)
             if s.status in r.ACTIVE:
-                desc = f"{s.label}: {s.remote_status or s.status}"
+                shown = "downloading" if s.status == r.DOWNLOADING else s.remote_status
+                desc = f"{s.label}: {shown or s.status}"
                 if key not in self.rows:
                     self.rows[key] = self.progress.add_task(desc, total=100, detail="")
                 pct = s.progress if s.progress is not None else None
-                self.progress.update(self.rows[key], description=desc,
-                                     completed=pct or 0,
-                                     detail=s.job_id or "")
+                self.progress.update(
+                    self.rows[key], description=desc, completed=pct or 0, detail=s.job_id or ""
+                )
             else:
                 row = self.rows.pop(key, None)
                 if row is not None:
@@ -473,8 +635,17 @@ def _make_view(ui: Any, states: list[Any]) -> Any:
     return _PlainView(ui)
 
 
-def _summarise(ui: Any, result: Any, *, bid: str, source: str, manifest_path: Path,
-               forecast: Any, resume_cmd: str, json_output: bool) -> None:
+def _summarise(
+    ui: Any,
+    result: Any,
+    *,
+    bid: str,
+    source: str,
+    manifest_path: Path,
+    forecast: Any,
+    resume_cmd: str,
+    json_output: bool,
+) -> None:
     from video_gen.batch import runner as r
 
     totals = result.totals()
@@ -486,20 +657,23 @@ def _summarise(ui: Any, result: Any, *, bid: str, source: str, manifest_path: Pa
     if any(s.status == r.FAILED for s in failed):
         hints.append("try failed items again with: " + resume_cmd + " --retry-failed")
     if json_output:
-        status = ("interrupted" if result.interrupted else
-                  "succeeded" if result.succeeded else "partial")
-        ui.json({
-            "batch_id": bid,
-            "source": source,
-            "status": status,
-            "exit_code": int(result.exit_code),
-            "manifest": str(manifest_path),
-            "totals": totals,
-            "estimate_usd": forecast.total_usd,
-            "concurrency": result.concurrency,
-            "resume_command": resume_cmd if (result.interrupted or unfinished) else None,
-            "items": [s.to_json() for s in result.states],
-        })
+        status = (
+            "interrupted" if result.interrupted else "succeeded" if result.succeeded else "partial"
+        )
+        ui.json(
+            {
+                "batch_id": bid,
+                "source": source,
+                "status": status,
+                "exit_code": int(result.exit_code),
+                "manifest": str(manifest_path),
+                "totals": totals,
+                "estimate_usd": forecast.total_usd,
+                "concurrency": result.concurrency,
+                "resume_command": resume_cmd if (result.interrupted or unfinished) else None,
+                "items": [s.to_json() for s in result.states],
+            }
+        )
     text = _table(result.states, totals, manifest_path, hints)
     if not json_output:
         ui.result(text)
@@ -508,8 +682,7 @@ def _summarise(ui: Any, result: Any, *, bid: str, source: str, manifest_path: Pa
         sys.stderr.flush()
 
 
-def _table(states: list[Any], totals: dict[str, Any], manifest_path: Path,
-           hints: list[str]) -> str:
+def _table(states: list[Any], totals: dict[str, Any], manifest_path: Path, hints: list[str]) -> str:
     from video_gen.batch import runner as r
     from video_gen.redact import redact
 
@@ -519,65 +692,114 @@ def _table(states: list[Any], totals: dict[str, Any], manifest_path: Path,
         detail = _show_path(s.file) if s.status in r.SUCCEEDED else (s.error or "")
         if s.status == r.PENDING and not s.error:
             detail = "not started"
-        rows.append((str(s.line), s.name or "", s.status.replace("_", " "), cost,
-                     redact(detail)))
+        rows.append((str(s.line), s.name or "", s.status.replace("_", " "), cost, redact(detail)))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = []
     for row in rows:
-        cells = [row[0].rjust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2]),
-                 row[3].rjust(widths[3]), row[4]]
+        cells = [
+            row[0].rjust(widths[0]),
+            row[1].ljust(widths[1]),
+            row[2].ljust(widths[2]),
+            row[3].rjust(widths[3]),
+            row[4],
+        ]
         lines.append("  ".join(cells).rstrip())
-    counted = [f"{totals[k]} {k.replace('_', ' ')}" for k in
-               (r.DONE, r.ALREADY_DONE, r.FAILED, r.REFUSED, r.UNFINISHED, r.PENDING, r.INVALID)
-               if totals.get(k)]
-    lines.append(f"{totals['items']} items: {', '.join(counted)}; spent"
-                 f" {totals['spent_usd']:.2f} USD this run")
+    counted = [
+        f"{totals[k]} {k.replace('_', ' ')}"
+        for k in (r.DONE, r.ALREADY_DONE, r.FAILED, r.REFUSED, r.UNFINISHED, r.PENDING, r.INVALID)
+        if totals.get(k)
+    ]
+    lines.append(
+        f"{totals['items']} items: {', '.join(counted)}; spent"
+        f" {totals['spent_usd']:.2f} USD this run"
+    )
     lines.append(f"manifest: {_show_path(manifest_path)}")
     lines += hints
     return "\n".join(lines)
 
 
-def _print_dry_run(ui: Any, bid: str, decisions: list[Any], forecast: Any, out_dir: Path,
-                   manifest_path: Path, problems: list[Any]) -> None:
+def _print_dry_run(
+    ui: Any,
+    bid: str,
+    decisions: list[Any],
+    forecast: Any,
+    out_dir: Path,
+    manifest_path: Path,
+    problems: list[Any],
+) -> None:
     from video_gen.redact import redact
 
     if ui.json_output:
-        ui.json({
-            "dry_run": True,
-            "batch_id": bid,
-            "output_dir": str(out_dir),
-            "manifest": str(manifest_path),
-            "items": [{
-                "line": d.item.line, "name": d.item.name, "key": d.item.key,
-                "action": d.action.value, "note": d.note or None,
-                "provider": d.item.request.provider, "model": d.item.request.model,
-                "seconds": d.item.request.seconds, "size": d.item.request.size,
-                "input_reference": (str(d.item.request.input_reference)
-                                    if d.item.request.input_reference else None),
-                "estimate_usd": d.item.estimate.usd, "prompt": redact(d.item.request.prompt),
-            } for d in decisions],
-            "skipped_invalid": [p.to_json() for p in problems],
-            "total_usd": forecast.total_usd,
-            "budget": forecast.to_json(),
-        })
+        ui.json(
+            {
+                "dry_run": True,
+                "batch_id": bid,
+                "output_dir": str(out_dir),
+                "manifest": str(manifest_path),
+                "items": [
+                    {
+                        "line": d.item.line,
+                        "name": d.item.name,
+                        "key": d.item.key,
+                        "action": d.action.value,
+                        "note": d.note or None,
+                        "provider": d.item.request.provider,
+                        "model": d.item.request.model,
+                        "seconds": d.item.request.seconds,
+                        "size": d.item.request.size,
+                        "input_reference": (
+                            str(d.item.request.input_reference)
+                            if d.item.request.input_reference
+                            else None
+                        ),
+                        "estimate_usd": d.item.estimate.usd,
+                        "prompt": redact(d.item.request.prompt),
+                    }
+                    for d in decisions
+                ],
+                "skipped_invalid": [p.to_json() for p in problems],
+                "total_usd": forecast.total_usd,
+                "budget": forecast.to_json(),
+            }
+        )
         return
     rows = [("line", "name", "action", "provider", "model", "s", "size", "USD", "prompt")]
     for d in decisions:
         req = d.item.request
         prompt = redact(req.prompt)
-        rows.append((str(d.item.line), d.item.name or "", d.action.value, req.provider,
-                     req.model, str(req.seconds), req.size,
-                     f"{d.item.estimate.usd:.2f}" if d.action.spends else "-",
-                     prompt if len(prompt) <= 50 else prompt[:49] + "…"))
+        rows.append(
+            (
+                str(d.item.line),
+                d.item.name or "",
+                d.action.value,
+                req.provider,
+                req.model,
+                str(req.seconds),
+                req.size,
+                f"{d.item.estimate.usd:.2f}" if d.action.spends else "-",
+                prompt if len(prompt) <= 50 else prompt[:49] + "…",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(8)]
-    lines = ["  ".join([row[0].rjust(widths[0]), *(c.ljust(w) for c, w in
-                                                   zip(row[1:7], widths[1:7], strict=True)),
-                        row[7].rjust(widths[7]), row[8]]).rstrip() for row in rows]
-    lines.append(f"total: {forecast.new_jobs} new video{'s' if forecast.new_jobs != 1 else ''},"
-                 f" {forecast.total_usd:.2f} USD estimated (batch {bid})")
-    verdict = ("this batch fits" if forecast.fits else f"would be REFUSED: {forecast.refusal}")
+    lines = [
+        "  ".join(
+            [
+                row[0].rjust(widths[0]),
+                *(c.ljust(w) for c, w in zip(row[1:7], widths[1:7], strict=True)),
+                row[7].rjust(widths[7]),
+                row[8],
+            ]
+        ).rstrip()
+        for row in rows
+    ]
+    lines.append(
+        f"total: {forecast.new_jobs} new video{'s' if forecast.new_jobs != 1 else ''},"
+        f" {forecast.total_usd:.2f} USD estimated (batch {bid})"
+    )
+    verdict = "this batch fits" if forecast.fits else f"would be REFUSED: {forecast.refusal}"
     lines.append(f"budget {forecast.month}: {forecast.month_remaining_usd:.2f} USD left; {verdict}")
-    lines.append(f"would save to: {_show_path(out_dir) or '.'}  (manifest"
-                 f" {_show_path(manifest_path)})")
+    lines.append(
+        f"would save to: {_show_path(out_dir) or '.'}  (manifest {_show_path(manifest_path)})"
+    )
     lines.append("nothing was sent (--dry-run)")
     ui.result("\n".join(lines))

@@ -134,8 +134,8 @@ def _print_dry_run(ui, rt, request, estimate, options) -> None:  # type: ignore[
         body["input_reference"] = (
             f"@{request.input_reference} ({sniff_image(request.input_reference)})"
         )
-    month = rt.ledger.month()
-    fits = rt.ledger.would_fit(estimate.usd, rt.limits) if hasattr(rt.ledger, "would_fit") else None
+    month = rt.ledger.month(limits=rt.limits)
+    fits = rt.ledger.would_fit(estimate.usd, rt.limits)
     url = f"{rt.spec.base_url.rstrip('/')}/videos"
     if ui.json_output:
         ui.json(

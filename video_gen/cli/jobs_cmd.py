@@ -20,12 +20,13 @@ JobId = Annotated[
 def _lookup(rt: Any, job_id: str) -> Any:
     """The ledger's record for ``job_id`` (local or remote prefix), or None for a foreign id."""
     from video_gen.errors import UsageError
+    from video_gen.ledger import AmbiguousIdError
 
     try:
         return rt.ledger.get(job_id)
-    except UsageError as exc:
-        if "ambiguous" in str(exc).lower():
-            raise
+    except AmbiguousIdError:
+        raise
+    except UsageError:
         return None
 
 

@@ -85,7 +85,7 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
 
 def backoff_delay(attempt: int, policy: RetryPolicy, rand: float) -> float:
     """Exponential delay for retry number ``attempt`` (0-based), jitter taken off the top."""
-    delay = min(policy.base_delay * (2**attempt), policy.max_delay)
+    delay = min(policy.base_delay * (2.0**attempt), policy.max_delay)
     return delay * (1.0 - policy.jitter * rand)
 
 

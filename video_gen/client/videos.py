@@ -137,8 +137,11 @@ class VideosClient:
             if self.on_retry is not None:
                 self.on_retry(details["exception"], details["wait"], details["tries"])
 
+        # backoff's stubs say a wait generator receives None; ours is sent each exception
+        # (which backoff does at run time) to honour Retry-After.
+        waits: Any = functools.partial(wait_gen, self.retry)
         retrying = backoff.on_exception(
-            functools.partial(wait_gen, self.retry),
+            waits,
             APIError,
             max_tries=self.retry.max_retries + 1,
             giveup=lambda e: not is_retryable(e),
@@ -146,7 +149,8 @@ class VideosClient:
             on_backoff=on_backoff,
             logger=None,
         )(self._send)
-        return retrying(method, path, **kwargs)  # type: ignore[no-any-return]
+        response: requests.Response = retrying(method, path, **kwargs)
+        return response
 
     def _json(
         self, method: str, path: str, **kwargs: Any

@@ -120,7 +120,8 @@ def _named(name: str, table: Any) -> ProviderSpec:
             f"[providers.{name}] has unknown kind {kind!r}",
             hint=f"use one of: {', '.join(KINDS)}",
         )
-    env = table.get("api_key_env") or DEFAULT_KEY_ENVS.get(kind)
+    # A key written in the table wins over the kind's usual variable (two accounts, two tables).
+    env = table.get("api_key_env") or (None if table.get("api_key") else DEFAULT_KEY_ENVS.get(kind))
     key = os.environ.get(str(env)) if env else None
     source = f"env {env}" if key else ""
     if not key and table.get("api_key"):

@@ -34,19 +34,20 @@ GROUPS = ("look", "cast", "set", "beats", "notes")
 # Priorities: 0 is always kept; then the lower the number, the later it is dropped.
 P_ESSENTIAL = 0
 P_END_CARD = 1
-P_PEAK = 2
-P_HERO = 3
+P_HERO = 2
+P_PEAK = 3
+P_CAST = {"hero": (P_HERO, 12), "sidekick": (7, 18), "villain": (10, 19)}  # (short, full line)
 P_ROLES = {"introduce": 4, "resolution": 5, "opening": 9, "end_card": P_END_CARD}
 P_OTHER_BEAT = 15
+P_FULLER_BEAT = 13  # the longer telling of a beat (the peak's finale)
 P_GAGS = (6, 8, 11, 12, 13, 14)
-P_SIDEKICK = 7
-P_VILLAIN = 10
 P_SET = 20
 P_PROPS = 21
 P_CONTINUITY_MULTI = 16  # continuity notes matter more when clips must match
 P_CONTINUITY = 30
 P_CAMERA = 31
 P_HEADLINE = 32
+P_INTERTITLES = 33  # a cast symbol's docstring on a card, one piece per symbol
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Piece:
     text: str
     symbols: tuple[str, ...] = ()  # ranked symbols this piece names
     weight: float = 0.0  # beats: share of the timeline
+    replaces: str = ""  # the key of a shorter piece this one stands in for when both are kept
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class CastMember:
     name: str  # "the Tramp"
     symbol: str  # what the character stands for
     ranked: bool  # the symbol is a ranked repository symbol (not a builtin or a stand-in)
+    doc: str = ""  # the symbol's docstring, first line
 
     def to_json(self) -> dict[str, Any]:
         return {"role": self.role, "character": self.name, "symbol": self.symbol}
@@ -99,6 +102,7 @@ class _Beat:
     priority: int
     text: str
     symbols: tuple[str, ...]
+    fuller: str = ""  # a longer telling, kept instead of ``text`` when the budget allows
 
     @property
     def mid(self) -> float:
@@ -115,15 +119,21 @@ def _cap(text: str) -> str:
 
 
 def _sentence(text: str, limit: int) -> str:
-    first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0].rstrip(".")
+    """The first sentence of ``text``, plain (no RST/Markdown backticks), cut to ``limit``."""
+    text = text.replace("`", "").strip()
+    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0].rstrip(".")
     if len(first) <= limit:
         return first
     cut = first[:limit]
     comma = cut.rfind(", ")
     if comma >= limit // 2:
-        return cut[:comma]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > 0 else cut).rstrip(",;:") + "…"
+        cut = cut[:comma]
+    else:
+        space = cut.rfind(" ")
+        cut = (cut[:space] if space > 0 else cut).rstrip(",;:") + "…"
+    if cut.count("(") > cut.count(")"):  # never leave a bracket open
+        cut = cut[: cut.rfind("(")].rstrip(" ,;:") + "…"
+    return cut
 
 
 def _fields(template: str) -> set[str]:
@@ -138,7 +148,7 @@ def cast_of(analysis: Analysis, style: Style, project: str) -> tuple[CastMember,
 
     def add(role: str, sym: RankedSymbol | None, fallback: str) -> None:
         cast.append(CastMember(role, style.role(role), sym.name if sym else fallback,
-                               sym is not None))
+                               sym is not None, sym.doc if sym else ""))
 
     add("hero", people[0] if people else None, project)
     add("sidekick", people[1] if len(people) > 1 else None, project)
@@ -194,47 +204,60 @@ def _beats(meta: ProjectMeta, style: Style, cast: Sequence[CastMember],
 
     beats: list[_Beat] = []
     for sec in style.sections:
-        items: list[tuple[str, int, str, tuple[str, ...]]] = []
+        items: list[tuple[str, int, str, tuple[str, ...], str]] = []
         for i, b in enumerate(sec.beats):
             text, names = fill(b.text)
             items.append((f"{sec.key}.{b.role}.{i}", P_ROLES.get(b.role, P_OTHER_BEAT), text,
-                          names))
+                          names, ""))
         if sec.gags:
             for i, gag in enumerate(gags[1:]):
                 text, names = fill("{gag}", gag)
-                items.append((f"{sec.key}.gag.{i}", P_GAGS[min(i, len(P_GAGS) - 1)], text, names))
+                items.append((f"{sec.key}.gag.{i}", P_GAGS[min(i, len(P_GAGS) - 1)], text, names,
+                              ""))
             if sec.headline and meta.commits:
                 text, names = fill(sec.headline)
-                items.insert(len(items) // 2 + 1, (f"{sec.key}.headline", P_HEADLINE, text, names))
+                items.insert(len(items) // 2 + 1,
+                             (f"{sec.key}.headline", P_HEADLINE, text, names, ""))
         if sec.peak and gags:
-            text, names = fill(sec.peak, gags[0])
-            items.append((f"{sec.key}.peak", P_PEAK, text, names))
+            # The peak's own words after {gag} are an upgrade: the gag itself comes first.
+            head = sec.peak[: sec.peak.index("{gag}") + 5] if "{gag}" in sec.peak else sec.peak
+            text, names = fill(head, gags[0])
+            full = fill(sec.peak, gags[0])[0] if head != sec.peak else ""
+            items.append((f"{sec.key}.peak", P_PEAK, text, names, full))
         span = (sec.end - sec.start) / max(1, len(items))
-        for i, (key, prio, text, names) in enumerate(items):
+        for i, (key, prio, text, names, fuller) in enumerate(items):
             beats.append(_Beat(key, sec.start + i * span, sec.start + (i + 1) * span, prio, text,
-                               names))
+                               names, fuller))
     return beats
 
 
+_LOOK = re.compile(r",\s*\{(?:hero|sidekick|villain)_look\},?")
+
+
 def _cast_pieces(style: Style, cast: Sequence[CastMember]) -> list[Piece]:
+    """A short line per character (who stands for which symbol) and, as an upgrade kept only
+    when the budget allows, the full line with the costume description."""
     values = {k: style.cast[k] for k in style.cast}
     values.update({"Hero": _cap(style.cast["hero"]), "Sidekick": _cap(style.cast["sidekick"]),
                    "Villain": _cap(style.cast["villain"])})
     pieces: list[Piece] = []
     n_props = 0
     for i, c in enumerate(cast):
-        text = style.cast_lines[c.role].format(symbol=c.symbol, **values)
-        if c.role == "hero":
-            prio = P_HERO
-        elif c.role == "sidekick":
-            prio = P_SIDEKICK
-        elif c.role == "villain":
-            prio = P_VILLAIN
+        template = style.cast_lines[c.role]
+        symbols = (c.symbol,) if c.ranked else ()
+        key = f"cast.{c.role}.{i}"
+        if c.role in P_CAST:
+            prio, full_prio = P_CAST[c.role]
         else:
-            prio = P_PROPS + n_props
+            prio, full_prio = P_PROPS + n_props, 0
             n_props += 1
-        pieces.append(Piece(f"cast.{c.role}.{i}", "cast", i, prio, " ".join(text.split()),
-                            (c.symbol,) if c.ranked else ()))
+        short = _LOOK.sub("", template)
+        pieces.append(Piece(key, "cast", i, prio,
+                            " ".join(short.format(symbol=c.symbol, **values).split()), symbols))
+        if short != template and full_prio:
+            pieces.append(Piece(key + ".full", "cast", i, full_prio,
+                                " ".join(template.format(symbol=c.symbol, **values).split()),
+                                symbols, replaces=key))
     return pieces
 
 
@@ -263,10 +286,18 @@ def compose(meta: ProjectMeta, analysis: Analysis, gags: Sequence[ChosenGag], st
         pieces.append(Piece("set", "set", 0, P_SET, f"Set: {_cap(style.setting)}."))
         for order, b in enumerate(mine):
             prio = min(b.priority, P_END_CARD) if b.priority == top else b.priority
-            text = ("Continuing: " + b.text) if continued else b.text
-            pieces.append(Piece(f"beat.{b.key}", "beats", order, prio, text, b.symbols,
-                                max(1e-6, min(b.end, hi) - max(b.start, lo)) if continued
-                                else b.end - b.start))
+            prefix = "Continuing: " if continued else ""
+            weight = max(1e-6, min(b.end, hi) - max(b.start, lo)) if continued else b.end - b.start
+            key = f"beat.{b.key}"
+            pieces.append(Piece(key, "beats", order, prio, prefix + b.text, b.symbols, weight))
+            if b.fuller:
+                pieces.append(Piece(key + ".full", "beats", order, P_FULLER_BEAT,
+                                    prefix + b.fuller, b.symbols, weight, replaces=key))
+        for order, c in enumerate(c for c in cast if c.doc):
+            pieces.append(Piece(f"intertitle.{c.symbol}", "notes", 2 + order,
+                                P_INTERTITLES + order,
+                                f'Intertitle: "{c.symbol}: {_sentence(c.doc, 80)}."',
+                                (c.symbol,) if c.ranked else ()))
         pieces.append(Piece("continuity", "notes", 0,
                             P_CONTINUITY_MULTI if scenes > 1 else P_CONTINUITY, style.continuity))
         pieces.append(Piece("camera", "notes", 1, P_CAMERA, f"Camera: {style.camera}"))
@@ -281,8 +312,10 @@ def _stamp(t: float) -> str:
 def render(pieces: Sequence[Piece], seconds: int) -> str:
     """Lay out pieces in story order: look, cast, set, timed beats, notes. Pure function."""
     groups: dict[str, list[Piece]] = {g: [] for g in GROUPS}
+    replaced = {p.replaces for p in pieces if p.replaces}
     for p in pieces:
-        groups[p.group].append(p)
+        if p.key not in replaced:
+            groups[p.group].append(p)
     lines: list[str] = []
     for g in GROUPS:
         items = sorted(groups[g], key=lambda p: (p.order, p.key))

@@ -293,9 +293,12 @@ def _label_for(m: Match, used: set[str], project: str) -> str:
 
 
 def choose_gags(matches: Sequence[Match], ranking: Ranking, fallback: Sequence[str], *,
-                count: int, project: str) -> tuple[ChosenGag, ...]:
-    """The ``count`` strongest concepts as gags, topped up with fallback gags when short."""
-    used: set[str] = set()
+                count: int, project: str, avoid: Iterable[str] = ()) -> tuple[ChosenGag, ...]:
+    """The ``count`` strongest concepts as gags, topped up with fallback gags when short.
+
+    Each gag's label is its strongest evidence not already on screen (``avoid``: the cast's
+    symbols; then earlier gags' labels), so the film names as many symbols as it can."""
+    used: set[str] = set(avoid)
     out: list[ChosenGag] = []
     for m in matches[:count]:
         label = _label_for(m, used, project)

@@ -197,8 +197,10 @@ def fit(pieces: Sequence[Piece], render: Render, counter: TokenCounter,
         pinned, text, tokens = _greedy(pieces, pinned, render, counter, cap)
         truncated = False
     kept = {p.key for p in pinned} if not truncated else {p.key for p in essentials}
+    replaced = {p.replaces for p in pieces if p.key in kept and p.replaces}
+    visible = [p for p in pieces if p.key in kept and p.key not in replaced]
     names: list[str] = []
-    for p in sorted((p for p in pieces if p.key in kept), key=lambda p: text.find(p.text)):
+    for p in sorted(visible, key=lambda p: text.find(p.text)):
         for s in p.symbols:
             if s not in names:
                 names.append(s)

@@ -29,6 +29,7 @@ from video_gen.repoprompt.compose import (
     CLIP_SECONDS,
     MAX_SCENES,
     Storyboard,
+    cast_of,
     compose,
     gag_count,
     render,
@@ -324,8 +325,9 @@ def build(
     meta = read_metadata(scanned.root, git=git)
     lap("metadata")
     matches = find_concepts(analysis.facts, analysis.ranking, concepts)
+    cast = cast_of(analysis, style_obj, meta.name)
     gags = choose_gags(matches, analysis.ranking, fallback, count=gag_count(scenes),
-                       project=meta.name)
+                       project=meta.name, avoid=[c.symbol for c in cast if c.ranked])
     board = compose(meta, analysis, gags, style_obj, scenes=scenes, seconds=seconds)
     lap("compose")
     slug = _slug(meta.name)

@@ -1,0 +1,331 @@
+"""`video-gen generate` end to end against every emulator profile: each real server's quirk,
+and how video-gen handles it, as a user would see it (exit code, stdout, stderr, ledger, files).
+
+Each test names its provider in the config (`[providers.NAME]`) and points it at an
+`EmulatorServer(profile=...)` on loopback, as a user points video-gen at a LiteLLM proxy, a
+vLLM-Omni or SGLang server, or OpenRouter.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from video_gen.cli import app
+from video_gen.emulator import EmulatorServer
+from video_gen.exit_codes import ExitCode
+from video_gen.ledger import Ledger
+
+runner = CliRunner()
+PROMPT = "a paper boat sails down a rainy street"
+KEY = "sk-test-abcdefghijklmnopqrstuvwxyz0123"
+WAN = "Wan-AI/Wan2.2-T2V-A14B-Diffusers"
+
+
+def configure(home: Path, text: str) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(text, encoding="utf-8")
+
+
+def gen(*args: str) -> object:
+    return runner.invoke(app, ["generate", PROMPT, "--poll-interval", "0.15", *args])
+
+
+def status_lines(stderr: str, job_id: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith(f"job {job_id}:")]
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest) -> Iterator[EmulatorServer]:
+    with EmulatorServer(job_seconds=0.8, profile=request.param) as srv:
+        yield srv
+
+
+@pytest.fixture
+def env_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("PROFILE_TEST_KEY", KEY)
+    return KEY
+
+
+def named(srv: EmulatorServer, kind: str = "openai-videos", extra: str = "") -> str:
+    return f"""
+[defaults]
+provider = "x"
+
+[providers.x]
+kind = "{kind}"
+base_url = "{srv.base_url}"
+api_key_env = "PROFILE_TEST_KEY"
+{extra}
+"""
+
+
+# -- LiteLLM proxy ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("server", ["litellm"], indirect=True)
+def test_litellm_long_opaque_id_round_trips_and_processing_keeps_polling(
+    server: EmulatorServer, isolated_home: Path, env_key: str
+) -> None:
+    configure(isolated_home, named(server))
+    res = gen("--json")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    job_id = data["job_id"]
+    assert len(job_id) > 100 and server.jobs.get(job_id) is not None  # stored exactly as given
+    lines = status_lines(res.stderr, job_id)
+    # `processing` is no OpenAI status and comes with no progress: indeterminate, keep polling.
+    assert any(line.endswith(": processing") for line in lines), lines
+    assert lines[-1].endswith(": completed")
+    record = Ledger().get(data["local_id"])
+    assert record.remote_id == job_id and record.provider == "x"
+    assert record.status == "completed" and record.charged_usd == pytest.approx(0.40)
+    st = runner.invoke(app, ["status", job_id, "--json"])
+    assert st.exit_code == 0, st.stderr
+    shown = json.loads(st.stdout)
+    assert shown["id"] == job_id and shown["local_id"] == data["local_id"]
+    assert shown["usage"] == {"duration_seconds": 4.0}
+    again = runner.invoke(app, ["download", data["local_id"], "-o", "again"])
+    assert again.exit_code == 0, again.stderr
+    assert server.stats.creates_received == 1
+
+
+@pytest.mark.parametrize("server", ["litellm"], indirect=True)
+def test_litellm_through_openai_base_url(
+    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    res = gen("--json")
+    assert res.exit_code == 0, res.stderr
+    job_id = json.loads(res.stdout)["job_id"]
+    assert Ledger().get(job_id[:40]).remote_id == job_id
+    assert runner.invoke(app, ["status", job_id[:40]]).stdout.startswith(job_id)
+
+
+# -- vLLM-Omni -------------------------------------------------------------------------------
+
+VLLM_EXTRA = f"""model = "{WAN}"
+remix = false
+
+[providers.x.models."{WAN}"]
+seconds = "any"
+sizes = ["832x480", "480x832", "1280x720", "720x1280"]
+
+[[prices]]
+provider = "openai-videos"
+model = "Wan-AI/*"
+usd_per_second = 0.0
+source = "own GPU"
+"""
+
+
+@pytest.mark.parametrize("server", ["vllm-omni"], indirect=True)
+def test_vllm_any_seconds_from_declared_capabilities_and_extra_fields(
+    server: EmulatorServer, isolated_home: Path, env_key: str
+) -> None:
+    configure(isolated_home, named(server, extra=VLLM_EXTRA))
+    res = gen("--seconds", "5", "--size", "832x480", "--json")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["seconds"] == 5 and data["model"] == WAN
+    job = server.jobs.get(data["job_id"])
+    assert job is not None and job.seconds == "5" and job.size == "832x480"
+    st = json.loads(runner.invoke(app, ["status", data["job_id"], "--json"]).stdout)
+    assert st["inference_time_s"] is not None and st["file_name"].endswith(".mp4")
+    # The declared sizes are checked before any call, naming the fix.
+    bad = gen("--size", "1792x1024")
+    assert bad.exit_code == ExitCode.USAGE and "832x480" in bad.stderr
+    assert server.stats.creates_received == 1
+
+
+@pytest.mark.parametrize("server", ["vllm-omni"], indirect=True)
+def test_vllm_remix_is_refused_clearly_before_any_call(
+    server: EmulatorServer, isolated_home: Path, env_key: str
+) -> None:
+    configure(isolated_home, named(server, extra=VLLM_EXTRA))
+    first = json.loads(gen("--json").stdout)
+    before = server.stats.total_requests
+    res = runner.invoke(app, ["remix", first["job_id"], "the same at night"])
+    assert res.exit_code == ExitCode.USAGE and "does not support remix" in res.stderr
+    assert server.stats.requests[("POST", "remix")] == 0
+    assert server.stats.total_requests - before <= 1  # at most a status look-up, never a create
+
+
+def test_vllm_emulator_profile_refuses_remix_too(isolated_home: Path) -> None:
+    configure(
+        isolated_home,
+        f"""
+[providers.play]
+kind = "emulator"
+profile = "vllm-omni"
+job_seconds = 0.5
+
+[[prices]]
+provider = "emulator"
+model = "{WAN}"
+usd_per_second = 0.0
+""",
+    )
+    res = gen("--provider", "play", "--seconds", "7", "--size", "832x480", "--json")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["model"] == WAN and data["seconds"] == 7  # the profile's model: any seconds
+    rem = runner.invoke(app, ["remix", data["job_id"], "again", "--provider", "play"])
+    assert rem.exit_code == ExitCode.USAGE and "does not support remix" in rem.stderr
+
+
+# -- SGLang diffusion ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("server", ["sglang"], indirect=True)
+def test_sglang_json_fallback_and_no_in_progress(
+    server: EmulatorServer, isolated_home: Path, env_key: str, tmp_path: Path
+) -> None:
+    configure(
+        isolated_home,
+        named(
+            server,
+            extra=f'model = "{WAN}"\n\n[[prices]]\nmodel = "Wan-AI/*"\nusd_per_second = 0.01\n',
+        ),
+    )
+    res = gen("--json")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    # A multipart create without a file is refused with 400 (no job); the same fields go as JSON.
+    assert server.stats.creates_received == 2 and server.stats.jobs_created == 1
+    assert len(Ledger().jobs()) == 1 and Ledger().get(data["local_id"]).status == "completed"
+    lines = status_lines(res.stderr, data["job_id"])
+    assert not any("in_progress" in line for line in lines)  # queued, then completed
+    assert "completed" in lines[-1]
+    from PIL import Image
+
+    Image.new("RGB", (720, 1280), "white").save(tmp_path / "ref.png")
+    with_file = gen("--input-reference", str(tmp_path / "ref.png"), "--json")
+    assert with_file.exit_code == 0, with_file.stderr
+    job = server.jobs.get(json.loads(with_file.stdout)["job_id"])
+    assert job is not None and job.has_reference
+    assert server.stats.creates_received == 3 and server.stats.jobs_created == 2
+
+
+# -- OpenRouter (native) ---------------------------------------------------------------------
+
+OR_EXTRA = 'model = "google/veo-3.1-fast"\n'
+
+
+@pytest.mark.parametrize("server", ["openrouter"], indirect=True)
+def test_openrouter_generate_records_the_actual_charge(
+    server: EmulatorServer, isolated_home: Path, env_key: str, tmp_path: Path
+) -> None:
+    configure(
+        isolated_home,
+        named(server, "openrouter", OR_EXTRA)
+        + '\n[[prices]]\nprovider = "openrouter"\nmodel = "google/veo-3.1-fast"\n'
+        "usd_per_second = 0.125\n",
+    )
+    from PIL import Image
+
+    Image.new("RGB", (300, 200), "white").save(tmp_path / "first.png")
+    res = gen("--seconds", "6", "--size", "1920x1080", "-i", str(tmp_path / "first.png"), "--json")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert Path(data["file"]).read_bytes()[4:8] == b"ftyp"
+    job = server.jobs.get(data["job_id"])
+    assert job is not None and job.seconds == "6" and job.has_reference
+    assert (job.extra["resolution"], job.extra["aspect_ratio"]) == ("1080p", "16:9")
+    # Estimated at the config's 0.125/s; OpenRouter reported usage.cost = 6 x 0.10.
+    assert data["estimate_usd"] == pytest.approx(0.75) and data["cost_usd"] == pytest.approx(0.60)
+    record = Ledger().get(data["local_id"])
+    assert record.estimate_usd == pytest.approx(0.75) and record.actual_usd == pytest.approx(0.60)
+    assert record.charged_usd == pytest.approx(0.60) and record.provider_kind == "openrouter"
+    assert Ledger().month().spent_usd == pytest.approx(0.60)
+    lines = status_lines(res.stderr, data["job_id"])
+    assert lines[0].endswith("pending (created)") and lines[-1].endswith("completed")
+    st = runner.invoke(app, ["status", data["local_id"], "--json"])
+    assert st.exit_code == 0 and json.loads(st.stdout)["usage"]["cost"] == pytest.approx(0.60)
+    again = runner.invoke(app, ["download", data["job_id"], "-o", "again", "--json"])
+    assert again.exit_code == 0, again.stderr
+    assert server.stats.creates_received == 1
+
+
+@pytest.mark.parametrize("server", ["openrouter"], indirect=True)
+def test_openrouter_resolution_sizes_and_validation(
+    server: EmulatorServer, isolated_home: Path, env_key: str
+) -> None:
+    configure(isolated_home, named(server, "openrouter", OR_EXTRA))
+    ok = gen("--size", "720p@16:9", "--seconds", "4", "--json")
+    assert ok.exit_code == 0, ok.stderr
+    job = server.jobs.get(json.loads(ok.stdout)["job_id"])
+    assert job is not None and job.extra["aspect_ratio"] == "16:9"
+    bad = gen("--size", "720p@1:1")
+    assert bad.exit_code == ExitCode.USAGE and "--size 720p@16:9" in bad.stderr
+    sora = gen("--model", "sora-2")
+    assert sora.exit_code == ExitCode.USAGE and "not an OpenRouter model id" in sora.stderr
+    assert server.stats.creates_received == 1
+
+
+@pytest.mark.parametrize("server", ["openrouter"], indirect=True)
+def test_openrouter_ambiguous_create_is_not_retried_and_releases(
+    server: EmulatorServer, isolated_home: Path, env_key: str
+) -> None:
+    configure(isolated_home, named(server, "openrouter", OR_EXTRA))
+    server.faults.add("create-500", endpoint="create")
+    res = gen()
+    assert res.exit_code == ExitCode.UNAVAILABLE
+    assert "may have reached the server" in res.stderr and "may exist" in res.stderr
+    assert server.stats.creates_received == 1 and server.stats.jobs_created == 1
+    job = Ledger().jobs()[0]
+    assert job.charged_usd == 0 and not job.in_flight and Ledger().month().reserved_usd == 0
+
+
+@pytest.mark.parametrize("server", ["openrouter"], indirect=True)
+def test_openrouter_failed_job_exits_5(
+    server: EmulatorServer, isolated_home: Path, env_key: str
+) -> None:
+    configure(isolated_home, named(server, "openrouter", OR_EXTRA))
+    server.faults.add("fail")
+    res = gen()
+    assert res.exit_code == ExitCode.JOB_FAILED and "failed" in res.stderr
+    assert Ledger().jobs()[0].charged_usd == 0
+
+
+def test_openrouter_emulator_profile_in_process(isolated_home: Path) -> None:
+    configure(
+        isolated_home,
+        '[providers.or-play]\nkind = "emulator"\nprofile = "openrouter"\njob_seconds = 0.5\n',
+    )
+    res = gen("--provider", "or-play", "--json")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["model"] == "google/veo-3.1" and data["cost_usd"] == pytest.approx(1.60)
+    record = Ledger().get(data["local_id"])
+    assert record.provider == "or-play" and record.provider_kind == "emulator"
+    assert record.actual_usd == pytest.approx(1.60)
+
+
+# -- money: no price, no spend ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("server", ["vllm-omni"], indirect=True)
+def test_model_without_price_on_a_named_provider_is_refused_exit_9(
+    server: EmulatorServer, isolated_home: Path, env_key: str
+) -> None:
+    configure(isolated_home, named(server, extra=f'model = "{WAN}"\n'))
+    res = gen("--seconds", "5")
+    assert res.exit_code == ExitCode.BUDGET_REFUSED
+    assert f"no known price for model {WAN!r}" in res.stderr and "set-price" in res.stderr
+    assert server.stats.total_requests == 0 and Ledger().jobs() == []
+
+
+@pytest.mark.parametrize("server", ["openrouter"], indirect=True)
+def test_openrouter_model_without_price_is_refused_exit_9(
+    server: EmulatorServer, isolated_home: Path, env_key: str
+) -> None:
+    configure(isolated_home, named(server, "openrouter", OR_EXTRA))
+    res = gen("--model", "bytedance/seedance-2.0")
+    assert res.exit_code == ExitCode.BUDGET_REFUSED and "bytedance/seedance-2.0" in res.stderr
+    assert server.stats.total_requests == 0
