@@ -44,17 +44,30 @@ def main() -> dict[str, float]:
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
     ideal = -(-args.items // args.concurrency) * args.job_seconds
-    with tempfile.TemporaryDirectory() as tmp, \
-            EmulatorServer(job_seconds=args.job_seconds) as srv:
+    with tempfile.TemporaryDirectory() as tmp, EmulatorServer(job_seconds=args.job_seconds) as srv:
         work = Path(tmp)
         (work / "prompts.txt").write_text(
-            "".join(f"shot {n}: a paper boat passes lantern {n}\n" for n in range(args.items)))
-        env = {**os.environ, "VIDEO_GEN_HOME": str(work / "home"),
-               "OPENAI_BASE_URL": srv.base_url, "OPENAI_API_KEY": "sk-bench-0123456789abcdef"}
+            "".join(f"shot {n}: a paper boat passes lantern {n}\n" for n in range(args.items))
+        )
+        env = {
+            **os.environ,
+            "VIDEO_GEN_HOME": str(work / "home"),
+            "OPENAI_BASE_URL": srv.base_url,
+            "OPENAI_API_KEY": "sk-bench-0123456789abcdef",
+        }
         for name in ("CI", "VIDEO_GEN_CONFIG", "VIDEO_GEN_PROVIDER", "VIDEO_GEN_CONCURRENCY"):
             env.pop(name, None)
-        base = [sys.executable, "-m", "video_gen", "batch", "prompts.txt", "--output-dir",
-                "out", "--concurrency", str(args.concurrency)]
+        base = [
+            sys.executable,
+            "-m",
+            "video_gen",
+            "batch",
+            "prompts.txt",
+            "--output-dir",
+            "out",
+            "--concurrency",
+            str(args.concurrency),
+        ]
         _, startup_cpu, _ = run([*base, "--dry-run"], env, work)
         wall, cpu, out = run([*base, "--json"], env, work)
         summary = json.loads(out)
@@ -63,8 +76,10 @@ def main() -> dict[str, float]:
         polls = srv.stats.requests.get(("GET", "retrieve"), 0)
     per_item = cpu / args.items * 1000
     per_item_net = max(cpu - startup_cpu, 0.0) / args.items * 1000
-    print(f"{args.items} items x {args.job_seconds:g} s jobs, concurrency {args.concurrency}:"
-          f" {made} made, {creates} creates, {polls} status polls")
+    print(
+        f"{args.items} items x {args.job_seconds:g} s jobs, concurrency {args.concurrency}:"
+        f" {made} made, {creates} creates, {polls} status polls"
+    )
     print(f"{'measure':<30}{'value':>12}{'target':>16}")
     print(f"{'wall time':<30}{wall:>10.2f} s{f'<= {ideal * 1.25:.2f} s':>16}")
     print(f"{'  vs ideal ' + f'{ideal:g} s':<30}{wall / ideal:>11.2f}x{'<= 1.25x':>16}")
@@ -72,8 +87,12 @@ def main() -> dict[str, float]:
     print(f"{'CPU per item':<30}{per_item:>9.1f} ms{'< 50 ms':>16}")
     print(f"{'  of which start-up / item':<30}{startup_cpu / args.items * 1000:>9.1f} ms")
     print(f"{'  without start-up':<30}{per_item_net:>9.1f} ms")
-    return {"batch_wall_s": wall, "batch_wall_ratio": wall / ideal,
-            "batch_cpu_ms_per_item": per_item, "batch_cpu_ms_per_item_net": per_item_net}
+    return {
+        "batch_wall_s": wall,
+        "batch_wall_ratio": wall / ideal,
+        "batch_cpu_ms_per_item": per_item,
+        "batch_cpu_ms_per_item_net": per_item_net,
+    }
 
 
 if __name__ == "__main__":

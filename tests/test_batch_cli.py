@@ -289,14 +289,19 @@ def test_a_second_run_of_the_same_batch_is_refused_while_one_runs(remote: Emulat
     assert remote.stats.total_requests == 0
 
 
-def test_items_may_name_their_provider_and_config_sets_concurrency(
-        remote: EmulatorServer) -> None:
+def test_items_may_name_their_provider_and_config_sets_concurrency(remote: EmulatorServer) -> None:
     assert runner.invoke(app, ["config", "set", "defaults.concurrency", "3"]).exit_code == 0
-    write("mixed.jsonl", "\n".join([
-        json.dumps({"prompt": "on the default provider", "name": "remote"}),
-        json.dumps({"prompt": "on the built-in emulator", "name": "local",
-                    "provider": "emulator"}),
-    ]))
+    write(
+        "mixed.jsonl",
+        "\n".join(
+            [
+                json.dumps({"prompt": "on the default provider", "name": "remote"}),
+                json.dumps(
+                    {"prompt": "on the built-in emulator", "name": "local", "provider": "emulator"}
+                ),
+            ]
+        ),
+    )
     res = batch("mixed.jsonl", "--json", *FAST)
     assert res.exit_code == 0, res.stderr
     data = json.loads(res.stdout)
@@ -308,7 +313,8 @@ def test_items_may_name_their_provider_and_config_sets_concurrency(
 
 
 def test_a_timed_out_job_is_left_running_and_a_rerun_reattaches_to_it(
-        remote: EmulatorServer) -> None:
+    remote: EmulatorServer,
+) -> None:
     write("prompts.txt", "a slow boat\n")
     res = batch("prompts.txt", "--timeout", "0.2", *FAST)
     assert res.exit_code == ExitCode.PARTIAL_FAILURE

@@ -53,7 +53,7 @@ def generate(
     from video_gen.cli import runtime
     from video_gen.cli.progress import make_progress
     from video_gen.cli.ui import UI
-    from video_gen.jobs import JobRunner, RunOptions
+    from video_gen.jobs import JobRunner
 
     ui = UI(quiet=quiet, verbose=verbose, json_output=json_output)
     runtime.setup_logging(verbose)
@@ -84,17 +84,14 @@ def generate(
         size=size,
         input_reference=input_reference,
     )
-    options = RunOptions(
-        output_dir=resolve.output_dir(rt.config, output_dir),
-        name_template=name or str(rt.config.value("output.name")),
-        timeout=timeout if timeout is not None else float(rt.config.value("defaults.timeout")),
-        poll_interval=poll_interval
-        if poll_interval is not None
-        else (float(rt.config.value("defaults.poll_interval")) or None),
-        variants=("video",)
-        + (("thumbnail",) if thumbnail else ())
-        + (("spritesheet",) if spritesheet else ()),
+    options = runtime.run_options(
+        rt,
         command="generate",
+        output_dir=output_dir,
+        name=name,
+        timeout=timeout,
+        poll_interval=poll_interval,
+        variants=runtime.variants(thumbnail, spritesheet),
     )
     from video_gen import capabilities, naming, pricing
 

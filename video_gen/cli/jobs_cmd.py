@@ -118,12 +118,11 @@ def download(
 
     Example: video-gen download video_68d7512d07848190b3e45da0ecbebcde --thumbnail
     """
-    from video_gen import resolve
     from video_gen.cli import runtime
     from video_gen.cli.progress import make_progress
     from video_gen.cli.ui import UI
     from video_gen.errors import NotFinishedError, UsageError
-    from video_gen.jobs import JobRunner, RunOptions, UnrecordedJob
+    from video_gen.jobs import JobRunner, UnrecordedJob
     from video_gen.types import VARIANTS, GenerationRequest
 
     ui = UI(quiet=quiet, verbose=verbose, json_output=json_output)
@@ -131,22 +130,15 @@ def download(
     if variant is not None and variant not in VARIANTS:
         raise UsageError(f"unknown variant {variant!r}", hint=f"use one of: {', '.join(VARIANTS)}")
     rt, record = _load(ui, provider, job_id)
-    variants = (
-        (variant,)
-        if variant
-        else ("video",)
-        + (("thumbnail",) if thumbnail else ())
-        + (("spritesheet",) if spritesheet else ())
-    )
-    options = RunOptions(
-        output_dir=resolve.output_dir(rt.config, output_dir),
-        name_template=name or str(rt.config.value("output.name")),
-        timeout=timeout if timeout is not None else float(rt.config.value("defaults.timeout")),
-        poll_interval=poll_interval
-        if poll_interval is not None
-        else (float(rt.config.value("defaults.poll_interval")) or None),
-        variants=variants,
+    variants = (variant,) if variant else runtime.variants(thumbnail, spritesheet)
+    options = runtime.run_options(
+        rt,
         command="download",
+        output_dir=output_dir,
+        name=name,
+        timeout=timeout,
+        poll_interval=poll_interval,
+        variants=variants,
     )
     progress = make_progress(ui)
     rt.listeners.append(progress)
@@ -230,7 +222,7 @@ def remix(
     from video_gen.cli import runtime
     from video_gen.cli.progress import make_progress
     from video_gen.cli.ui import UI
-    from video_gen.jobs import JobRunner, RunOptions
+    from video_gen.jobs import JobRunner
     from video_gen.types import GenerationRequest
 
     ui = UI(quiet=quiet, verbose=verbose, json_output=json_output)
@@ -270,12 +262,13 @@ def remix(
                     "nothing was sent (--dry-run)"
                 )
             return
-        options = RunOptions(
-            output_dir=resolve.output_dir(rt.config, output_dir),
-            name_template=name or str(rt.config.value("output.name")),
-            timeout=timeout if timeout is not None else float(rt.config.value("defaults.timeout")),
-            poll_interval=poll_interval,
+        options = runtime.run_options(
+            rt,
             command="remix",
+            output_dir=output_dir,
+            name=name,
+            timeout=timeout,
+            poll_interval=poll_interval,
         )
         progress = make_progress(ui)
         rt.listeners.append(progress)

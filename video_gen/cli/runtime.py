@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from video_gen.cli.ui import UI, stderr_is_terminal, stdin_is_terminal
 from video_gen.config import Config
 from video_gen.errors import ConfigError
-from video_gen.jobs import JobEvent
+from video_gen.jobs import JobEvent, RunOptions
 from video_gen.providers import ProviderSpec, capabilities_for, open_provider, spec_for
 
 
@@ -119,3 +120,35 @@ def ask_for_key(config: Config, spec: ProviderSpec) -> ProviderSpec:
     config.set(dotted, key)
     config.save()
     return replace(spec, api_key=key, key_source="config file")
+
+
+def run_options(
+    rt: Runtime,
+    *,
+    command: str,
+    output_dir: Path | None = None,
+    name: str | None = None,
+    timeout: float | None = None,
+    poll_interval: float | None = None,
+    variants: tuple[str, ...] = ("video",),
+) -> RunOptions:
+    """RunOptions from the flags, falling back to the config (flag > env > config > default)."""
+    from video_gen import resolve
+
+    configured_poll = float(rt.config.value("defaults.poll_interval")) or None
+    return RunOptions(
+        output_dir=resolve.output_dir(rt.config, output_dir),
+        name_template=name or str(rt.config.value("output.name")),
+        timeout=timeout if timeout is not None else float(rt.config.value("defaults.timeout")),
+        poll_interval=poll_interval if poll_interval is not None else configured_poll,
+        variants=variants,
+        command=command,
+    )
+
+
+def variants(thumbnail: bool, spritesheet: bool) -> tuple[str, ...]:
+    return (
+        ("video",)
+        + (("thumbnail",) if thumbnail else ())
+        + (("spritesheet",) if spritesheet else ())
+    )
