@@ -326,3 +326,26 @@ def test_a_timed_out_job_is_left_running_and_a_rerun_reattaches_to_it(
     assert "[1] re-attached to " + item["job_id"] in again.stderr
     assert remote.stats.creates_received == 1
     assert manifest()["items"][0]["status"] == "done"
+
+
+def test_terminal_display_shows_rows_and_final_lines(
+    remote: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import video_gen.cli.ui
+
+    monkeypatch.setattr(video_gen.cli.ui, "stderr_is_terminal", lambda: True)
+    write("prompts.txt", "a boat\nan owl\n")
+    res = batch("prompts.txt", *FAST)
+    assert res.exit_code == 0, res.stderr
+    assert "✓ 1: saved out/001-a-boat.mp4 (0.40 USD)" in res.stderr
+    assert "2 done, 0 failed, 0 running, 0.80 USD" in res.stderr
+    assert "[1]" not in res.stderr  # no plain lines on a terminal
+
+
+def test_a_named_item_keeps_its_identity_when_its_prompt_changes(remote: EmulatorServer) -> None:
+    write("story.jsonl", '{"prompt": "a boat", "name": "intro"}\n')
+    assert batch("story.jsonl", *FAST).exit_code == 0
+    write("story.jsonl", '{"prompt": "a boat at night", "name": "intro"}\n')
+    res = batch("story.jsonl", *FAST)
+    assert res.exit_code == 0 and remote.stats.creates_received == 1
+    assert "item 'intro' was made with other parameters" in res.stderr

@@ -7,6 +7,7 @@ fault injection, and the server's own counters to assert that a paid create was 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import types
 from collections.abc import Iterator
@@ -421,7 +422,7 @@ def test_open_provider_builds_each_kind(openrouter: EmulatorServer) -> None:
 
 def test_declared_capabilities_reach_the_opened_provider() -> None:
     s = spec("openai-videos", models={"sora-2": {"seconds": "any"}})
-    p = open_provider(ProviderSpec(**{**s.__dict__, "api_key": "k"}), factory)
+    p = open_provider(dataclasses.replace(s, api_key="k"), factory)
     caps = p.capabilities("sora-2")
     assert isinstance(caps, ModelCapabilities) and caps.seconds is None
     p.close()

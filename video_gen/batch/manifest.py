@@ -1,7 +1,8 @@
 """The batch manifest: one JSON file beside the videos saying what became of every item.
 
-Rewritten atomically (temp file, fsync, rename) after every item state change, so it is always
-a complete, parseable file, and correct up to the last change even after a crash. It is a
+Rewritten atomically (temp file, fsync, rename) after item state changes (coalesced to at most
+one write per 0.2 s by the engine), so it is always a complete, parseable file, and at most that
+far behind even after a crash. It is a
 convenience for people and scripts; resume decisions come from the ledger. Schema in
 docs/batch.md (keys are only ever added).
 """

@@ -253,6 +253,7 @@ class BatchEngine:
         max_create_tries: int = 6,
         max_reattach: int = 3,
         abort_grace: float = 1.0,
+        manifest_interval: float = 0.2,
     ) -> None:
         self.states = states
         self.backends = dict(backends)
@@ -267,6 +268,7 @@ class BatchEngine:
         self.max_create_tries = max_create_tries
         self.max_reattach = max_reattach
         self.abort_grace = abort_grace
+        self.manifest_interval = manifest_interval
         self._lock = threading.RLock()
         self._recover_lock = threading.Lock()
         self._results: queue.Queue[tuple[ItemState, _Outcome]] = queue.Queue()
@@ -274,6 +276,8 @@ class BatchEngine:
         self._abort = threading.Event()
         self._closed = False
         self._budget_stopped = False
+        self._dirty = False  # the manifest is behind the states
+        self._written = float("-inf")
         self._running: list[ItemState] = []
 
     # -- control (safe from a signal handler: only sets events) -----------------------------
@@ -321,6 +325,7 @@ class BatchEngine:
                 busy = bool(self._running)
             if not busy and (not todo or self._stop.is_set()):
                 break
+            self._flush_manifest()
             try:
                 state, outcome = self._results.get(timeout=self.tick)
             except queue.Empty:
@@ -388,7 +393,9 @@ class BatchEngine:
             self._stop_submitting(state, todo)
         elif isinstance(exc, RateLimitError) and not created:
             state.attempts += 1
-            if state.attempts < self.max_create_tries and not self._stop.is_set():
+            if self._stop.is_set():
+                self._set(state, PENDING, error=None, local_id=None)  # not started after all
+            elif state.attempts < self.max_create_tries:
                 self._rate_limited(exc.retry_after)
                 self._set(state, PENDING, error=None, local_id=None)  # it was released
                 todo.appendleft(state)
@@ -696,11 +703,22 @@ class BatchEngine:
             for key, value in changes.items():
                 setattr(state, key, value)
             if lifecycle:
-                self._write_manifest()
+                self._dirty = True
             if lifecycle or remote:
                 self.on_change(state, "status" if lifecycle else "remote")
 
+    def _flush_manifest(self) -> None:
+        """Write the manifest if an item changed, at most every ``manifest_interval`` seconds:
+        rewriting every item on every change would cost O(items^2) in a large batch, and the
+        ledger, not the manifest, is what a resume relies on."""
+        with self._lock:
+            now = time.monotonic()
+            if self._dirty and now - self._written >= self.manifest_interval:
+                self._write_manifest()
+
     def _write_manifest(self, *, finished: bool = False) -> None:
+        self._dirty = False
+        self._written = time.monotonic()
         if self.manifest is not None:
             self.manifest.write(
                 [s.to_json() for s in self.states], totals(self.states), finished=finished

@@ -123,12 +123,14 @@ def batch(
     quiet: opt.Quiet = False,
     verbose: opt.Verbose = False,
 ) -> None:
-    """Generate many videos from a file: concurrent, resumable (a re-run never pays twice for
-    a line), within budget. Exit 0 all made, 10 some failed, 9 over budget, 2 invalid input.
+    """Generate many videos from a file: concurrent, resumable, within budget.
+
+    A re-run never pays twice for a line: finished items are skipped, running jobs re-attached.
+    Exit 0 all made, 10 some failed, 9 over budget, 2 invalid input, 130 Ctrl-C.
 
     Example: video-gen batch prompts.txt --concurrency 4 --seconds 8 --output-dir clips
     """
-    from video_gen import naming, resolve
+    from video_gen import naming
     from video_gen.batch import identity, items, lock, preflight, state
     from video_gen.batch.manifest import default_path
     from video_gen.batch.validate import Defaults, ProviderInfo, validate
@@ -205,7 +207,17 @@ def batch(
         )
 
     bid = identity.batch_id(path, text, batch_id)
-    out_dir = resolve.output_dir(rt.config, output_dir)
+    # The config's output.name is not used: its date-time default would not say which line a
+    # file came from. {name} is the item's name, else its line number and slug.
+    base = runtime.run_options(
+        rt,
+        command="batch",
+        output_dir=output_dir,
+        name=name or "{name}",
+        timeout=timeout,
+        poll_interval=poll_interval,
+    )
+    out_dir = base.output_dir
     ceiling = (
         concurrency if concurrency is not None else int(rt.config.value("defaults.concurrency"))
     )
@@ -214,12 +226,6 @@ def batch(
             f"defaults.concurrency is {ceiling}: it must be at least 1",
             hint="video-gen config set defaults.concurrency 2",
         )
-    job_timeout = timeout if timeout is not None else float(rt.config.value("defaults.timeout"))
-    interval = (
-        poll_interval
-        if poll_interval is not None
-        else (float(rt.config.value("defaults.poll_interval")) or None)
-    )
     manifest_path = manifest if manifest is not None else default_path(out_dir, path, bid)
     resume_cmd = _resume_command(
         file,
@@ -261,10 +267,14 @@ def batch(
         decisions, forecast = plan()
         for d in decisions:
             if d.changed and d.action is not state.Action.SUBMIT:
+                what = {
+                    state.Action.FAILED: "failed; --retry-failed submits it with the new ones",
+                    state.Action.REATTACH: "is still running; finishing that job",
+                    state.Action.RECOVER: "may be running; finishing that job",
+                }.get(d.action, "is kept (give the item a new name to make it again)")
                 ui.warn(
-                    f"{source}:{d.item.line}: item {d.item.name!r} was made earlier with"
-                    " other parameters; keeping that video (give it a new name to make it"
-                    " again)"
+                    f"{source}:{d.item.line}: item {d.item.name!r} was made with other"
+                    f" parameters in an earlier run; that video {what}"
                 )
         _announce(ui, bid, decisions, forecast, ceiling, manifest_path)
         forecast.check()
@@ -274,11 +284,8 @@ def batch(
             runtime_for,
             decisions,
             problems if skip_invalid else [],
+            base=base,
             bid=bid,
-            out_dir=out_dir,
-            name=name,
-            timeout=job_timeout,
-            poll_interval=interval,
             ceiling=ceiling,
             manifest_path=manifest_path,
             header={
@@ -313,16 +320,15 @@ def _run(
     decisions: list[Any],
     invalid: list[Any],
     *,
+    base: Any,
     bid: str,
-    out_dir: Path,
-    name: str | None,
-    timeout: float,
-    poll_interval: float | None,
     ceiling: int,
     manifest_path: Path,
     header: dict[str, Any],
     resume_cmd: str,
 ) -> Any:
+    from dataclasses import replace
+
     from video_gen import naming
     from video_gen.batch.concurrency import AdaptiveLimit
     from video_gen.batch.manifest import Manifest
@@ -332,14 +338,8 @@ def _run(
     from video_gen.jobs import RunOptions
 
     def options_for(item: Any) -> RunOptions:
-        template = name or "{name}"
-        return RunOptions(
-            output_dir=out_dir,
-            name_template=template,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            variants=("video",),
-            command="batch",
+        return replace(
+            base,
             batch_id=bid,
             item_key=item.key,
             name_values={

@@ -26,7 +26,6 @@ from video_gen.errors import APIConnectionError, APIError, AuthenticationError
 
 log = logging.getLogger("video_gen.http")
 
-DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 ACTIVITY_URL = "https://openrouter.ai/activity"
 
 
