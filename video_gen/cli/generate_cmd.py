@@ -121,16 +121,24 @@ def generate(
 def _print_dry_run(ui, rt, request, estimate, options) -> None:  # type: ignore[no-untyped-def]
     from video_gen.capabilities import sniff_image
 
-    body: dict[str, object] = {
-        "prompt": request.prompt,
-        "model": request.model,
-        "seconds": str(request.seconds),
-        "size": request.size,
-    }
-    if request.input_reference is not None:
-        body["input_reference"] = (
-            f"@{request.input_reference} ({sniff_image(request.input_reference)})"
-        )
+    body: dict[str, object]
+    if rt.spec.api == "openrouter":
+        from video_gen.providers.openrouter import request_body
+
+        body = request_body(request)
+        if "frame_images" in body:  # a data URL of the whole image is no use on a terminal
+            body["frame_images"] = [f"@{request.input_reference} (first frame)"]
+    else:
+        body = {
+            "prompt": request.prompt,
+            "model": request.model,
+            "seconds": str(request.seconds),
+            "size": request.size,
+        }
+        if request.input_reference is not None:
+            body["input_reference"] = (
+                f"@{request.input_reference} ({sniff_image(request.input_reference)})"
+            )
     month = rt.ledger.month(limits=rt.limits)
     fits = rt.ledger.would_fit(estimate.usd, rt.limits)
     url = f"{rt.spec.base_url.rstrip('/')}/videos"
