@@ -75,6 +75,8 @@ class JobEvent:
     done: int = 0
     total: int | None = None
     message: str = ""
+    http_status: int | None = None  # retry events: the status that caused the retry
+    retry_after: float | None = None  # retry events: the server's Retry-After, if sent
 
 
 EventFn = Callable[[JobEvent], None]

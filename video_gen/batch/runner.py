@@ -19,7 +19,6 @@ Never prints: state changes go to ``on_change`` listeners, everything else to ``
 from __future__ import annotations
 
 import queue
-import re
 import threading
 import time
 from collections import deque
@@ -72,7 +71,6 @@ STATUSES = (
 # Transient failures while a created job is being waited for: the job is fine, only our view of
 # it failed, so the worker re-attaches (a fresh poll) instead of giving the item up.
 _TRANSIENT = (RateLimitError, ServerError, APIConnectionError)
-_RETRY_WAIT = re.compile(r"in (\d+(?:\.\d+)?)s\)\s*$")
 
 
 @dataclass(eq=False)  # compared by identity: each state is one item of this run
@@ -302,9 +300,8 @@ class BatchEngine:
         if event.kind != "retry":
             return
         self.on_notice(Notice("retry", f"retrying: {event.message}"))
-        if "HTTP 429" in event.message:
-            m = _RETRY_WAIT.search(event.message)
-            self._rate_limited(float(m.group(1)) if m else None)
+        if event.http_status == 429:
+            self._rate_limited(event.retry_after)
 
     # -- the coordinator ---------------------------------------------------------------------
     def run(self) -> BatchResult:
@@ -629,20 +626,11 @@ class BatchEngine:
         self, provider: Provider, request: GenerationRequest, earlier: Any
     ) -> RemoteJob | None:
         """An orphaned reservation: adopt the job its create made, if the server has one."""
-        finder = getattr(getattr(provider, "client", None), "find_recent", None)
         with self._recover_lock:  # two orphans with equal parameters must not adopt one job
-            found = None
-            if callable(finder):
-                fields = {
-                    "prompt": request.prompt,
-                    "model": request.model,
-                    "seconds": str(request.seconds),
-                    "size": request.size,
-                }
-                known = self.ledger.known_remote_ids(since=earlier.created_at - timedelta(days=1))
-                data = finder(fields, since=earlier.created_at.timestamp(), exclude_ids=known)
-                if isinstance(data, dict) and data.get("id"):
-                    found = RemoteJob.from_api(data)
+            known = self.ledger.known_remote_ids(since=earlier.created_at - timedelta(days=1))
+            found = provider.find_recent(
+                request, since=earlier.created_at.timestamp(), exclude_ids=known
+            )
             if found is not None:
                 self.ledger.submitted(earlier.local_id, found.id, found.status)
                 self.on_notice(

@@ -90,7 +90,14 @@ def open_remote_provider(rt: Runtime) -> None:
         rt.spec = ask_for_key(rt.config, rt.spec)
 
     def on_retry(exc: BaseException, wait: float, tries: int) -> None:
-        rt.emit(JobEvent("retry", message=f"{exc} (try {tries + 1} in {wait:.1f}s)"))
+        rt.emit(
+            JobEvent(
+                "retry",
+                message=f"{exc} (try {tries + 1} in {wait:.1f}s)",
+                http_status=getattr(exc, "status", None),
+                retry_after=getattr(exc, "retry_after", None),
+            )
+        )
 
     def client_factory(base_url: str, key: str) -> VideosClient:
         return VideosClient(

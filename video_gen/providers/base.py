@@ -57,6 +57,15 @@ class Provider(Protocol):
     def cancel(self, job_id: str) -> None:
         """Ask the server to stop or delete the job."""
 
+    def find_recent(
+        self, request: GenerationRequest, *, since: float, exclude_ids: frozenset[str] = ...
+    ) -> RemoteJob | None:
+        """A job made since ``since`` (unix time) for ``request``, not in ``exclude_ids``.
+
+        How a lost create is recovered without paying twice; None when nothing matches or the
+        server cannot be searched (then the caller must not assume no job exists silently).
+        """
+
     def remix(self, job_id: str, prompt: str) -> RemoteJob:
         """A new job from a completed one (raises UnsupportedOperationError where unsupported)."""
 

@@ -79,6 +79,15 @@ class EmulatorProvider:
     def cancel(self, job_id: str) -> None:
         self.inner.cancel(job_id)
 
+    def find_recent(
+        self,
+        request: GenerationRequest,
+        *,
+        since: float,
+        exclude_ids: frozenset[str] = frozenset(),
+    ) -> RemoteJob | None:
+        return self.inner.find_recent(request, since=since, exclude_ids=exclude_ids)
+
     def remix(self, job_id: str, prompt: str) -> RemoteJob:
         return self.inner.remix(job_id, prompt)
 

@@ -72,6 +72,22 @@ class OpenAIVideosProvider:
     def cancel(self, job_id: str) -> None:
         self.client.delete(job_id)
 
+    def find_recent(
+        self,
+        request: GenerationRequest,
+        *,
+        since: float,
+        exclude_ids: frozenset[str] = frozenset(),
+    ) -> RemoteJob | None:
+        fields = {
+            "prompt": request.prompt,
+            "model": request.model,
+            "seconds": str(request.seconds),
+            "size": request.size,
+        }
+        data = self.client.find_recent(fields, since=since, exclude_ids=exclude_ids)
+        return RemoteJob.from_api(data) if data else None
+
     def remix(self, job_id: str, prompt: str) -> RemoteJob:
         if not self._remix:
             raise UnsupportedOperationError(f"provider {self.name!r} does not support remix")

@@ -63,6 +63,17 @@ class OpenRouterProvider:
             hint="it finishes on its own; see https://openrouter.ai/activity",
         )
 
+    def find_recent(
+        self,
+        request: GenerationRequest,
+        *,
+        since: float,
+        exclude_ids: frozenset[str] = frozenset(),
+    ) -> RemoteJob | None:
+        # OpenRouter lists no video jobs, so a lost create cannot be found from here: callers
+        # treat None as "not found" and must tell the user to check the activity page.
+        return None
+
     def remix(self, job_id: str, prompt: str) -> RemoteJob:
         raise UnsupportedOperationError(
             f"provider {self.name!r} (OpenRouter) does not support remix",
