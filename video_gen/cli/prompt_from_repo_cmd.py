@@ -13,34 +13,101 @@ FORMATS = ("text", "json", "batch")
 
 
 def prompt_from_repo(
-    path: Annotated[Path, typer.Argument(
-        help="The repository to read (nothing in it is imported or run).")] = Path("."),
-    level: Annotated[str, typer.Option(
-        "--level", "-l", envvar="VIDEO_GEN_PROMPT_LEVEL",
-        help="Token budget per prompt (o200k_base): ultra-low 120, low 250, medium 500,"
-        " high 1000.")] = "low",
-    style: Annotated[str, typer.Option(
-        "--style", envvar="VIDEO_GEN_PROMPT_STYLE",
-        help="Story template: chaplin, noir, keystone, documentary, or one of the config's"
-        " own styles.")] = "chaplin",
-    scenes: Annotated[int, typer.Option(
-        "--scenes", "-n", help="Clips in the storyboard (1-12); each is a complete prompt.")] = 1,
-    seconds: Annotated[int, typer.Option(
-        "--seconds", "-s", help="Length of each clip in seconds: 4, 8 or 12.")] = 12,
-    output_format: Annotated[str, typer.Option(
-        "--format", "-f",
-        help="text: the prompt(s); json: prompts plus facts, ranking, gags with evidence and token"
-        " counts; batch: JSONL for `video-gen batch`, one line per scene.")] = "text",
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write the result to FILE (atomically) instead of stdout; print its"
-        " path.", show_default=False)] = None,
-    workers: Annotated[int, typer.Option(
-        "--workers", "-j", envvar="VIDEO_GEN_PROMPT_WORKERS",
-        help="Processes for extraction (0 = automatic). Never changes the output.")] = 0,
-    no_cache: Annotated[bool, typer.Option(
-        "--no-cache", help="Neither read nor write the extraction cache.")] = False,
-    generate: Annotated[bool, typer.Option(
-        "--generate", help="Also generate the video of each scene.")] = False,
+    path: Annotated[
+        Path, typer.Argument(help="The repository to read (nothing in it is imported or run).")
+    ] = Path("."),
+    level: Annotated[
+        str,
+        typer.Option(
+            "--level",
+            "-l",
+            envvar="VIDEO_GEN_PROMPT_LEVEL",
+            help="Token budget per prompt (o200k_base): ultra-low 120, low 250, medium 500,"
+            " high 1000.",
+        ),
+    ] = "low",
+    style: Annotated[
+        str,
+        typer.Option(
+            "--style",
+            envvar="VIDEO_GEN_PROMPT_STYLE",
+            help="Story template: chaplin, noir, keystone, documentary, or one of the config's"
+            " own styles.",
+        ),
+    ] = "chaplin",
+    scenes: Annotated[
+        int,
+        typer.Option(
+            "--scenes", "-n", help="Clips in the storyboard (1-12); each is a complete prompt."
+        ),
+    ] = 1,
+    seconds: Annotated[
+        int, typer.Option("--seconds", "-s", help="Length of each clip in seconds: 4, 8 or 12.")
+    ] = 12,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text: the prompt(s); json: prompts plus facts, ranking, gags with evidence and"
+            " token counts; batch: JSONL for `video-gen batch`, one line per scene.",
+        ),
+    ] = "text",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the result to FILE (atomically) instead of stdout; print its path.",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            "-j",
+            envvar="VIDEO_GEN_PROMPT_WORKERS",
+            help="Processes for extraction (0 = automatic). Never changes the output.",
+        ),
+    ] = 0,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Neither read nor write the extraction cache.")
+    ] = False,
+    generate: Annotated[
+        bool,
+        typer.Option(
+            "--generate",
+            help="Also render each scene now, through `video-gen batch` (cost estimate"
+            " and budget check first; a re-run resumes and never pays twice).",
+        ),
+    ] = False,
+    provider: opt.ProviderName = None,
+    model: opt.Model = None,
+    size: opt.Size = None,
+    output_dir: opt.OutputDir = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency",
+            help="With --generate: clips rendered at once (default: config).",
+            show_default=False,
+        ),
+    ] = None,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cost",
+            help="With --generate: refuse to start above this many USD in total.",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="With --generate: show each clip's parameters and cost; send nothing."
+        ),
+    ] = False,
     quiet: opt.Quiet = False,
 ) -> None:
     """Write a video prompt that tells a repository's story, from its own code.
@@ -59,22 +126,29 @@ def prompt_from_repo(
     if output_format not in FORMATS:
         raise UsageError(f"unknown format {output_format!r}", hint="use text, json or batch")
     if not path.exists():
-        raise UsageError(f"{path}: no such directory",
-                         hint="pass the path of a repository, or run inside one")
+        raise UsageError(
+            f"{path}: no such directory", hint="pass the path of a repository, or run inside one"
+        )
     extra_gags, extra_styles = _config_tables()
-    result = build(path, level=level, style=style, scenes=scenes, seconds=seconds,
-                   workers=workers, use_cache=not no_cache, extra_gags=extra_gags,
-                   extra_styles=extra_styles)
+    result = build(
+        path,
+        level=level,
+        style=style,
+        scenes=scenes,
+        seconds=seconds,
+        workers=workers,
+        use_cache=not no_cache,
+        extra_gags=extra_gags,
+        extra_styles=extra_styles,
+    )
     for warning in result.warnings:
         ui.warn(warning)
 
-    # ---- LEAD: wire --generate here --------------------------------------------------------
-    # `result.scenes` holds each clip's name, prompt and seconds (the same fields as --format
-    # batch). Replace this block with the jobs layer; it is the only place the flag is read.
-    if generate:
-        raise UsageError("--generate is not wired yet",
-                         hint="for now: --format batch --out story.jsonl, then video-gen batch")
-    # -----------------------------------------------------------------------------------------
+    if not generate and (dry_run or max_cost is not None or concurrency is not None):
+        raise UsageError(
+            "--dry-run, --max-cost and --concurrency go with --generate",
+            hint="add --generate to render the scenes",
+        )
 
     if output_format == "json":
         text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
@@ -85,10 +159,32 @@ def prompt_from_repo(
     skipped = result.skipped_counts()
     ui.info(
         f"{result.analysis.facts.files} files read"
-        + (" (skipped: " + ", ".join(f"{k} {v}" for k, v in skipped.items()) + ")"
-           if skipped else "")
+        + (
+            " (skipped: " + ", ".join(f"{k} {v}" for k, v in skipped.items()) + ")"
+            if skipped
+            else ""
+        )
         + f"; {len(result.scenes)} prompt(s) of at most {result.scenes[0].cap} tokens"
-        + f" ({result.tokenizer})")
+        + f" ({result.tokenizer})"
+    )
+    if generate:
+        if out is not None:
+            from video_gen.fsutil import atomic_write_text
+
+            atomic_write_text(out, text)
+        _render(
+            result,
+            style=style,
+            provider=provider,
+            model=model,
+            size=size,
+            output_dir=output_dir,
+            concurrency=concurrency,
+            max_cost=max_cost,
+            dry_run=dry_run,
+            quiet=quiet,
+        )
+        return
     if out is not None:
         from video_gen.fsutil import atomic_write_text
 
@@ -96,6 +192,53 @@ def prompt_from_repo(
         ui.result(str(out))
     else:
         typer.echo(text, nl=False)
+
+
+def _render(
+    result: Any,
+    *,
+    style: str,
+    provider: str | None,
+    model: str | None,
+    size: str | None,
+    output_dir: Path | None,
+    concurrency: int | None,
+    max_cost: float | None,
+    dry_run: bool,
+    quiet: bool,
+) -> None:
+    """Render the storyboard with the batch engine: pre-flight estimate, budget, resume.
+
+    The storyboard is written beside the videos under a name carrying its content hash: the same
+    repository and options give the same file, so a re-run is the same batch and resumes it
+    (nothing paid twice), while a changed storyboard is a new batch.
+    """
+    import hashlib
+
+    from video_gen import naming, resolve
+    from video_gen.cli import batch_cmd
+    from video_gen.cli.ui import UI
+    from video_gen.config import Config
+    from video_gen.fsutil import atomic_write_text
+
+    board_text = result.to_batch()
+    digest = hashlib.sha256(board_text.encode("utf-8")).hexdigest()[:10]
+    folder = resolve.output_dir(Config.load(), output_dir)
+    board = folder / f"{naming.slugify(result.project.name)}-{style}-{digest}.storyboard.jsonl"
+    if not board.exists():
+        atomic_write_text(board, board_text)
+    UI(quiet=quiet).info(f"storyboard: {board} ({len(result.scenes)} clip(s)); rendering it")
+    batch_cmd.batch(
+        file=str(board),
+        provider=provider,
+        model=model,
+        size=size,
+        output_dir=folder,
+        concurrency=concurrency,
+        max_cost=max_cost,
+        dry_run=dry_run,
+        quiet=quiet,
+    )
 
 
 def _config_tables() -> tuple[dict[str, Any], dict[str, Any]]:
