@@ -53,8 +53,13 @@ print(json.dumps({
 
 def run_child(target: str, workers: int, level: str, env: dict[str, str]) -> dict[str, Any]:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", CHILD, target, str(workers), level],
-                          capture_output=True, env=env, check=False, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, target, str(workers), level],
+        capture_output=True,
+        env=env,
+        check=False,
+        timeout=600,
+    )
     wall = time.perf_counter() - start
     if done.returncode != 0:
         sys.stderr.write(done.stderr.decode())
@@ -66,8 +71,11 @@ def run_child(target: str, workers: int, level: str, env: dict[str, str]) -> dic
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--path", default=sysconfig.get_paths()["stdlib"],
-                        help="repository to read (default: the standard library)")
+    parser.add_argument(
+        "--path",
+        default=sysconfig.get_paths()["stdlib"],
+        help="repository to read (default: the standard library)",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--warm-runs", type=int, default=3)
     parser.add_argument("--level", default="medium")
@@ -76,23 +84,28 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-prompt-from-repo-") as tmp:
-        env = {**os.environ, "VIDEO_GEN_HOME": str(Path(tmp) / "home"),
-               "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        env = {
+            **os.environ,
+            "VIDEO_GEN_HOME": str(Path(tmp) / "home"),
+            "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        }
         if "TIKTOKEN_CACHE_DIR" not in env and VOCAB.is_file():
             vocab_dir = Path(tmp) / "tiktoken"
             vocab_dir.mkdir()
             shutil.copyfile(VOCAB, vocab_dir / VOCAB_NAME)
             env["TIKTOKEN_CACHE_DIR"] = str(vocab_dir)
         cold = run_child(args.path, args.workers, args.level, env)
-        warm = [run_child(args.path, args.workers, args.level, env)
-                for _ in range(args.warm_runs)]
+        warm = [run_child(args.path, args.workers, args.level, env) for _ in range(args.warm_runs)]
 
     best_warm = min(warm, key=lambda r: float(r["build_s"]))
-    peak = max(max(float(r["maxrss_mb"]), float(r["workers_maxrss_mb"]))
-               for r in [cold, *warm])
+    peak = max(max(float(r["maxrss_mb"]), float(r["workers_maxrss_mb"])) for r in [cold, *warm])
     summary: dict[str, Any] = {
-        "path": args.path, "workers": args.workers, "level": args.level,
-        "files": cold["files"], "skipped": cold["skipped"], "tokenizer": cold["tokenizer"],
+        "path": args.path,
+        "workers": args.workers,
+        "level": args.level,
+        "files": cold["files"],
+        "skipped": cold["skipped"],
+        "tokenizer": cold["tokenizer"],
         "cold_s": round(float(cold["build_s"]), 3),
         "cold_process_s": round(float(cold["process_s"]), 3),
         "cold_timings": cold["timings"],
@@ -110,14 +123,22 @@ def main() -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
-        print(f"prompt-from-repo on {args.path}: {summary['files']} files, "
-              f"{args.workers} workers, level {args.level}, tokens by {summary['tokenizer']}")
-        print(f"  cold  {summary['cold_s']:6.2f} s  (process {summary['cold_process_s']:.2f} s)"
-              f"   target < {TARGETS['cold_s']} s")
-        print(f"  warm  {summary['warm_s']:6.2f} s  (process {summary['warm_process_s']:.2f} s;"
-              f" runs {summary['warm_runs_s']})   target < {TARGETS['warm_s']} s")
-        print(f"  peak  {summary['peak_mb']:6.1f} MB (main {summary['cold_maxrss_mb']} MB, "
-              f"workers {summary['cold_workers_maxrss_mb']} MB)   target < {TARGETS['peak_mb']} MB")
+        print(
+            f"prompt-from-repo on {args.path}: {summary['files']} files, "
+            f"{args.workers} workers, level {args.level}, tokens by {summary['tokenizer']}"
+        )
+        print(
+            f"  cold  {summary['cold_s']:6.2f} s  (process {summary['cold_process_s']:.2f} s)"
+            f"   target < {TARGETS['cold_s']} s"
+        )
+        print(
+            f"  warm  {summary['warm_s']:6.2f} s  (process {summary['warm_process_s']:.2f} s;"
+            f" runs {summary['warm_runs_s']})   target < {TARGETS['warm_s']} s"
+        )
+        print(
+            f"  peak  {summary['peak_mb']:6.1f} MB (main {summary['cold_maxrss_mb']} MB, "
+            f"workers {summary['cold_workers_maxrss_mb']} MB)   target < {TARGETS['peak_mb']} MB"
+        )
         print(f"  cold stages: {summary['cold_timings']}")
         print(f"  warm stages: {summary['warm_timings']}")
         print("  all targets met" if not missed else f"  MISSED: {', '.join(missed)}")

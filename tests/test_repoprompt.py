@@ -35,13 +35,14 @@ from video_gen.repoprompt.styles import load_style, packaged_styles
 
 
 @pytest.fixture(autouse=True)
-def _isolated(env: Path) -> None:  # noqa: F811 - the fixture of that name
+def _isolated(env: Path) -> None:
     """Every test: VIDEO_GEN_HOME in a temp dir, the tokenizer vocabulary in a temp dir."""
 
 
 def _facts(repo_root: Path, rel: str) -> FileFacts:
     language = {"py": "python", "ts": "typescript", "go": "go", "js": "javascript"}[
-        rel.rsplit(".", 1)[1]]
+        rel.rsplit(".", 1)[1]
+    ]
     return extract_bytes((repo_root / rel).read_bytes(), language)
 
 
@@ -55,14 +56,24 @@ def _analyzed(repo_root: Path) -> list[AnalyzedFile]:
 
 
 # -- scan -------------------------------------------------------------------------------------
-def test_scan_lists_sources_and_counts_what_it_skips(repo: Path) -> None:  # noqa: F811
+def test_scan_lists_sources_and_counts_what_it_skips(repo: Path) -> None:
     result = scan(repo)
     paths = [f.path for f in result.files]
     assert paths == sorted(paths)
     assert paths == [
-        "conftest.py", "nested/keep.gen.py", "shop/__init__.py", "shop/blob.py",
-        "shop/broken.py", "shop/cache.py", "shop/cookie.py", "shop/latin.py", "shop/payments.py",
-        "shop/tree.py", "svc/server.go", "tests/test_payments.py", "web/client.ts",
+        "conftest.py",
+        "nested/keep.gen.py",
+        "shop/__init__.py",
+        "shop/blob.py",
+        "shop/broken.py",
+        "shop/cache.py",
+        "shop/cookie.py",
+        "shop/latin.py",
+        "shop/payments.py",
+        "shop/tree.py",
+        "svc/server.go",
+        "tests/test_payments.py",
+        "web/client.ts",
         "web/minified.js",
     ]
     skipped = dict(result.skipped)
@@ -95,14 +106,21 @@ def test_scan_rejects_a_missing_path(tmp_path: Path) -> None:
 
 
 # -- extract ----------------------------------------------------------------------------------
-def test_python_extraction(repo: Path) -> None:  # noqa: F811
+def test_python_extraction(repo: Path) -> None:
     facts = _facts(repo, "shop/payments.py")
     assert facts.skipped is None
     assert facts.doc == "Payments with retries."
     assert facts.imports == ("requests", "time")
     by_name = {s.qualname: s for s in facts.symbols}
-    assert set(by_name) == {"PaymentError", "RetryPolicy", "RetryPolicy.should_retry",
-                            "with_retry", "charge", "refund", "checkout"}
+    assert set(by_name) == {
+        "PaymentError",
+        "RetryPolicy",
+        "RetryPolicy.should_retry",
+        "with_retry",
+        "charge",
+        "refund",
+        "checkout",
+    }
     assert by_name["PaymentError"].bases == ("Exception",)
     assert by_name["PaymentError"].doc == "A payment failed."
     assert by_name["RetryPolicy.should_retry"].kind == "method"
@@ -116,11 +134,13 @@ def test_python_extraction(repo: Path) -> None:  # noqa: F811
     assert wrapper.catches == ("PaymentError",)
     assert _facts(repo, "shop/tree.py").symbols[-1].recursive is False
     assert {s.name: s.recursive for s in _facts(repo, "shop/tree.py").symbols} == {
-        "walk_tree": True, "charge_all": False}
+        "walk_tree": True,
+        "charge_all": False,
+    }
     assert "shop.payments" in _facts(repo, "shop/cache.py").imports
 
 
-def test_content_checks_skip_and_count(repo: Path) -> None:  # noqa: F811
+def test_content_checks_skip_and_count(repo: Path) -> None:
     assert _facts(repo, "shop/broken.py").skipped == "syntax_error"
     assert _facts(repo, "shop/latin.py").skipped == "encoding"
     assert _facts(repo, "shop/blob.py").skipped == "binary"
@@ -132,7 +152,7 @@ def test_content_checks_skip_and_count(repo: Path) -> None:  # noqa: F811
     assert extract_bytes(deep, "python").skipped in ("syntax_error", "too_complex")
 
 
-def test_typescript_extraction(repo: Path) -> None:  # noqa: F811
+def test_typescript_extraction(repo: Path) -> None:
     facts = _facts(repo, "web/client.ts")
     by_name = {s.qualname: s for s in facts.symbols}
     assert "Fake" not in by_name  # comments are blanked first
@@ -146,7 +166,7 @@ def test_typescript_extraction(repo: Path) -> None:  # noqa: F811
     assert facts.imports == ("./base", "axios")
 
 
-def test_go_extraction(repo: Path) -> None:  # noqa: F811
+def test_go_extraction(repo: Path) -> None:
     facts = _facts(repo, "svc/server.go")
     by_name = {s.qualname: s for s in facts.symbols}
     assert by_name["OrderQueue"].kind == "struct"
@@ -157,7 +177,8 @@ def test_go_extraction(repo: Path) -> None:  # noqa: F811
 
 
 def test_rust_and_java_extraction() -> None:
-    rust = extract_bytes(b"""
+    rust = extract_bytes(
+        b"""
 use std::collections::HashMap;
 pub struct Store { m: HashMap<String, u32> }
 impl Display for Store {}
@@ -168,12 +189,15 @@ impl Store {
     fn load(&self) -> Result<(), StoreError> { Err(StoreError::Io) }
 }
 pub enum StoreError { Missing, Io }
-""", "rust")
+""",
+        "rust",
+    )
     by_name = {s.qualname: s for s in rust.symbols}
     assert by_name["Store"].bases == ("Display",)
     assert by_name["Store.load"].raises == ("StoreError",)
     assert by_name["StoreError"].kind == "enum"
-    java = extract_bytes(b"""
+    java = extract_bytes(
+        b"""
 import java.util.List;
 public class Repo extends Base implements AutoCloseable {
     public List<String> find(String q) throws IOException {
@@ -181,7 +205,9 @@ public class Repo extends Base implements AutoCloseable {
         catch (IllegalStateException | IOException e) { throw new RepoException(e); }
     }
 }
-""", "java")
+""",
+        "java",
+    )
     by_name = {s.qualname: s for s in java.symbols}
     assert by_name["Repo"].bases == ("AutoCloseable", "Base")
     assert by_name["Repo.find"].raises == ("IOException", "RepoException")
@@ -189,14 +215,21 @@ public class Repo extends Base implements AutoCloseable {
     assert java.imports == ("java.util.List",)
 
 
-def test_facts_round_trip_through_json(repo: Path) -> None:  # noqa: F811
+def test_facts_round_trip_through_json(repo: Path) -> None:
     facts = _facts(repo, "shop/payments.py")
     assert FileFacts.from_json(facts.to_json()) == facts
 
 
 def test_test_paths_and_words() -> None:
-    for p in ("tests/test_a.py", "pkg/tests/x.py", "conftest.py", "a/b_test.go",
-              "web/x.spec.ts", "src/test/java/FooTest.java", "test_x.py"):
+    for p in (
+        "tests/test_a.py",
+        "pkg/tests/x.py",
+        "conftest.py",
+        "a/b_test.go",
+        "web/x.spec.ts",
+        "src/test/java/FooTest.java",
+        "test_x.py",
+    ):
         assert is_test_path(p), p
     for p in ("shop/payments.py", "contest.py", "latest.py", "src/attest.ts"):
         assert not is_test_path(p), p
@@ -220,13 +253,20 @@ def test_pagerank_is_deterministic_and_favours_the_referenced() -> None:
     assert abs(sum(scores) - 1.0) < 1e-6 and iterations > 1
 
 
-def test_ranking_top_symbols_exclude_tests_and_builtins(repo: Path) -> None:  # noqa: F811
+def test_ranking_top_symbols_exclude_tests_and_builtins(repo: Path) -> None:
     ranking = rank(_analyzed(repo))
     names = [s.name for s in ranking.symbols]
     assert names[0] == "charge"  # called from checkout, refund, PriceCache, charge_all, tests
     assert "PaymentError" in names[:4]
-    for hidden in ("helper_make_order", "test_charge", "fixture_thing", "len", "Exception",
-                   "ValueError", "__init__"):
+    for hidden in (
+        "helper_make_order",
+        "test_charge",
+        "fixture_thing",
+        "len",
+        "Exception",
+        "ValueError",
+        "__init__",
+    ):
         assert hidden not in names
     assert ranking == rank(list(reversed(_analyzed(repo))))  # input order does not matter
     tied = [s for s in ranking.symbols if s.score == ranking.symbols[-1].score]
@@ -234,7 +274,7 @@ def test_ranking_top_symbols_exclude_tests_and_builtins(repo: Path) -> None:  # 
 
 
 # -- concepts ---------------------------------------------------------------------------------
-def test_concepts_keep_their_evidence(repo: Path) -> None:  # noqa: F811
+def test_concepts_keep_their_evidence(repo: Path) -> None:
     result = build(repo, workers=1, use_cache=False, git=False)
     found = {m.concept.key: m for m in result.concepts}
     retry = found["retry"]
@@ -252,11 +292,14 @@ def test_concepts_keep_their_evidence(repo: Path) -> None:  # noqa: F811
         assert gag.label in result.scenes[0].prompt or gag.label not in result.symbols
 
 
-def test_extra_gags_extend_and_override(repo: Path) -> None:  # noqa: F811
+def test_extra_gags_extend_and_override(repo: Path) -> None:
     extra = {
-        "shopping": {"keywords": ["price", "checkout"], "gags": [
-            "{hero} balances a tower of price tags marked \"{label}\"."], "weight": 10},
-        "retry": ["{hero} rings a bell marked \"{label}\" until it answers."],
+        "shopping": {
+            "keywords": ["price", "checkout"],
+            "gags": ['{hero} balances a tower of price tags marked "{label}".'],
+            "weight": 10,
+        },
+        "retry": ['{hero} rings a bell marked "{label}" until it answers.'],
     }
     concepts, _ = load_concepts(extra)
     keys = [c.key for c in concepts]
@@ -268,10 +311,12 @@ def test_extra_gags_extend_and_override(repo: Path) -> None:  # noqa: F811
     retry = next(m for m in result.concepts if m.concept.key == "retry")
     assert retry.concept.gags == ('{hero} rings a bell marked "{label}" until it answers.',)
     assert retry.concept.source == "config"
-    for bad in ({"x": {"keywords": ["a"], "gags": ["{villain} laughs"]}},
-                {"x": {"gags": ["{hero} waves"]}},
-                {"retry": {"colour": "red"}},
-                {"x": 3}):
+    for bad in (
+        {"x": {"keywords": ["a"], "gags": ["{villain} laughs"]}},
+        {"x": {"gags": ["{hero} waves"]}},
+        {"retry": {"colour": "red"}},
+        {"x": 3},
+    ):
         with pytest.raises(ConfigError):
             load_concepts(bad)
 
@@ -288,20 +333,31 @@ def test_packaged_styles_load_and_unknown_is_a_usage_error() -> None:
         load_style("opera")
 
 
-def test_config_style_extends_a_packaged_one(repo: Path) -> None:  # noqa: F811
-    extra = {"western": {"extends": "chaplin", "look": "Dusty 1950s western in Technicolor.",
-                         "cast": {"hero": "the Sheriff"}}}
-    result = build(repo, style="western", extra_styles=extra, workers=1, use_cache=False,
-                   git=False, level="high")
+def test_config_style_extends_a_packaged_one(repo: Path) -> None:
+    extra = {
+        "western": {
+            "extends": "chaplin",
+            "look": "Dusty 1950s western in Technicolor.",
+            "cast": {"hero": "the Sheriff"},
+        }
+    }
+    result = build(
+        repo,
+        style="western",
+        extra_styles=extra,
+        workers=1,
+        use_cache=False,
+        git=False,
+        level="high",
+    )
     assert result.scenes[0].prompt.startswith("Dusty 1950s western in Technicolor.")
     assert "The Sheriff" in result.scenes[0].prompt
     with pytest.raises(ConfigError):
         load_style("bad", {"bad": {"extends": "chaplin", "cast_lines": {"hero": "{nope}"}}})
 
 
-def test_scenes_tell_one_story(repo: Path) -> None:  # noqa: F811
-    result = build(repo, scenes=5, seconds=8, level="medium", workers=1, use_cache=False,
-                   git=False)
+def test_scenes_tell_one_story(repo: Path) -> None:
+    result = build(repo, scenes=5, seconds=8, level="medium", workers=1, use_cache=False, git=False)
     assert [s.index for s in result.scenes] == [1, 2, 3, 4, 5]
     look = load_style("chaplin").look
     for s in result.scenes:
@@ -309,7 +365,7 @@ def test_scenes_tell_one_story(repo: Path) -> None:  # noqa: F811
         assert f"Scene {s.index} of 5" in s.prompt
         assert s.seconds == 8 and s.tokens <= 500
     assert "Comedy peak" in result.scenes[3].prompt  # 70% of the film is in clip 4 of 5
-    assert "Title card: \"tinyshop" in result.scenes[4].prompt
+    assert 'Title card: "tinyshop' in result.scenes[4].prompt
     lines = result.to_batch().splitlines()
     assert len(lines) == 5
     for i, line in enumerate(lines, 1):
@@ -319,15 +375,22 @@ def test_scenes_tell_one_story(repo: Path) -> None:  # noqa: F811
 
 
 def test_render_times_beats_within_the_clip() -> None:
-    pieces = [Piece("look", "look", 0, P_ESSENTIAL, "Look."),
-              Piece("b1", "beats", 0, 2, "One.", weight=0.1),
-              Piece("b2", "beats", 1, 3, "Two.", weight=0.3)]
+    pieces = [
+        Piece("look", "look", 0, P_ESSENTIAL, "Look."),
+        Piece("b1", "beats", 0, 2, "One.", weight=0.1),
+        Piece("b2", "beats", 1, 3, "Two.", weight=0.3),
+    ]
     assert render(pieces, 12) == "Look.\n0-3s: One.\n3-12s: Two."
 
 
-def test_options_are_validated(repo: Path) -> None:  # noqa: F811
-    bad: list[dict[str, Any]] = [{"level": "huge"}, {"seconds": 10}, {"scenes": 0},
-                                 {"scenes": 13}, {"workers": -1}]
+def test_options_are_validated(repo: Path) -> None:
+    bad: list[dict[str, Any]] = [
+        {"level": "huge"},
+        {"seconds": 10},
+        {"scenes": 0},
+        {"scenes": 13},
+        {"workers": -1},
+    ]
     for kwargs in bad:
         with pytest.raises(UsageError):
             build(repo, **kwargs)
@@ -350,7 +413,7 @@ def test_the_tokenizer_vocabulary_is_available() -> None:
 
 
 @pytest.mark.parametrize("scenes", [1, 3])
-def test_levels_stay_under_their_caps_and_nest(repo: Path, scenes: int) -> None:  # noqa: F811
+def test_levels_stay_under_their_caps_and_nest(repo: Path, scenes: int) -> None:
     assert VOCAB_SOURCE.is_file(), f"missing {VOCAB_SOURCE}"
     previous: list[set[str]] | None = None
     lengths = []
@@ -373,10 +436,12 @@ def test_levels_stay_under_their_caps_and_nest(repo: Path, scenes: int) -> None:
 
 def test_fit_drops_the_least_important_first() -> None:
     counter, _ = load_counter()
-    pieces = [Piece("look", "look", 0, P_ESSENTIAL, "Silent film."),
-              Piece("a", "beats", 0, 1, "A " * 30, ("alpha",), 1.0),
-              Piece("b", "beats", 1, 5, "B " * 200, ("beta",), 1.0),
-              Piece("c", "beats", 2, 9, "C " * 20, ("gamma",), 1.0)]
+    pieces = [
+        Piece("look", "look", 0, P_ESSENTIAL, "Silent film."),
+        Piece("a", "beats", 0, 1, "A " * 30, ("alpha",), 1.0),
+        Piece("b", "beats", 1, 5, "B " * 200, ("beta",), 1.0),
+        Piece("c", "beats", 2, 9, "C " * 20, ("gamma",), 1.0),
+    ]
     result = fit(pieces, lambda ps: render(ps, 12), counter, "ultra-low")
     assert result.dropped == ("b",)  # too big for the cap; the smaller, later one still fits
     assert result.symbols == ("alpha", "gamma") and result.tokens <= 120
@@ -392,7 +457,8 @@ def test_essentials_too_long_are_cut_not_overflowed() -> None:
 
 
 def test_without_the_vocabulary_the_estimate_never_undercounts(
-        repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     empty = tmp_path / "no-vocab"
     empty.mkdir()
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(empty))
@@ -414,7 +480,7 @@ def test_without_the_vocabulary_the_estimate_never_undercounts(
 
 
 # -- cache ------------------------------------------------------------------------------------
-def test_cache_reuses_unchanged_files_and_rereads_edited_ones(repo: Path) -> None:  # noqa: F811
+def test_cache_reuses_unchanged_files_and_rereads_edited_ones(repo: Path) -> None:
     cold = build(repo, workers=1, git=False)
     assert cold.stats.parsed == cold.stats.files and not cold.stats.analysis_cached
     warm = build(repo, workers=1, git=False)
@@ -443,7 +509,7 @@ def test_cache_reuses_unchanged_files_and_rereads_edited_ones(repo: Path) -> Non
     assert again.stats.read == 0 and again.stats.analysis_cached
 
 
-def test_a_damaged_cache_is_a_miss(repo: Path, env: Path) -> None:  # noqa: F811
+def test_a_damaged_cache_is_a_miss(repo: Path, env: Path) -> None:
     cold = build(repo, workers=1, git=False)
     for path in (env / "cache").rglob("*.json"):
         path.write_text("{not json")
@@ -452,28 +518,36 @@ def test_a_damaged_cache_is_a_miss(repo: Path, env: Path) -> None:  # noqa: F811
     assert again.stats.parsed == again.stats.files
 
 
-def test_no_cache_writes_nothing(repo: Path, env: Path) -> None:  # noqa: F811
+def test_no_cache_writes_nothing(repo: Path, env: Path) -> None:
     build(repo, workers=1, use_cache=False, git=False)
     assert not (env / "cache").exists()
 
 
-def test_fresh_and_cached_analysis_are_equal(repo: Path) -> None:  # noqa: F811
+def test_fresh_and_cached_analysis_are_equal(repo: Path) -> None:
     files = _analyzed(repo)
     assert analyze(files) == analyze(list(reversed(files)))
 
 
-def test_git_subjects_when_git_is_there(repo: Path) -> None:  # noqa: F811
+def test_git_subjects_when_git_is_there(repo: Path) -> None:
     import shutil
     import subprocess
 
     if shutil.which("git") is None:
         pytest.skip("git is not installed")  # optional by design: the pipeline works without
-    env_vars = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x",
-                "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"}
+    env_vars = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x",
+    }
     subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env_vars)
     subprocess.run(["git", "-C", str(repo), "add", "pyproject.toml"], check=True, env=env_vars)
-    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "Teach the shop to retry"],
-                   check=True, env=env_vars)
+    subprocess.run(
+        ["git", "-C", str(repo), "commit", "-qm", "Teach the shop to retry"],
+        check=True,
+        env=env_vars,
+    )
     result = build(repo, level="high", scenes=3, workers=1, use_cache=False)
     assert result.project.commits == ("Teach the shop to retry",)
     assert "git log" in result.project.sources

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
-def _isolated(env: Path) -> None:  # noqa: F811 - the fixture of that name
+def _isolated(env: Path) -> None:
     """Every test: VIDEO_GEN_HOME in a temp dir, the tokenizer vocabulary in a temp dir."""
 
 
@@ -48,7 +48,7 @@ def _run(*args: str) -> Any:
     return CliRunner().invoke(_app(), ["prompt-from-repo", *args])
 
 
-def test_text_goes_to_stdout_and_the_summary_to_stderr(repo: Path) -> None:  # noqa: F811
+def test_text_goes_to_stdout_and_the_summary_to_stderr(repo: Path) -> None:
     result = _run(str(repo), "--level", "medium", "--workers", "1")
     assert result.exit_code == 0, result.output
     out = result.stdout
@@ -59,13 +59,19 @@ def test_text_goes_to_stdout_and_the_summary_to_stderr(repo: Path) -> None:  # n
     assert "warning" not in err
 
 
-def test_json_carries_facts_ranking_gags_and_tokens(repo: Path) -> None:  # noqa: F811
+def test_json_carries_facts_ranking_gags_and_tokens(repo: Path) -> None:
     result = _run(str(repo), "--format", "json", "--scenes", "2", "--seconds", "8")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["project"]["name"] == "tinyshop"
-    assert data["options"] == {"level": "low", "cap": 250, "style": "chaplin", "scenes": 2,
-                               "seconds": 8, "runtime": 16}
+    assert data["options"] == {
+        "level": "low",
+        "cap": 250,
+        "style": "chaplin",
+        "scenes": 2,
+        "seconds": 8,
+        "runtime": 16,
+    }
     assert [s["tokens"] for s in data["scenes"]] == data["tokens"]["per_scene"]
     assert all(t <= 250 for t in data["tokens"]["per_scene"])
     assert data["tokens"]["counter"] == "o200k_base" and data["tokens"]["exact"] is True
@@ -76,7 +82,7 @@ def test_json_carries_facts_ranking_gags_and_tokens(repo: Path) -> None:  # noqa
     assert data["prompt"].startswith("# Scene 1/2")
 
 
-def test_batch_is_jsonl_for_video_gen_batch(repo: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_batch_is_jsonl_for_video_gen_batch(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "story.jsonl"
     result = _run(str(repo), "--format", "batch", "--scenes", "4", "--out", str(out))
     assert result.exit_code == 0, result.output
@@ -90,11 +96,13 @@ def test_batch_is_jsonl_for_video_gen_batch(repo: Path, tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".story.jsonl.*"))  # no temp file left beside it
 
 
-def test_config_gags_reach_the_prompt(repo: Path, env: Path) -> None:  # noqa: F811
+def test_config_gags_reach_the_prompt(repo: Path, env: Path) -> None:
     env.mkdir(parents=True, exist_ok=True)
     (env / "config.toml").write_text(
         '[gags.shopping]\nkeywords = ["price", "checkout"]\nweight = 20\n'
-        'gags = ["{hero} juggles price tags marked \\"{label}\\"."]\n', encoding="utf-8")
+        'gags = ["{hero} juggles price tags marked \\"{label}\\"."]\n',
+        encoding="utf-8",
+    )
     result = _run(str(repo), "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -102,27 +110,25 @@ def test_config_gags_reach_the_prompt(repo: Path, env: Path) -> None:  # noqa: F
     assert "juggles price tags" in data["prompt"]
 
 
-def test_generate_is_declared_but_not_wired(repo: Path) -> None:  # noqa: F811
-    result = _run(str(repo), "--generate")
-    assert isinstance(result.exception, UsageError)
-    assert "not wired" in str(result.exception)
-
-
-def test_usage_errors(repo: Path, tmp_path: Path) -> None:  # noqa: F811
-    for args in ([str(tmp_path / "missing")], [str(repo), "--format", "yaml"],
-                 [str(repo), "--seconds", "5"], [str(repo), "--level", "max"],
-                 [str(repo), "--style", "opera"]):
+def test_usage_errors(repo: Path, tmp_path: Path) -> None:
+    for args in (
+        [str(tmp_path / "missing")],
+        [str(repo), "--format", "yaml"],
+        [str(repo), "--seconds", "5"],
+        [str(repo), "--level", "max"],
+        [str(repo), "--style", "opera"],
+    ):
         result = _run(*args)
         assert isinstance(result.exception, UsageError), args
 
 
 def test_tokenizer_fallback_is_announced_on_stderr(
-        repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
     result = _run(str(repo), "--no-cache")
     assert result.exit_code == 0, result.output
-    assert "warning: tokenizer vocabulary not found" in " ".join(
-        result.stderr.split())
+    assert "warning: tokenizer vocabulary not found" in " ".join(result.stderr.split())
     assert len(result.stdout.encode()) <= 250 + 1
 
 
@@ -130,8 +136,17 @@ def test_help_shows_an_example() -> None:
     result = CliRunner().invoke(_app(), ["prompt-from-repo", "--help"])
     assert result.exit_code == 0
     assert "Example: video-gen prompt-from-repo" in result.stdout
-    for flag in ("--level", "--style", "--scenes", "--seconds", "--format", "--out", "--workers",
-                 "--no-cache", "--generate"):
+    for flag in (
+        "--level",
+        "--style",
+        "--scenes",
+        "--seconds",
+        "--format",
+        "--out",
+        "--workers",
+        "--no-cache",
+        "--generate",
+    ):
         assert flag in result.stdout
 
 
@@ -160,10 +175,19 @@ app(["prompt-from-repo", *sys.argv[1:]], prog_name="video-gen")
 
 
 def _cli(args: list[str], *, home: Path, seed: str) -> bytes:
-    environ = {**os.environ, "VIDEO_GEN_HOME": str(home), "PYTHONHASHSEED": seed,
-               "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", _SCRIPT, *args], capture_output=True,
-                          env=environ, timeout=60, check=False)
+    environ = {
+        **os.environ,
+        "VIDEO_GEN_HOME": str(home),
+        "PYTHONHASHSEED": seed,
+        "PYTHONPATH": str(ROOT),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _SCRIPT, *args],
+        capture_output=True,
+        env=environ,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr.decode()
     return done.stdout
 
@@ -175,22 +199,27 @@ def test_output_is_byte_identical_however_it_is_made(tmp_path: Path) -> None:
     args = ["--format", "json", "--scenes", "3", "--level", "medium"]
     home_a, home_b = tmp_path / "home-a", tmp_path / "home-b"
     runs = {
-        "cold, 1 worker, seed 0": _cli([str(first), *args, "--workers", "1"], home=home_a,
-                                       seed="0"),
-        "warm, 2 workers, seed 123": _cli([str(first), *args, "--workers", "2"], home=home_a,
-                                          seed="123"),
-        "cold, 2 workers, random seed": _cli([str(second), *args, "--workers", "2"],
-                                             home=home_b, seed="random"),
-        "no cache, 2 workers, seed 7": _cli([str(second), *args, "--workers", "2", "--no-cache"],
-                                            home=home_b, seed="7"),
+        "cold, 1 worker, seed 0": _cli(
+            [str(first), *args, "--workers", "1"], home=home_a, seed="0"
+        ),
+        "warm, 2 workers, seed 123": _cli(
+            [str(first), *args, "--workers", "2"], home=home_a, seed="123"
+        ),
+        "cold, 2 workers, random seed": _cli(
+            [str(second), *args, "--workers", "2"], home=home_b, seed="random"
+        ),
+        "no cache, 2 workers, seed 7": _cli(
+            [str(second), *args, "--workers", "2", "--no-cache"], home=home_b, seed="7"
+        ),
     }
     reference = runs["cold, 1 worker, seed 0"]
     assert json.loads(reference)["scenes"][2]["prompt"]
     for name, output in runs.items():
         assert output == reference, name
     batch_1 = _cli([str(first), "--format", "batch", "--workers", "1"], home=home_a, seed="1")
-    batch_2 = _cli([str(second), "--format", "batch", "--workers", "2", "--no-cache"],
-                   home=home_b, seed="2")
+    batch_2 = _cli(
+        [str(second), "--format", "batch", "--workers", "2", "--no-cache"], home=home_b, seed="2"
+    )
     assert batch_1 == batch_2 and json.loads(batch_1)["seconds"] == 12
 
 
@@ -199,8 +228,10 @@ def test_two_runs_can_share_one_cache(tmp_path: Path) -> None:
     home = tmp_path / "home"
     environ = {**os.environ, "VIDEO_GEN_HOME": str(home), "PYTHONPATH": str(ROOT)}
     args = [sys.executable, "-c", _SCRIPT, str(shop), "--format", "json", "--workers", "2"]
-    both = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ)
-            for _ in range(2)]
+    both = [
+        subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ)
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=60) for p in both]
     assert [p.returncode for p in both] == [0, 0], [err.decode() for _, err in outputs]
     assert outputs[0][0] == outputs[1][0]

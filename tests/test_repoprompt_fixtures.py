@@ -76,7 +76,7 @@ def checkout(cart):
     return charge(total)
 '''
 
-CACHE = '''from functools import lru_cache
+CACHE = """from functools import lru_cache
 
 from shop.payments import charge
 
@@ -96,9 +96,9 @@ def lookup_price(sku):
 
 def fetch_catalog():
     return {"a": 1}
-'''
+"""
 
-TREE = '''def walk_tree(node):
+TREE = """def walk_tree(node):
     for child in node.children:
         walk_tree(child)
     return charge_all(node)
@@ -107,9 +107,9 @@ TREE = '''def walk_tree(node):
 def charge_all(node):
     from shop.payments import charge
     return charge(node.total)
-'''
+"""
 
-CLIENT_TS = '''import { BaseClient } from "./base";
+CLIENT_TS = """import { BaseClient } from "./base";
 import axios from "axios";
 
 // A client: class Fake {} in a comment is not a class.
@@ -134,9 +134,9 @@ export function retryFetch(url: string): Promise<string> {
 }
 
 export const parseOrder = (raw: string): Order => JSON.parse(raw);
-'''
+"""
 
-SERVER_GO = '''package main
+SERVER_GO = """package main
 
 import (
 	"errors"
@@ -166,9 +166,9 @@ func handle(w http.ResponseWriter, r *http.Request) error {
 func main() {
 	http.HandleFunc("/", nil)
 }
-'''
+"""
 
-TEST_PAYMENTS = '''from shop.payments import charge, checkout
+TEST_PAYMENTS = """from shop.payments import charge, checkout
 
 
 def helper_make_order():
@@ -179,14 +179,14 @@ def test_charge():
     helper_make_order()
     assert charge(1)
     assert checkout([1])
-'''
+"""
 
-CONFTEST = '''from shop.payments import charge
+CONFTEST = """from shop.payments import charge
 
 
 def fixture_thing():
     return charge(2)
-'''
+"""
 
 
 def write(root: Path, rel: str, content: str | bytes) -> Path:
@@ -201,11 +201,17 @@ def write(root: Path, rel: str, content: str | bytes) -> Path:
 
 # Written in this order by default; `order` reverses or shuffles it to vary file-system order.
 FILES: list[tuple[str, str | bytes]] = [
-    ("pyproject.toml", '[project]\nname = "tinyshop"\n'
-     'description = "A tiny shop that retries payments and caches prices."\n'),
-    ("README.md", "# tinyshop\n\n[![ci](https://x/badge.svg)](https://x)\n\n"
-     "Tinyshop sells **widgets** over [HTTP](https://x), retrying flaky payments.\n\n"
-     "## Install\n\npip install tinyshop\n"),
+    (
+        "pyproject.toml",
+        '[project]\nname = "tinyshop"\n'
+        'description = "A tiny shop that retries payments and caches prices."\n',
+    ),
+    (
+        "README.md",
+        "# tinyshop\n\n[![ci](https://x/badge.svg)](https://x)\n\n"
+        "Tinyshop sells **widgets** over [HTTP](https://x), retrying flaky payments.\n\n"
+        "## Install\n\npip install tinyshop\n",
+    ),
     (".gitignore", "secret_*.py\n/generated/\n"),
     ("shop/__init__.py", '"""The shop."""\n'),
     ("shop/payments.py", PAYMENTS),
@@ -274,8 +280,12 @@ def env(tmp_path: Path, vocab_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     monkeypatch.setenv("VIDEO_GEN_HOME", str(home))
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(vocab_dir))
     monkeypatch.delenv("DATA_GYM_CACHE_DIR", raising=False)
-    for name in ("VIDEO_GEN_PROMPT_LEVEL", "VIDEO_GEN_PROMPT_STYLE", "VIDEO_GEN_PROMPT_WORKERS",
-                 "VIDEO_GEN_CONFIG"):
+    for name in (
+        "VIDEO_GEN_PROMPT_LEVEL",
+        "VIDEO_GEN_PROMPT_STYLE",
+        "VIDEO_GEN_PROMPT_WORKERS",
+        "VIDEO_GEN_CONFIG",
+    ):
         monkeypatch.delenv(name, raising=False)
     return home
 

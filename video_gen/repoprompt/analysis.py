@@ -24,8 +24,11 @@ class Analysis:
     ranking: Ranking
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": ANALYSIS_VERSION, "facts": self.facts.to_json(),
-                "ranking": self.ranking.to_json()}
+        return {
+            "version": ANALYSIS_VERSION,
+            "facts": self.facts.to_json(),
+            "ranking": self.ranking.to_json(),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Analysis:

@@ -80,7 +80,8 @@ class RepoCache:
 
     def __init__(self, root: Path, base: Path | None = None) -> None:
         self.base = (base if base is not None else default_base()) / (
-            f"v{CACHE_FORMAT}-x{EXTRACTOR_VERSION}")
+            f"v{CACHE_FORMAT}-x{EXTRACTOR_VERSION}"
+        )
         key = hashlib.sha256(str(root).encode("utf-8")).hexdigest()[:32]
         self.index_file = self.base / "index" / f"{key}.json"
         self.facts_dir = self.base / "facts"
@@ -93,8 +94,9 @@ class RepoCache:
         try:
             data = json.loads(self.index_file.read_bytes())
             self._written_ns = int(data["written_ns"])
-            self._index = {str(k): (int(v[0]), int(v[1]), str(v[2]))
-                           for k, v in data["files"].items()}
+            self._index = {
+                str(k): (int(v[0]), int(v[1]), str(v[2])) for k, v in data["files"].items()
+            }
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             self._index, self._written_ns = {}, 0
 
@@ -112,8 +114,10 @@ class RepoCache:
         files = {f.path: (f.size, f.mtime_ns, sha) for f, sha in entries if sha}
         if reread == 0 and files == self._index:
             return
-        data = {"written_ns": time.time_ns(),
-                "files": {k: list(v) for k, v in sorted(files.items())}}
+        data = {
+            "written_ns": time.time_ns(),
+            "files": {k: list(v) for k, v in sorted(files.items())},
+        }
         with contextlib.suppress(OSError):
             write_atomic(self.index_file, json.dumps(data, separators=(",", ":")).encode())
 

@@ -147,8 +147,15 @@ def cast_of(analysis: Analysis, style: Style, project: str) -> tuple[CastMember,
     cast: list[CastMember] = []
 
     def add(role: str, sym: RankedSymbol | None, fallback: str) -> None:
-        cast.append(CastMember(role, style.role(role), sym.name if sym else fallback,
-                               sym is not None, sym.doc if sym else ""))
+        cast.append(
+            CastMember(
+                role,
+                style.role(role),
+                sym.name if sym else fallback,
+                sym is not None,
+                sym.doc if sym else "",
+            )
+        )
 
     add("hero", people[0] if people else None, project)
     add("sidekick", people[1] if len(people) > 1 else None, project)
@@ -156,15 +163,21 @@ def cast_of(analysis: Analysis, style: Style, project: str) -> tuple[CastMember,
         add("villain", villains[0], "")
     else:
         raised = [c.name for c in analysis.facts.raised] + [c.name for c in analysis.facts.caught]
-        cast.append(CastMember("villain", style.role("villain"), raised[0] if raised else "bug",
-                               False))
-    for sym in people[2:2 + MAX_PROPS]:
+        cast.append(
+            CastMember("villain", style.role("villain"), raised[0] if raised else "bug", False)
+        )
+    for sym in people[2 : 2 + MAX_PROPS]:
         add("prop", sym, "")
     return tuple(cast)
 
 
-def _beats(meta: ProjectMeta, style: Style, cast: Sequence[CastMember],
-           gags: Sequence[ChosenGag], ranked_names: frozenset[str]) -> list[_Beat]:
+def _beats(
+    meta: ProjectMeta,
+    style: Style,
+    cast: Sequence[CastMember],
+    gags: Sequence[ChosenGag],
+    ranked_names: frozenset[str],
+) -> list[_Beat]:
     hero = style.role("hero")
     by_role = {c.role: c for c in cast}
     props = [c for c in cast if c.role == "prop"]
@@ -174,19 +187,29 @@ def _beats(meta: ProjectMeta, style: Style, cast: Sequence[CastMember],
     about_src = meta.readme if meta.readme and meta.readme != meta.description else ""
     about = f', then "{_sentence(about_src, 90)}"' if about_src else ""
     values = {
-        "project": meta.name, "about": about, "tagline": tagline, "setting": style.setting,
-        "hero": hero, "Hero": _cap(hero),
-        "sidekick": style.role("sidekick"), "Sidekick": _cap(style.role("sidekick")),
-        "villain": style.role("villain"), "Villain": _cap(style.role("villain")),
+        "project": meta.name,
+        "about": about,
+        "tagline": tagline,
+        "setting": style.setting,
+        "hero": hero,
+        "Hero": _cap(hero),
+        "sidekick": style.role("sidekick"),
+        "Sidekick": _cap(style.role("sidekick")),
+        "villain": style.role("villain"),
+        "Villain": _cap(style.role("villain")),
         "prop": style.role("prop"),
-        "hero_symbol": by_role["hero"].symbol, "sidekick_symbol": by_role["sidekick"].symbol,
-        "villain_symbol": by_role["villain"].symbol, "prop_symbol": prop_member.symbol,
+        "hero_symbol": by_role["hero"].symbol,
+        "sidekick_symbol": by_role["sidekick"].symbol,
+        "villain_symbol": by_role["villain"].symbol,
+        "prop_symbol": prop_member.symbol,
         "commit": _sentence(meta.commits[0], 70) if meta.commits else "",
         "gag": "",
     }
     symbol_of = {
-        "hero_symbol": by_role["hero"], "sidekick_symbol": by_role["sidekick"],
-        "villain_symbol": by_role["villain"], "prop_symbol": prop_member,
+        "hero_symbol": by_role["hero"],
+        "sidekick_symbol": by_role["sidekick"],
+        "villain_symbol": by_role["villain"],
+        "prop_symbol": prop_member,
     }
 
     def fill(template: str, gag: ChosenGag | None = None) -> tuple[str, tuple[str, ...]]:
@@ -207,17 +230,20 @@ def _beats(meta: ProjectMeta, style: Style, cast: Sequence[CastMember],
         items: list[tuple[str, int, str, tuple[str, ...], str]] = []
         for i, b in enumerate(sec.beats):
             text, names = fill(b.text)
-            items.append((f"{sec.key}.{b.role}.{i}", P_ROLES.get(b.role, P_OTHER_BEAT), text,
-                          names, ""))
+            items.append(
+                (f"{sec.key}.{b.role}.{i}", P_ROLES.get(b.role, P_OTHER_BEAT), text, names, "")
+            )
         if sec.gags:
             for i, gag in enumerate(gags[1:]):
                 text, names = fill("{gag}", gag)
-                items.append((f"{sec.key}.gag.{i}", P_GAGS[min(i, len(P_GAGS) - 1)], text, names,
-                              ""))
+                items.append(
+                    (f"{sec.key}.gag.{i}", P_GAGS[min(i, len(P_GAGS) - 1)], text, names, "")
+                )
             if sec.headline and meta.commits:
                 text, names = fill(sec.headline)
-                items.insert(len(items) // 2 + 1,
-                             (f"{sec.key}.headline", P_HEADLINE, text, names, ""))
+                items.insert(
+                    len(items) // 2 + 1, (f"{sec.key}.headline", P_HEADLINE, text, names, "")
+                )
         if sec.peak and gags:
             # The peak's own words after {gag} are an upgrade: the gag itself comes first.
             head = sec.peak[: sec.peak.index("{gag}") + 5] if "{gag}" in sec.peak else sec.peak
@@ -226,8 +252,11 @@ def _beats(meta: ProjectMeta, style: Style, cast: Sequence[CastMember],
             items.append((f"{sec.key}.peak", P_PEAK, text, names, full))
         span = (sec.end - sec.start) / max(1, len(items))
         for i, (key, prio, text, names, fuller) in enumerate(items):
-            beats.append(_Beat(key, sec.start + i * span, sec.start + (i + 1) * span, prio, text,
-                               names, fuller))
+            beats.append(
+                _Beat(
+                    key, sec.start + i * span, sec.start + (i + 1) * span, prio, text, names, fuller
+                )
+            )
     return beats
 
 
@@ -238,8 +267,13 @@ def _cast_pieces(style: Style, cast: Sequence[CastMember]) -> list[Piece]:
     """A short line per character (who stands for which symbol) and, as an upgrade kept only
     when the budget allows, the full line with the costume description."""
     values = {k: style.cast[k] for k in style.cast}
-    values.update({"Hero": _cap(style.cast["hero"]), "Sidekick": _cap(style.cast["sidekick"]),
-                   "Villain": _cap(style.cast["villain"])})
+    values.update(
+        {
+            "Hero": _cap(style.cast["hero"]),
+            "Sidekick": _cap(style.cast["sidekick"]),
+            "Villain": _cap(style.cast["villain"]),
+        }
+    )
     pieces: list[Piece] = []
     n_props = 0
     for i, c in enumerate(cast):
@@ -252,17 +286,40 @@ def _cast_pieces(style: Style, cast: Sequence[CastMember]) -> list[Piece]:
             prio, full_prio = P_PROPS + n_props, 0
             n_props += 1
         short = _LOOK.sub("", template)
-        pieces.append(Piece(key, "cast", i, prio,
-                            " ".join(short.format(symbol=c.symbol, **values).split()), symbols))
+        pieces.append(
+            Piece(
+                key,
+                "cast",
+                i,
+                prio,
+                " ".join(short.format(symbol=c.symbol, **values).split()),
+                symbols,
+            )
+        )
         if short != template and full_prio:
-            pieces.append(Piece(key + ".full", "cast", i, full_prio,
-                                " ".join(template.format(symbol=c.symbol, **values).split()),
-                                symbols, replaces=key))
+            pieces.append(
+                Piece(
+                    key + ".full",
+                    "cast",
+                    i,
+                    full_prio,
+                    " ".join(template.format(symbol=c.symbol, **values).split()),
+                    symbols,
+                    replaces=key,
+                )
+            )
     return pieces
 
 
-def compose(meta: ProjectMeta, analysis: Analysis, gags: Sequence[ChosenGag], style: Style, *,
-            scenes: int, seconds: int) -> Storyboard:
+def compose(
+    meta: ProjectMeta,
+    analysis: Analysis,
+    gags: Sequence[ChosenGag],
+    style: Style,
+    *,
+    scenes: int,
+    seconds: int,
+) -> Storyboard:
     """Fill ``style`` and cut it into ``scenes`` clips of ``seconds`` (validated by the caller)."""
     ranked_names = frozenset(s.name for s in analysis.ranking.symbols)
     cast = cast_of(analysis, style, meta.name)
@@ -280,8 +337,15 @@ def compose(meta: ProjectMeta, analysis: Analysis, gags: Sequence[ChosenGag], st
         top = min(b.priority for b in mine)
         pieces = [Piece("look", "look", 0, P_ESSENTIAL, style.look)]
         if scenes > 1:
-            pieces.append(Piece("clip", "look", 1, P_ESSENTIAL,
-                                f"Scene {index + 1} of {scenes} of one continuous short film."))
+            pieces.append(
+                Piece(
+                    "clip",
+                    "look",
+                    1,
+                    P_ESSENTIAL,
+                    f"Scene {index + 1} of {scenes} of one continuous short film.",
+                )
+            )
         pieces.extend(cast_pieces)
         pieces.append(Piece("set", "set", 0, P_SET, f"Set: {_cap(style.setting)}."))
         for order, b in enumerate(mine):
@@ -291,15 +355,38 @@ def compose(meta: ProjectMeta, analysis: Analysis, gags: Sequence[ChosenGag], st
             key = f"beat.{b.key}"
             pieces.append(Piece(key, "beats", order, prio, prefix + b.text, b.symbols, weight))
             if b.fuller:
-                pieces.append(Piece(key + ".full", "beats", order, P_FULLER_BEAT,
-                                    prefix + b.fuller, b.symbols, weight, replaces=key))
+                pieces.append(
+                    Piece(
+                        key + ".full",
+                        "beats",
+                        order,
+                        P_FULLER_BEAT,
+                        prefix + b.fuller,
+                        b.symbols,
+                        weight,
+                        replaces=key,
+                    )
+                )
         for order, c in enumerate(c for c in cast if c.doc):
-            pieces.append(Piece(f"intertitle.{c.symbol}", "notes", 2 + order,
-                                P_INTERTITLES + order,
-                                f'Intertitle: "{c.symbol}: {_sentence(c.doc, 80)}."',
-                                (c.symbol,) if c.ranked else ()))
-        pieces.append(Piece("continuity", "notes", 0,
-                            P_CONTINUITY_MULTI if scenes > 1 else P_CONTINUITY, style.continuity))
+            pieces.append(
+                Piece(
+                    f"intertitle.{c.symbol}",
+                    "notes",
+                    2 + order,
+                    P_INTERTITLES + order,
+                    f'Intertitle: "{c.symbol}: {_sentence(c.doc, 80)}."',
+                    (c.symbol,) if c.ranked else (),
+                )
+            )
+        pieces.append(
+            Piece(
+                "continuity",
+                "notes",
+                0,
+                P_CONTINUITY_MULTI if scenes > 1 else P_CONTINUITY,
+                style.continuity,
+            )
+        )
         pieces.append(Piece("camera", "notes", 1, P_CAMERA, f"Camera: {style.camera}"))
         clips.append(Clip(index + 1, scenes, seconds, tuple(pieces)))
     return Storyboard(style.name, scenes * seconds, cast, tuple(clips))

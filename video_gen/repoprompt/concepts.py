@@ -45,8 +45,12 @@ class Evidence:
     signals: tuple[str, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return {"symbols": list(self.symbols), "files": list(self.files),
-                "imports": list(self.imports), "signals": list(self.signals)}
+        return {
+            "symbols": list(self.symbols),
+            "files": list(self.files),
+            "imports": list(self.imports),
+            "signals": list(self.signals),
+        }
 
 
 @dataclass(frozen=True)
@@ -71,25 +75,35 @@ class ChosenGag:
         return self.template.format(hero=hero, label=self.label)
 
     def to_json(self) -> dict[str, Any]:
-        return {"concept": self.concept, "title": self.title, "label": self.label,
-                "score": round(self.score, 4), "gag": self.template,
-                "evidence": self.evidence.to_json()}
+        return {
+            "concept": self.concept,
+            "title": self.title,
+            "label": self.label,
+            "score": round(self.score, 4),
+            "gag": self.template,
+            "evidence": self.evidence.to_json(),
+        }
 
 
 # -- loading ---------------------------------------------------------------------------------
 def _check_template(where: str, text: Any) -> str:
     if not isinstance(text, str) or not text.strip():
-        raise ConfigError(f"{where}: a gag must be a non-empty string",
-                          hint='write gags = ["{hero} ... \\"{label}\\" ..."]')
+        raise ConfigError(
+            f"{where}: a gag must be a non-empty string",
+            hint='write gags = ["{hero} ... \\"{label}\\" ..."]',
+        )
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
     except ValueError as exc:
-        raise ConfigError(f"{where}: bad braces in gag {text!r}: {exc}",
-                          hint="write {{ and }} for literal braces") from None
+        raise ConfigError(
+            f"{where}: bad braces in gag {text!r}: {exc}", hint="write {{ and }} for literal braces"
+        ) from None
     unknown = sorted({f for f in fields if f not in PLACEHOLDERS})
     if unknown:
-        raise ConfigError(f"{where}: unknown placeholder {{{unknown[0]}}} in gag {text!r}",
-                          hint="gags may use {hero} and {label} only")
+        raise ConfigError(
+            f"{where}: unknown placeholder {{{unknown[0]}}} in gag {text!r}",
+            hint="gags may use {hero} and {label} only",
+        )
     return " ".join(text.split())
 
 
@@ -105,18 +119,24 @@ def _concept(key: str, table: Mapping[str, Any], base: Concept | None, source: s
     where = f"[gags.{key}]"
     unknown = sorted(set(table) - set(_FIELDS))
     if unknown:
-        raise ConfigError(f"{where}: unknown field {unknown[0]!r}",
-                          hint="fields: " + ", ".join(_FIELDS))
-    gags = tuple(_check_template(f"{where} gags", g) for g in
-                 _strings(f"{where} gags", table["gags"])) if "gags" in table else ()
-    keywords = frozenset(w.lower() for w in _strings(f"{where} keywords",
-                                                     table.get("keywords", [])))
+        raise ConfigError(
+            f"{where}: unknown field {unknown[0]!r}", hint="fields: " + ", ".join(_FIELDS)
+        )
+    gags = (
+        tuple(_check_template(f"{where} gags", g) for g in _strings(f"{where} gags", table["gags"]))
+        if "gags" in table
+        else ()
+    )
+    keywords = frozenset(
+        w.lower() for w in _strings(f"{where} keywords", table.get("keywords", []))
+    )
     imports = _strings(f"{where} imports", table.get("imports", []))
     signals = _strings(f"{where} signals", table.get("signals", []))
     bad = sorted(set(signals) - set(SIGNALS))
     if bad:
-        raise ConfigError(f"{where}: unknown signal {bad[0]!r}",
-                          hint="signals: " + ", ".join(SIGNALS))
+        raise ConfigError(
+            f"{where}: unknown signal {bad[0]!r}", hint="signals: " + ", ".join(SIGNALS)
+        )
     weight = table.get("weight", base.weight if base else 1.0)
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
         raise ConfigError(f"{where}: weight must be a positive number")
@@ -125,22 +145,36 @@ def _concept(key: str, table: Mapping[str, Any], base: Concept | None, source: s
         raise ConfigError(f"{where}: title must be a string")
     if base is not None:
         return replace(
-            base, title=title, weight=float(weight), source=source if gags else base.source,
-            gags=gags or base.gags, keywords=base.keywords | keywords,
+            base,
+            title=title,
+            weight=float(weight),
+            source=source if gags else base.source,
+            gags=gags or base.gags,
+            keywords=base.keywords | keywords,
             imports=tuple(sorted(set(base.imports) | set(imports))),
             signals=tuple(sorted(set(base.signals) | set(signals))),
         )
     if not gags:
-        raise ConfigError(f"{where}: a new concept needs at least one gag",
-                          hint='add gags = ["{hero} ..."]')
+        raise ConfigError(
+            f"{where}: a new concept needs at least one gag", hint='add gags = ["{hero} ..."]'
+        )
     if not (keywords or imports or signals):
         raise ConfigError(f"{where}: a new concept needs keywords, imports or signals")
-    return Concept(key, title, keywords, tuple(sorted(set(imports))), tuple(sorted(set(signals))),
-                   gags, float(weight), source)
+    return Concept(
+        key,
+        title,
+        keywords,
+        tuple(sorted(set(imports))),
+        tuple(sorted(set(signals))),
+        gags,
+        float(weight),
+        source,
+    )
 
 
-def load_concepts(extra: Mapping[str, Any] | None = None) -> tuple[tuple[Concept, ...],
-                                                                    tuple[str, ...]]:
+def load_concepts(
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[tuple[Concept, ...], tuple[str, ...]]:
     """Packaged concepts merged with ``extra`` (the config's ``[gags]`` table), and the
     fallback gags. A string or list under a concept's name is shorthand for its ``gags``."""
     from video_gen.data import load
@@ -149,8 +183,9 @@ def load_concepts(extra: Mapping[str, Any] | None = None) -> tuple[tuple[Concept
     concepts: dict[str, Concept] = {}
     for key, table in sorted(data.get("concepts", {}).items()):
         concepts[key] = _concept(key, table, None, "packaged")
-    fallback = tuple(_check_template("[fallback] gags", g)
-                     for g in data.get("fallback", {}).get("gags", []))
+    fallback = tuple(
+        _check_template("[fallback] gags", g) for g in data.get("fallback", {}).get("gags", [])
+    )
     for key in sorted(extra or {}):
         value = (extra or {})[key]
         if isinstance(value, (str, list)):
@@ -190,12 +225,17 @@ class _Collector:
             self.files.append(path)
 
     def evidence(self) -> Evidence:
-        return Evidence(tuple(self.symbols[:5]), tuple(self.files[:5]), tuple(self.imports[:5]),
-                        tuple(self.signals))
+        return Evidence(
+            tuple(self.symbols[:5]),
+            tuple(self.files[:5]),
+            tuple(self.imports[:5]),
+            tuple(self.signals),
+        )
 
 
-def find_concepts(facts: RepoFacts, ranking: Ranking,
-                  concepts: Sequence[Concept]) -> tuple[Match, ...]:
+def find_concepts(
+    facts: RepoFacts, ranking: Ranking, concepts: Sequence[Concept]
+) -> tuple[Match, ...]:
     """Every concept with enough evidence, strongest first (ties by key)."""
     ranked = ranking.symbols
     top = ranked[0].score if ranked and ranked[0].score > 0 else 1.0
@@ -245,8 +285,7 @@ def find_concepts(facts: RepoFacts, ranking: Ranking,
     return tuple(matches)
 
 
-def _signals(c: Concept, facts: RepoFacts, ranked: Sequence[RankedSymbol],
-             col: _Collector) -> None:
+def _signals(c: Concept, facts: RepoFacts, ranked: Sequence[RankedSymbol], col: _Collector) -> None:
     for signal in c.signals:
         if signal == "recursive":
             found = [s for s in ranked if s.recursive][:3]
@@ -292,8 +331,15 @@ def _label_for(m: Match, used: set[str], project: str) -> str:
     return m.evidence.symbols[0] if m.evidence.symbols else project
 
 
-def choose_gags(matches: Sequence[Match], ranking: Ranking, fallback: Sequence[str], *,
-                count: int, project: str, avoid: Iterable[str] = ()) -> tuple[ChosenGag, ...]:
+def choose_gags(
+    matches: Sequence[Match],
+    ranking: Ranking,
+    fallback: Sequence[str],
+    *,
+    count: int,
+    project: str,
+    avoid: Iterable[str] = (),
+) -> tuple[ChosenGag, ...]:
     """The ``count`` strongest concepts as gags, topped up with fallback gags when short.
 
     Each gag's label is its strongest evidence not already on screen (``avoid``: the cast's
@@ -303,18 +349,30 @@ def choose_gags(matches: Sequence[Match], ranking: Ranking, fallback: Sequence[s
     for m in matches[:count]:
         label = _label_for(m, used, project)
         used.add(label)
-        out.append(ChosenGag(m.concept.key, m.concept.title,
-                             _pick(f"{project}\0{m.concept.key}", m.concept.gags), label,
-                             m.score, m.evidence))
+        out.append(
+            ChosenGag(
+                m.concept.key,
+                m.concept.title,
+                _pick(f"{project}\0{m.concept.key}", m.concept.gags),
+                label,
+                m.score,
+                m.evidence,
+            )
+        )
     spare = [s for s in ranking.symbols if s.name not in used]
     i = 0
     while len(out) < count and fallback:
         sym = spare[i] if i < len(spare) else None
         label = sym.name if sym else project
-        evidence = Evidence((sym.name,) if sym else (), (sym.file,) if sym else (), (),
-                            ("fallback: no further concept found",))
-        out.append(ChosenGag("fallback", "slapstick", fallback[i % len(fallback)], label, 0.0,
-                             evidence))
+        evidence = Evidence(
+            (sym.name,) if sym else (),
+            (sym.file,) if sym else (),
+            (),
+            ("fallback: no further concept found",),
+        )
+        out.append(
+            ChosenGag("fallback", "slapstick", fallback[i % len(fallback)], label, 0.0, evidence)
+        )
         used.add(label)
         i += 1
     return tuple(out)

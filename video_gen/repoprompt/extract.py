@@ -102,8 +102,9 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def extract_files(root: Path, files: Sequence[SourceFile], *, workers: int,
-                  facts_dir: Path | None) -> dict[str, ReadFile]:
+def extract_files(
+    root: Path, files: Sequence[SourceFile], *, workers: int, facts_dir: Path | None
+) -> dict[str, ReadFile]:
     """Read, hash and extract ``files`` (cached facts reused by hash); keyed by path."""
     fdir = str(facts_dir) if facts_dir is not None else ""
     jobs = [(f.size, (os.path.join(root, f.path), f.path, f.language, fdir)) for f in files]

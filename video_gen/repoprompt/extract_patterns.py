@@ -20,8 +20,11 @@ _ID = r"[A-Za-z_$][\w$]*"
 # Strings are matched (and kept) only so that comment markers inside them are not taken for
 # comments; `'` is not a string quote in Rust (lifetimes).
 _COMMENTS = {
-    "c": re.compile(r"(\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`)"
-                    r"|//[^\n]*|/\*.*?\*/", re.S),
+    "c": re.compile(
+        r"(\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`)"
+        r"|//[^\n]*|/\*.*?\*/",
+        re.S,
+    ),
     "rust": re.compile(r"(\"(?:\\.|[^\"\\])*\")|//[^\n]*|/\*.*?\*/", re.S),
 }
 
@@ -35,16 +38,90 @@ def _blank_comments(text: str, style: str) -> str:
     return _COMMENTS[style].sub(repl, text)
 
 
-_KEYWORDS = frozenset((
-    "if", "else", "for", "while", "do", "switch", "case", "return", "function", "func", "fn",
-    "new", "typeof", "instanceof", "catch", "try", "finally", "throw", "throws", "await", "async",
-    "yield", "import", "export", "from", "class", "interface", "struct", "enum", "trait", "impl",
-    "type", "match", "loop", "where", "super", "this", "self", "Self", "void", "delete", "in",
-    "of", "sizeof", "defer", "go", "select", "chan", "map", "range", "var", "let", "const",
-    "static", "public", "private", "protected", "final", "abstract", "synchronized", "native",
-    "default", "package", "use", "mod", "pub", "unsafe", "extern", "crate", "as", "dyn", "ref",
-    "move", "mut", "assert", "println", "print", "panic", "format", "vec",
-))
+_KEYWORDS = frozenset(
+    (
+        "if",
+        "else",
+        "for",
+        "while",
+        "do",
+        "switch",
+        "case",
+        "return",
+        "function",
+        "func",
+        "fn",
+        "new",
+        "typeof",
+        "instanceof",
+        "catch",
+        "try",
+        "finally",
+        "throw",
+        "throws",
+        "await",
+        "async",
+        "yield",
+        "import",
+        "export",
+        "from",
+        "class",
+        "interface",
+        "struct",
+        "enum",
+        "trait",
+        "impl",
+        "type",
+        "match",
+        "loop",
+        "where",
+        "super",
+        "this",
+        "self",
+        "Self",
+        "void",
+        "delete",
+        "in",
+        "of",
+        "sizeof",
+        "defer",
+        "go",
+        "select",
+        "chan",
+        "map",
+        "range",
+        "var",
+        "let",
+        "const",
+        "static",
+        "public",
+        "private",
+        "protected",
+        "final",
+        "abstract",
+        "synchronized",
+        "native",
+        "default",
+        "package",
+        "use",
+        "mod",
+        "pub",
+        "unsafe",
+        "extern",
+        "crate",
+        "as",
+        "dyn",
+        "ref",
+        "move",
+        "mut",
+        "assert",
+        "println",
+        "print",
+        "panic",
+        "format",
+        "vec",
+    )
+)
 
 _CALL = re.compile(r"(?<![\w$.])(" + _ID + r")\s*(?:::<[^<>]*>\s*)?\(")
 _DOT_CALL = re.compile(r"\.\s*(" + _ID + r")\s*\(")
@@ -94,24 +171,31 @@ def _split_names(text: str | None) -> list[str]:
 # --- JavaScript / TypeScript ------------------------------------------------------------------
 _JS_CLASS = re.compile(
     r"\b(?:export\s+)?(?:default\s+)?(?:abstract\s+)?class\s+(" + _ID + r")(?:\s*<[^{]*?>)?"
-    r"(?:\s+extends\s+([\w$.]+(?:<[^{]*?>)?))?(?:\s+implements\s+([\w$.,\s<>]+?))?\s*\{")
+    r"(?:\s+extends\s+([\w$.]+(?:<[^{]*?>)?))?(?:\s+implements\s+([\w$.,\s<>]+?))?\s*\{"
+)
 _JS_IFACE = re.compile(
     r"\b(?:export\s+)?interface\s+(" + _ID + r")(?:\s*<[^{]*?>)?"
-    r"(?:\s+extends\s+([\w$.,\s<>]+?))?\s*\{")
+    r"(?:\s+extends\s+([\w$.,\s<>]+?))?\s*\{"
+)
 _JS_TYPE = re.compile(r"\b(?:export\s+)?(?:declare\s+)?(type|enum)\s+(" + _ID + r")\b\s*[<={]")
 _JS_FUNC = re.compile(
-    r"\b(?:export\s+)?(?:default\s+)?(async\s+)?function\s*\*?\s*(" + _ID + r")\s*[<(]")
+    r"\b(?:export\s+)?(?:default\s+)?(async\s+)?function\s*\*?\s*(" + _ID + r")\s*[<(]"
+)
 _JS_ARROW = re.compile(
     r"\b(?:export\s+)?(?:const|let|var)\s+(" + _ID + r")\s*(?::[^=\n]+)?=\s*(async\s+)?"
-    r"(?:function\b|\([^()]*\)\s*(?::\s*[^=\n]+)?=>|" + _ID + r"\s*=>)")
+    r"(?:function\b|\([^()]*\)\s*(?::\s*[^=\n]+)?=>|" + _ID + r"\s*=>)"
+)
 _JS_METHOD = re.compile(
     r"^[ \t]+(?:(?:public|private|protected|static|readonly|override|abstract|get|set)\s+)*"
-    r"(async\s+)?\*?(" + _ID + r")\s*(?:<[^()\n]*>)?\s*\([^()]*\)\s*(?::\s*[^{;\n]+)?\{", re.M)
+    r"(async\s+)?\*?(" + _ID + r")\s*(?:<[^()\n]*>)?\s*\([^()]*\)\s*(?::\s*[^{;\n]+)?\{",
+    re.M,
+)
 _JS_THROW = re.compile(r"\bthrow\s+(?:new\s+)?([\w$.]+)")
 _JS_CATCH = re.compile(r"\binstanceof\s+([\w$.]*(?:Error|Exception)\w*)")
 _JS_IMPORT = re.compile(
     r"""\bimport\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]"""
-    r"""|\brequire\(\s*['"]([^'"]+)['"]\s*\)|\bimport\(\s*['"]([^'"]+)['"]\s*\)""")
+    r"""|\brequire\(\s*['"]([^'"]+)['"]\s*\)|\bimport\(\s*['"]([^'"]+)['"]\s*\)"""
+)
 
 
 def _find_js(text: str) -> _Found:
@@ -122,16 +206,40 @@ def _find_js(text: str) -> _Found:
         f.defs.append(_Def(m.start(), m.group(1), m.group(1), "class", bases, header_end=m.end()))
         classes.append((m.start(), m.group(1)))
     for m in _JS_IFACE.finditer(text):
-        f.defs.append(_Def(m.start(), m.group(1), m.group(1), "interface",
-                           _split_names(m.group(2)), header_end=m.end()))
+        f.defs.append(
+            _Def(
+                m.start(),
+                m.group(1),
+                m.group(1),
+                "interface",
+                _split_names(m.group(2)),
+                header_end=m.end(),
+            )
+        )
     for m in _JS_TYPE.finditer(text):
         f.defs.append(_Def(m.start(), m.group(2), m.group(2), m.group(1), header_end=m.end()))
     for m in _JS_FUNC.finditer(text):
-        f.defs.append(_Def(m.start(), m.group(2), m.group(2), "function", header_end=m.end(),
-                           is_async=bool(m.group(1))))
+        f.defs.append(
+            _Def(
+                m.start(),
+                m.group(2),
+                m.group(2),
+                "function",
+                header_end=m.end(),
+                is_async=bool(m.group(1)),
+            )
+        )
     for m in _JS_ARROW.finditer(text):
-        f.defs.append(_Def(m.start(), m.group(1), m.group(1), "function", header_end=m.end(),
-                           is_async=bool(m.group(2))))
+        f.defs.append(
+            _Def(
+                m.start(),
+                m.group(1),
+                m.group(1),
+                "function",
+                header_end=m.end(),
+                is_async=bool(m.group(2)),
+            )
+        )
     starts = [p for p, _ in classes]
     for m in _JS_METHOD.finditer(text):
         name = m.group(2)
@@ -139,8 +247,16 @@ def _find_js(text: str) -> _Found:
             continue
         i = bisect.bisect_right(starts, m.start()) - 1
         owner = classes[i][1] + "." if i >= 0 else ""
-        f.defs.append(_Def(m.start(2), name, owner + name, "method" if owner else "function",
-                           header_end=m.end(), is_async=bool(m.group(1))))
+        f.defs.append(
+            _Def(
+                m.start(2),
+                name,
+                owner + name,
+                "method" if owner else "function",
+                header_end=m.end(),
+                is_async=bool(m.group(1)),
+            )
+        )
     for m in _JS_THROW.finditer(text):
         f.raises.append((m.start(), m.group(1).split(".")[-1]))
     for m in _JS_CATCH.finditer(text):
@@ -153,9 +269,9 @@ def _find_js(text: str) -> _Found:
 # --- Go ---------------------------------------------------------------------------------------
 _GO_FUNC = re.compile(
     r"^func\s+(?:\(\s*(?:\w+\s+)?\*?\s*(\w+)(?:\[[^\]]*\])?\s*\)\s*)?(\w+)\s*(?:\[[^\]]*\])?\(",
-    re.M)
-_GO_TYPE = re.compile(r"^(?:type\s+|\t| {4})(\w+)(?:\[[^\]\n]*\])?\s+(struct|interface)\s*\{",
-                      re.M)
+    re.M,
+)
+_GO_TYPE = re.compile(r"^(?:type\s+|\t| {4})(\w+)(?:\[[^\]\n]*\])?\s+(struct|interface)\s*\{", re.M)
 _GO_ERRVAR = re.compile(r"\b(Err\w*|\w+Error)\s*=\s*(?:errors\.New|fmt\.Errorf)\(")
 _GO_RETERR = re.compile(r"\breturn\b[^\n]*?&?\b([A-Z]\w*Error)\s*\{")
 _GO_NEWERR = re.compile(r"\b(errors\.New|fmt\.Errorf|panic)\s*\(")
@@ -169,12 +285,25 @@ def _find_go(text: str) -> _Found:
     f = _Found()
     for m in _GO_FUNC.finditer(text):
         recv, name = m.group(1), m.group(2)
-        f.defs.append(_Def(m.start(), name, f"{recv}.{name}" if recv else name,
-                           "method" if recv else "function", header_end=m.end()))
+        f.defs.append(
+            _Def(
+                m.start(),
+                name,
+                f"{recv}.{name}" if recv else name,
+                "method" if recv else "function",
+                header_end=m.end(),
+            )
+        )
     for m in _GO_TYPE.finditer(text):
-        f.defs.append(_Def(m.start(), m.group(1), m.group(1),
-                           "struct" if m.group(2) == "struct" else "interface",
-                           header_end=m.end()))
+        f.defs.append(
+            _Def(
+                m.start(),
+                m.group(1),
+                m.group(1),
+                "struct" if m.group(2) == "struct" else "interface",
+                header_end=m.end(),
+            )
+        )
     for m in _GO_ERRVAR.finditer(text):
         f.defs.append(_Def(m.start(), m.group(1), m.group(1), "error", header_end=m.end()))
     for m in _GO_RETERR.finditer(text):
@@ -193,11 +322,12 @@ def _find_go(text: str) -> _Found:
 # --- Rust -------------------------------------------------------------------------------------
 _RS_FN = re.compile(
     r"^([ \t]*)(?:pub(?:\([^)]*\))?\s+)?(?:default\s+)?(?:const\s+)?(async\s+)?(?:unsafe\s+)?"
-    r"(?:extern\s+\"[^\"]*\"\s+)?fn\s+(\w+)", re.M)
+    r"(?:extern\s+\"[^\"]*\"\s+)?fn\s+(\w+)",
+    re.M,
+)
 _RS_TYPE = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?(struct|enum|trait|union)\s+(\w+)", re.M)
 _RS_ALIAS = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?type\s+(\w+)(?:<[^>=]*>)?\s*=", re.M)
-_RS_IMPL = re.compile(
-    r"^impl(?:\s*<[^{]*?>)?\s+(?:([\w:]+)(?:<[^{]*?>)?\s+for\s+)?([\w:]+)", re.M)
+_RS_IMPL = re.compile(r"^impl(?:\s*<[^{]*?>)?\s+(?:([\w:]+)(?:<[^{]*?>)?\s+for\s+)?([\w:]+)", re.M)
 _RS_ERR = re.compile(r"\bErr\(\s*([A-Z]\w*)")
 _RS_PANIC = re.compile(r"\b(panic|unreachable|todo|unimplemented)!")
 _RS_CATCH = re.compile(r"\bErr\(\s*([A-Z]\w*)(?:::\w+)?(?:\([^)]*\))?\s*\)\s*=>")
@@ -208,24 +338,39 @@ def _find_rust(text: str) -> _Found:
     f = _Found()
     impls: list[tuple[int, str, str | None]] = []
     for m in _RS_IMPL.finditer(text):
-        impls.append((m.start(), m.group(2).split("::")[-1],
-                      m.group(1).split("::")[-1] if m.group(1) else None))
+        impls.append(
+            (
+                m.start(),
+                m.group(2).split("::")[-1],
+                m.group(1).split("::")[-1] if m.group(1) else None,
+            )
+        )
     starts = [p for p, _, _ in impls]
     for m in _RS_FN.finditer(text):
         name, indented = m.group(3), bool(m.group(1))
         i = bisect.bisect_right(starts, m.start()) - 1
         owner = impls[i][1] if indented and i >= 0 else None
-        f.defs.append(_Def(m.start(), name, f"{owner}.{name}" if owner else name,
-                           "method" if owner else "function", header_end=m.end(),
-                           is_async=bool(m.group(2))))
+        f.defs.append(
+            _Def(
+                m.start(),
+                name,
+                f"{owner}.{name}" if owner else name,
+                "method" if owner else "function",
+                header_end=m.end(),
+                is_async=bool(m.group(2)),
+            )
+        )
     traits: dict[str, set[str]] = {}
     for _, ty, trait in impls:
         if trait:
             traits.setdefault(ty, set()).add(trait)
     for m in _RS_TYPE.finditer(text):
         name = m.group(2)
-        f.defs.append(_Def(m.start(), name, name, m.group(1), sorted(traits.get(name, ())),
-                           header_end=m.end()))
+        f.defs.append(
+            _Def(
+                m.start(), name, name, m.group(1), sorted(traits.get(name, ())), header_end=m.end()
+            )
+        )
     for m in _RS_ALIAS.finditer(text):
         f.defs.append(_Def(m.start(), m.group(1), m.group(1), "type", header_end=m.end()))
     for m in _RS_ERR.finditer(text):
@@ -242,11 +387,14 @@ def _find_rust(text: str) -> _Found:
 # --- Java -------------------------------------------------------------------------------------
 _JAVA_TYPE = re.compile(
     r"\b(class|interface|enum|record)\s+(\w+)(?:\s*<[^{]*?>)?(?:\s*\([^)]*\))?"
-    r"(?:\s+extends\s+([\w.,\s<>]+?))?(?:\s+implements\s+([\w.,\s<>]+?))?\s*\{")
+    r"(?:\s+extends\s+([\w.,\s<>]+?))?(?:\s+implements\s+([\w.,\s<>]+?))?\s*\{"
+)
 _JAVA_METHOD = re.compile(
     r"^[ \t]+(?:(?:public|protected|private|static|final|abstract|synchronized|native|default)"
     r"\s+)*(?:<[^>\n]+>\s+)?[\w.<>\[\],? ]+?\s+(\w+)\s*\([^()]*\)\s*"
-    r"(?:throws\s+([\w.,\s]+?))?\s*\{", re.M)
+    r"(?:throws\s+([\w.,\s]+?))?\s*\{",
+    re.M,
+)
 _JAVA_THROW = re.compile(r"\bthrow\s+new\s+([\w.]+)")
 _JAVA_CATCH = re.compile(r"\bcatch\s*\(\s*(?:final\s+)?([\w.|\s]+?)\s+\w+\s*\)")
 _JAVA_IMPORT = re.compile(r"^\s*import\s+(?:static\s+)?([\w.]+)", re.M)
@@ -257,8 +405,9 @@ def _find_java(text: str) -> _Found:
     classes: list[tuple[int, str]] = []
     for m in _JAVA_TYPE.finditer(text):
         bases = _split_names(m.group(3)) + _split_names(m.group(4))
-        f.defs.append(_Def(m.start(), m.group(2), m.group(2), m.group(1), bases,
-                           header_end=m.end()))
+        f.defs.append(
+            _Def(m.start(), m.group(2), m.group(2), m.group(1), bases, header_end=m.end())
+        )
         classes.append((m.start(), m.group(2)))
     starts = [p for p, _ in classes]
     for m in _JAVA_METHOD.finditer(text):
@@ -339,21 +488,47 @@ def extract_patterns(data: bytes, language: str) -> FileFacts:
     symbols: list[Symbol] = []
     for i, d in enumerate(ordered):
         own = calls[i]
-        symbols.append(Symbol(
-            name=d.name, qualname=d.qualname, kind=d.kind,
-            line=bisect.bisect_right(line_starts, d.pos),
-            bases=tuple(sorted(set(d.bases) - {d.name})),
-            calls=tuple(sorted(own)), raises=tuple(sorted(raises[i])),
-            catches=tuple(sorted(catches[i])), is_async=d.is_async,
-            recursive=d.kind not in ("class", "struct", "interface", "enum", "trait", "record",
-                                     "type", "union", "error")
-            and (d.name in own or "." + d.name in own),
-        ))
+        symbols.append(
+            Symbol(
+                name=d.name,
+                qualname=d.qualname,
+                kind=d.kind,
+                line=bisect.bisect_right(line_starts, d.pos),
+                bases=tuple(sorted(set(d.bases) - {d.name})),
+                calls=tuple(sorted(own)),
+                raises=tuple(sorted(raises[i])),
+                catches=tuple(sorted(catches[i])),
+                is_async=d.is_async,
+                recursive=d.kind
+                not in (
+                    "class",
+                    "struct",
+                    "interface",
+                    "enum",
+                    "trait",
+                    "record",
+                    "type",
+                    "union",
+                    "error",
+                )
+                and (d.name in own or "." + d.name in own),
+            )
+        )
     if module_calls or module_raises or module_catches:
-        symbols.append(Symbol(
-            name=MODULE_SYMBOL, qualname=MODULE_SYMBOL, kind="module", line=1,
-            calls=tuple(sorted(module_calls)), raises=tuple(sorted(module_raises)),
-            catches=tuple(sorted(module_catches))))
+        symbols.append(
+            Symbol(
+                name=MODULE_SYMBOL,
+                qualname=MODULE_SYMBOL,
+                kind="module",
+                line=1,
+                calls=tuple(sorted(module_calls)),
+                raises=tuple(sorted(module_raises)),
+                catches=tuple(sorted(module_catches)),
+            )
+        )
     symbols.sort(key=lambda s: (s.line, s.qualname))
-    return FileFacts(language=language, imports=tuple(sorted(i for i in found.imports if i)),
-                     symbols=tuple(symbols))
+    return FileFacts(
+        language=language,
+        imports=tuple(sorted(i for i in found.imports if i)),
+        symbols=tuple(symbols),
+    )

@@ -68,11 +68,29 @@ def _names(node: ast.expr | None) -> list[str]:
 
 # Fields that never hold a node worth visiting (names, flags, operators, expression contexts).
 # Skipping them, and walking with a plain stack, halves the cost of ``ast.walk``.
-_LEAF_FIELDS = frozenset({
-    "ctx", "id", "arg", "attr", "name", "names", "module", "level", "asname", "kind",
-    "type_comment", "is_async", "conversion", "op", "ops", "simple", "kwd_attrs", "tag",
-    "type_ignores",
-})
+_LEAF_FIELDS = frozenset(
+    {
+        "ctx",
+        "id",
+        "arg",
+        "attr",
+        "name",
+        "names",
+        "module",
+        "level",
+        "asname",
+        "kind",
+        "type_comment",
+        "is_async",
+        "conversion",
+        "op",
+        "ops",
+        "simple",
+        "kwd_attrs",
+        "tag",
+        "type_ignores",
+    }
+)
 _FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
 
 
@@ -96,7 +114,12 @@ class _Refs:
     def scan(self, root: ast.AST) -> None:
         calls, raises, catches, imports = self.calls, self.raises, self.catches, self.imports
         Call, Raise, Handler, Import, ImportFrom = (
-            ast.Call, ast.Raise, ast.ExceptHandler, ast.Import, ast.ImportFrom)
+            ast.Call,
+            ast.Raise,
+            ast.ExceptHandler,
+            ast.Import,
+            ast.ImportFrom,
+        )
         Name, Attribute = ast.Name, ast.Attribute
         fields_of = _FIELDS
         stack: list[Any] = [root]
@@ -133,8 +156,13 @@ class _Refs:
                     push(v)
 
 
-def _symbol(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, qual: str, kind: str,
-            refs: _Refs, bases: list[str]) -> Symbol:
+def _symbol(
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
+    qual: str,
+    kind: str,
+    refs: _Refs,
+    bases: list[str],
+) -> Symbol:
     calls = refs.calls
     recursive = kind != "class" and (node.name in calls or "." + node.name in calls)
     return Symbol(
@@ -174,8 +202,13 @@ def _class(node: ast.ClassDef, prefix: str, out: list[Symbol], imports: set[str]
     out.append(_symbol(node, qual, "class", refs, bases))
 
 
-def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, kind: str,
-              out: list[Symbol], imports: set[str]) -> None:
+def _function(
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    prefix: str,
+    kind: str,
+    out: list[Symbol],
+    imports: set[str],
+) -> None:
     refs = _Refs(imports)
     refs.scan(node)
     out.append(_symbol(node, prefix + node.name, kind, refs, []))
@@ -206,11 +239,17 @@ def extract_python(data: bytes) -> FileFacts:
     except RecursionError:
         return FileFacts.skip("python", "too_complex")
     if module.calls or module.raises or module.catches:
-        symbols.append(Symbol(
-            name=MODULE_SYMBOL, qualname=MODULE_SYMBOL, kind="module", line=1,
-            calls=tuple(sorted(module.calls)), raises=tuple(sorted(module.raises)),
-            catches=tuple(sorted(module.catches)),
-        ))
+        symbols.append(
+            Symbol(
+                name=MODULE_SYMBOL,
+                qualname=MODULE_SYMBOL,
+                kind="module",
+                line=1,
+                calls=tuple(sorted(module.calls)),
+                raises=tuple(sorted(module.raises)),
+                catches=tuple(sorted(module.catches)),
+            )
+        )
     symbols.sort(key=lambda s: (s.line, s.qualname))
     return FileFacts(
         language="python",

@@ -45,17 +45,36 @@ class Symbol:
     recursive: bool = False
 
     def to_list(self) -> list[Any]:
-        return [self.name, self.qualname, self.kind, self.line, self.doc, list(self.bases),
-                list(self.decorators), list(self.calls), list(self.raises), list(self.catches),
-                int(self.is_async), int(self.recursive)]
+        return [
+            self.name,
+            self.qualname,
+            self.kind,
+            self.line,
+            self.doc,
+            list(self.bases),
+            list(self.decorators),
+            list(self.calls),
+            list(self.raises),
+            list(self.catches),
+            int(self.is_async),
+            int(self.recursive),
+        ]
 
     @classmethod
     def from_list(cls, data: Sequence[Any]) -> Symbol:
         return cls(
-            name=str(data[0]), qualname=str(data[1]), kind=str(data[2]), line=int(data[3]),
-            doc=str(data[4]), bases=tuple(data[5]), decorators=tuple(data[6]),
-            calls=tuple(data[7]), raises=tuple(data[8]), catches=tuple(data[9]),
-            is_async=bool(data[10]), recursive=bool(data[11]),
+            name=str(data[0]),
+            qualname=str(data[1]),
+            kind=str(data[2]),
+            line=int(data[3]),
+            doc=str(data[4]),
+            bases=tuple(data[5]),
+            decorators=tuple(data[6]),
+            calls=tuple(data[7]),
+            raises=tuple(data[8]),
+            catches=tuple(data[9]),
+            is_async=bool(data[10]),
+            recursive=bool(data[11]),
         )
 
 

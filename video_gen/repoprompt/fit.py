@@ -120,11 +120,13 @@ def _load(path: str) -> tuple[TokenCounter, str | None]:
     except OSError:
         return ByteEstimateCounter(), (
             f"tokenizer vocabulary not found at {p}; token counts are estimates (UTF-8 bytes, "
-            "never fewer than the real count), so prompts come out shorter than they could")
+            "never fewer than the real count), so prompts come out shorter than they could"
+        )
     if hashlib.sha256(data).hexdigest() != VOCAB_SHA256:
         return ByteEstimateCounter(), (
             f"tokenizer vocabulary at {p} is damaged (wrong SHA-256); token counts are estimates"
-            " (UTF-8 bytes)")
+            " (UTF-8 bytes)"
+        )
     try:
         import tiktoken
 
@@ -132,7 +134,8 @@ def _load(path: str) -> tuple[TokenCounter, str | None]:
     except Exception as exc:  # any tokenizer failure means: fall back, and say so
         return ByteEstimateCounter(), (
             f"tokenizer {ENCODING} could not be loaded ({type(exc).__name__}); token counts are"
-            " estimates (UTF-8 bytes)")
+            " estimates (UTF-8 bytes)"
+        )
     return TiktokenCounter(encoding), None
 
 
@@ -142,7 +145,8 @@ def load_counter() -> tuple[TokenCounter, str | None]:
     if path is None:
         return ByteEstimateCounter(), (
             "TIKTOKEN_CACHE_DIR is empty (tokenizer caching off); token counts are estimates "
-            "(UTF-8 bytes)")
+            "(UTF-8 bytes)"
+        )
     return _load(str(path))
 
 
@@ -160,8 +164,13 @@ class FittedPrompt:
 Render = Callable[[Sequence[Piece]], str]
 
 
-def _greedy(pieces: Sequence[Piece], pinned: Sequence[Piece], render: Render,
-            counter: TokenCounter, cap: int) -> tuple[list[Piece], str, int]:
+def _greedy(
+    pieces: Sequence[Piece],
+    pinned: Sequence[Piece],
+    render: Render,
+    counter: TokenCounter,
+    cap: int,
+) -> tuple[list[Piece], str, int]:
     chosen = list(pinned)
     text = render(chosen)
     tokens = counter.count(text)
@@ -178,8 +187,7 @@ def _greedy(pieces: Sequence[Piece], pinned: Sequence[Piece], render: Render,
     return chosen, text, tokens
 
 
-def fit(pieces: Sequence[Piece], render: Render, counter: TokenCounter,
-        level: str) -> FittedPrompt:
+def fit(pieces: Sequence[Piece], render: Render, counter: TokenCounter, level: str) -> FittedPrompt:
     """The prompt for ``level``, built up through the levels below it (see the module doc)."""
     if level not in LEVELS:
         raise ValueError(level)
@@ -205,7 +213,11 @@ def fit(pieces: Sequence[Piece], render: Render, counter: TokenCounter,
             if s not in names:
                 names.append(s)
     return FittedPrompt(
-        text=text, tokens=tokens, cap=LEVELS[level], symbols=tuple(names),
-        kept=tuple(sorted(kept)), dropped=tuple(sorted(p.key for p in pieces if p.key not in kept)),
+        text=text,
+        tokens=tokens,
+        cap=LEVELS[level],
+        symbols=tuple(names),
+        kept=tuple(sorted(kept)),
+        dropped=tuple(sorted(p.key for p in pieces if p.key not in kept)),
         truncated=truncated,
     )

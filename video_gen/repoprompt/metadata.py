@@ -38,8 +38,13 @@ class ProjectMeta:
     sources: tuple[str, ...]  # which files said something, e.g. ("pyproject.toml", "README.md")
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description, "readme": self.readme,
-                "commits": list(self.commits), "sources": list(self.sources)}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "readme": self.readme,
+            "commits": list(self.commits),
+            "sources": list(self.sources),
+        }
 
 
 def _read(path: Path) -> str | None:
@@ -96,8 +101,10 @@ def _setup_cfg(text: str) -> tuple[str, str]:
         return "", ""
     if not parser.has_section("metadata"):
         return "", ""
-    return (_clean(parser.get("metadata", "name", fallback="")),
-            _clean(parser.get("metadata", "description", fallback="")))
+    return (
+        _clean(parser.get("metadata", "name", fallback="")),
+        _clean(parser.get("metadata", "description", fallback="")),
+    )
 
 
 def _go_mod(text: str) -> tuple[str, str]:
@@ -174,12 +181,21 @@ def git_subjects(root: Path, limit: int = COMMITS, timeout: float = GIT_TIMEOUT)
     """Recent commit subjects (newest first), or nothing when git is absent, slow or unhappy."""
     if not (root / ".git").exists():
         return ()
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C",
-           "GIT_PAGER": "cat"}
+    env = {
+        **os.environ,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_OPTIONAL_LOCKS": "0",
+        "LC_ALL": "C",
+        "GIT_PAGER": "cat",
+    }
     try:
         done = subprocess.run(
             ["git", "-C", str(root), "log", f"-n{limit}", "--no-merges", "--format=%s"],
-            capture_output=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL, check=False,
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return ()

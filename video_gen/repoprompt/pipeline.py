@@ -61,9 +61,14 @@ class Options:
     seconds: int = DEFAULT_SECONDS
 
     def to_json(self) -> dict[str, Any]:
-        return {"level": self.level, "cap": LEVELS[self.level], "style": self.style,
-                "scenes": self.scenes, "seconds": self.seconds,
-                "runtime": self.scenes * self.seconds}
+        return {
+            "level": self.level,
+            "cap": LEVELS[self.level],
+            "style": self.style,
+            "scenes": self.scenes,
+            "seconds": self.seconds,
+            "runtime": self.scenes * self.seconds,
+        }
 
 
 @dataclass
@@ -92,10 +97,17 @@ class ScenePrompt:
     truncated: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "index": self.index, "seconds": self.seconds,
-                "prompt": self.prompt, "tokens": self.tokens, "cap": self.cap,
-                "symbols": list(self.symbols), "dropped": list(self.dropped),
-                "truncated": self.truncated}
+        return {
+            "name": self.name,
+            "index": self.index,
+            "seconds": self.seconds,
+            "prompt": self.prompt,
+            "tokens": self.tokens,
+            "cap": self.cap,
+            "symbols": list(self.symbols),
+            "dropped": list(self.dropped),
+            "truncated": self.truncated,
+        }
 
 
 @dataclass(frozen=True)
@@ -120,7 +132,8 @@ class Result:
             return self.scenes[0].prompt
         return "\n\n".join(
             f"# Scene {s.index}/{len(self.scenes)} ({s.seconds} s, {s.tokens} tokens)\n{s.prompt}"
-            for s in self.scenes)
+            for s in self.scenes
+        )
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -142,8 +155,12 @@ class Result:
     def to_batch(self) -> str:
         """JSONL for ``video-gen batch``: one ``{"name", "prompt", "seconds"}`` line per scene."""
         return "".join(
-            json.dumps({"name": s.name, "prompt": s.prompt, "seconds": s.seconds},
-                       ensure_ascii=False) + "\n" for s in self.scenes)
+            json.dumps(
+                {"name": s.name, "prompt": s.prompt, "seconds": s.seconds}, ensure_ascii=False
+            )
+            + "\n"
+            for s in self.scenes
+        )
 
     def to_json(self) -> dict[str, Any]:
         facts = self.analysis.facts
@@ -156,7 +173,8 @@ class Result:
             "prompt": self.prompt,
             "scenes": [s.to_json() for s in self.scenes],
             "tokens": {
-                "counter": self.tokenizer, "exact": self.tokenizer_exact,
+                "counter": self.tokenizer,
+                "exact": self.tokenizer_exact,
                 "cap": LEVELS[self.options.level],
                 "per_scene": [s.tokens for s in self.scenes],
                 "total": sum(s.tokens for s in self.scenes),
@@ -164,33 +182,51 @@ class Result:
             "symbols": list(self.symbols),
             "cast": [c.to_json() for c in self.storyboard.cast],
             "gags": [g.to_json() for g in self.gags],
-            "concepts": [{"concept": m.concept.key, "score": round(m.score, 4),
-                          "source": m.concept.source, "evidence": m.evidence.to_json()}
-                         for m in self.concepts],
+            "concepts": [
+                {
+                    "concept": m.concept.key,
+                    "score": round(m.score, 4),
+                    "source": m.concept.source,
+                    "evidence": m.evidence.to_json(),
+                }
+                for m in self.concepts
+            ],
             "ranking": [
-                {"name": s.name, "qualname": s.qualname, "kind": s.kind, "file": s.file,
-                 "line": s.line, "score": round(s.score, 8), "inbound": s.inbound,
-                 "definitions": s.definitions}
-                for s in ranking.top(TOP_SYMBOLS_SHOWN)],
+                {
+                    "name": s.name,
+                    "qualname": s.qualname,
+                    "kind": s.kind,
+                    "file": s.file,
+                    "line": s.line,
+                    "score": round(s.score, 8),
+                    "inbound": s.inbound,
+                    "definitions": s.definitions,
+                }
+                for s in ranking.top(TOP_SYMBOLS_SHOWN)
+            ],
             "facts": {
                 "files": facts.files,
                 "languages": dict(facts.languages),
                 "symbols": facts.symbols,
                 "ranked_names": len(ranking.symbols),
-                "graph": {"nodes": ranking.nodes, "edges": ranking.edges,
-                          "iterations": ranking.iterations},
+                "graph": {
+                    "nodes": ranking.nodes,
+                    "edges": ranking.edges,
+                    "iterations": ranking.iterations,
+                },
                 "test_files": len(facts.test_files),
                 "imports": [{"module": c.name, "files": c.count} for c in facts.imports[:15]],
-                "decorators": [{"name": c.name, "files": c.count}
-                               for c in facts.decorators[:10]],
+                "decorators": [{"name": c.name, "files": c.count} for c in facts.decorators[:10]],
                 "exceptions": {
                     "raised": [{"name": c.name, "files": c.count} for c in facts.raised[:10]],
                     "caught": [{"name": c.name, "files": c.count} for c in facts.caught[:10]],
                 },
                 "modules": [{"file": p, "doc": d} for p, d in facts.docs[:10]],
             },
-            "skipped": {"counts": self.skipped_counts(),
-                        "files": [{"path": p, "reason": r} for p, r in skipped[:100]]},
+            "skipped": {
+                "counts": self.skipped_counts(),
+                "files": [{"path": p, "reason": r} for p, r in skipped[:100]],
+            },
             "warnings": list(self.warnings),
         }
 
@@ -199,26 +235,37 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "project"
 
 
-def _validate(level: str, style: str, scenes: int, seconds: int, workers: int,
-              extra_styles: Mapping[str, Any] | None) -> None:
+def _validate(
+    level: str,
+    style: str,
+    scenes: int,
+    seconds: int,
+    workers: int,
+    extra_styles: Mapping[str, Any] | None,
+) -> None:
     if level not in LEVELS:
-        raise UsageError(f"unknown level {level!r}",
-                         hint="choose one of: " + ", ".join(f"{k} ({v} tokens)"
-                                                            for k, v in LEVELS.items()))
+        raise UsageError(
+            f"unknown level {level!r}",
+            hint="choose one of: " + ", ".join(f"{k} ({v} tokens)" for k, v in LEVELS.items()),
+        )
     if seconds not in CLIP_SECONDS:
-        raise UsageError(f"--seconds must be 4, 8 or 12 (a clip's length), not {seconds}",
-                         hint="use --scenes N for a longer film")
+        raise UsageError(
+            f"--seconds must be 4, 8 or 12 (a clip's length), not {seconds}",
+            hint="use --scenes N for a longer film",
+        )
     if not 1 <= scenes <= MAX_SCENES:
         raise UsageError(f"--scenes must be between 1 and {MAX_SCENES}, not {scenes}")
     if workers < 0:
         raise UsageError(f"--workers must be 0 (automatic) or more, not {workers}")
     if not style:
-        raise UsageError("empty style name",
-                         hint="choose one of: " + ", ".join(available_styles(extra_styles)))
+        raise UsageError(
+            "empty style name", hint="choose one of: " + ", ".join(available_styles(extra_styles))
+        )
 
 
-def _analysis(root: Path, scanned: ScanResult, *, workers: int, cache: RepoCache | None,
-              stats: RunStats) -> Analysis:
+def _analysis(
+    root: Path, scanned: ScanResult, *, workers: int, cache: RepoCache | None, stats: RunStats
+) -> Analysis:
     files = scanned.files
     known: dict[str, str] = {}
     to_read: list[SourceFile] = []
@@ -266,8 +313,10 @@ def _analysis(root: Path, scanned: ScanResult, *, workers: int, cache: RepoCache
             shas[p] = r.sha256
         stats.read += len(again)
         stats.parsed += sum(1 for r in again.values() if r.parsed)
-    analyzed = [AnalyzedFile(f.path, shas[f.path], is_test_path(f.path), module_name(f.path),
-                             facts[f.path]) for f in files]
+    analyzed = [
+        AnalyzedFile(f.path, shas[f.path], is_test_path(f.path), module_name(f.path), facts[f.path])
+        for f in files
+    ]
     result = analyze(analyzed)
     if cache is not None:
         digest = tree_digest([(f.path, f.language, shas[f.path]) for f in files])
@@ -326,20 +375,35 @@ def build(
     lap("metadata")
     matches = find_concepts(analysis.facts, analysis.ranking, concepts)
     cast = cast_of(analysis, style_obj, meta.name)
-    gags = choose_gags(matches, analysis.ranking, fallback, count=gag_count(scenes),
-                       project=meta.name, avoid=[c.symbol for c in cast if c.ranked])
+    gags = choose_gags(
+        matches,
+        analysis.ranking,
+        fallback,
+        count=gag_count(scenes),
+        project=meta.name,
+        avoid=[c.symbol for c in cast if c.ranked],
+    )
     board = compose(meta, analysis, gags, style_obj, scenes=scenes, seconds=seconds)
     lap("compose")
     slug = _slug(meta.name)
     prompts: list[ScenePrompt] = []
     for clip in board.clips:
         fitted = fit(clip.pieces, functools.partial(render, seconds=clip.seconds), counter, level)
-        prompts.append(ScenePrompt(
-            name=f"{slug}-{style_obj.name}-{clip.index:02d}" if scenes > 1 else
-            f"{slug}-{style_obj.name}",
-            index=clip.index, seconds=clip.seconds, prompt=fitted.text, tokens=fitted.tokens,
-            cap=fitted.cap, symbols=fitted.symbols, dropped=fitted.dropped,
-            truncated=fitted.truncated))
+        prompts.append(
+            ScenePrompt(
+                name=f"{slug}-{style_obj.name}-{clip.index:02d}"
+                if scenes > 1
+                else f"{slug}-{style_obj.name}",
+                index=clip.index,
+                seconds=clip.seconds,
+                prompt=fitted.text,
+                tokens=fitted.tokens,
+                cap=fitted.cap,
+                symbols=fitted.symbols,
+                dropped=fitted.dropped,
+                truncated=fitted.truncated,
+            )
+        )
     lap("fit")
     return Result(
         options=Options(level, style_obj.name, scenes, seconds),

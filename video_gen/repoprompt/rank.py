@@ -33,51 +33,292 @@ MAX_EDGE_WEIGHT = 3
 # Python's builtin functions and exception types, and the builtins of the other languages a
 # repository might shadow (a fixed list, so output does not vary by interpreter). A name the
 # repository does not define never becomes a node anyway.
-BUILTIN_NAMES = frozenset((
-    "abs", "aiter", "all", "anext", "any", "ascii", "bin", "bool", "breakpoint", "bytearray",
-    "bytes", "callable", "chr", "classmethod", "compile", "complex", "copyright", "credits",
-    "delattr", "dict", "dir", "divmod", "enumerate", "eval", "exec", "exit", "filter", "float",
-    "format", "frozenset", "getattr", "globals", "hasattr", "hash", "help", "hex", "id", "input",
-    "int", "isinstance", "issubclass", "iter", "len", "license", "list", "locals", "map", "max",
-    "memoryview", "min", "next", "object", "oct", "open", "ord", "pow", "print", "property",
-    "quit", "range", "repr", "reversed", "round", "set", "setattr", "slice", "sorted",
-    "staticmethod", "str", "sum", "super", "tuple", "type", "vars", "zip", "__import__",
-    "NotImplemented", "Ellipsis", "None", "True", "False", "BaseException", "BaseExceptionGroup",
-    "Exception", "ExceptionGroup", "ArithmeticError", "AssertionError", "AttributeError",
-    "BlockingIOError", "BrokenPipeError", "BufferError", "ChildProcessError", "ConnectionError",
-    "ConnectionAbortedError", "ConnectionRefusedError", "ConnectionResetError", "EOFError",
-    "EnvironmentError", "FileExistsError", "FileNotFoundError", "FloatingPointError",
-    "GeneratorExit", "IOError", "ImportError", "IndentationError", "IndexError",
-    "InterruptedError", "IsADirectoryError", "KeyError", "KeyboardInterrupt", "LookupError",
-    "MemoryError", "ModuleNotFoundError", "NameError", "NotADirectoryError",
-    "NotImplementedError", "OSError", "OverflowError", "PermissionError", "ProcessLookupError",
-    "RecursionError", "ReferenceError", "RuntimeError", "StopAsyncIteration", "StopIteration",
-    "SyntaxError", "SystemError", "SystemExit", "TabError", "TimeoutError", "TypeError",
-    "UnboundLocalError", "UnicodeDecodeError", "UnicodeEncodeError", "UnicodeError",
-    "UnicodeTranslateError", "ValueError", "ZeroDivisionError", "Warning", "UserWarning",
-    "DeprecationWarning", "PendingDeprecationWarning", "RuntimeWarning", "SyntaxWarning",
-    "FutureWarning", "ImportWarning", "UnicodeWarning", "BytesWarning", "ResourceWarning",
-    "EncodingWarning", "console", "require", "setTimeout", "setInterval", "clearTimeout",
-    "parseInt", "parseFloat", "make", "append", "cap", "copy", "delete", "panic", "recover",
-    "new", "println", "Println", "Printf", "Sprintf", "Errorf", "Ok", "Err", "Some", "Box", "Vec",
-    "Rc", "Arc",
-))
+BUILTIN_NAMES = frozenset(
+    (
+        "abs",
+        "aiter",
+        "all",
+        "anext",
+        "any",
+        "ascii",
+        "bin",
+        "bool",
+        "breakpoint",
+        "bytearray",
+        "bytes",
+        "callable",
+        "chr",
+        "classmethod",
+        "compile",
+        "complex",
+        "copyright",
+        "credits",
+        "delattr",
+        "dict",
+        "dir",
+        "divmod",
+        "enumerate",
+        "eval",
+        "exec",
+        "exit",
+        "filter",
+        "float",
+        "format",
+        "frozenset",
+        "getattr",
+        "globals",
+        "hasattr",
+        "hash",
+        "help",
+        "hex",
+        "id",
+        "input",
+        "int",
+        "isinstance",
+        "issubclass",
+        "iter",
+        "len",
+        "license",
+        "list",
+        "locals",
+        "map",
+        "max",
+        "memoryview",
+        "min",
+        "next",
+        "object",
+        "oct",
+        "open",
+        "ord",
+        "pow",
+        "print",
+        "property",
+        "quit",
+        "range",
+        "repr",
+        "reversed",
+        "round",
+        "set",
+        "setattr",
+        "slice",
+        "sorted",
+        "staticmethod",
+        "str",
+        "sum",
+        "super",
+        "tuple",
+        "type",
+        "vars",
+        "zip",
+        "__import__",
+        "NotImplemented",
+        "Ellipsis",
+        "None",
+        "True",
+        "False",
+        "BaseException",
+        "BaseExceptionGroup",
+        "Exception",
+        "ExceptionGroup",
+        "ArithmeticError",
+        "AssertionError",
+        "AttributeError",
+        "BlockingIOError",
+        "BrokenPipeError",
+        "BufferError",
+        "ChildProcessError",
+        "ConnectionError",
+        "ConnectionAbortedError",
+        "ConnectionRefusedError",
+        "ConnectionResetError",
+        "EOFError",
+        "EnvironmentError",
+        "FileExistsError",
+        "FileNotFoundError",
+        "FloatingPointError",
+        "GeneratorExit",
+        "IOError",
+        "ImportError",
+        "IndentationError",
+        "IndexError",
+        "InterruptedError",
+        "IsADirectoryError",
+        "KeyError",
+        "KeyboardInterrupt",
+        "LookupError",
+        "MemoryError",
+        "ModuleNotFoundError",
+        "NameError",
+        "NotADirectoryError",
+        "NotImplementedError",
+        "OSError",
+        "OverflowError",
+        "PermissionError",
+        "ProcessLookupError",
+        "RecursionError",
+        "ReferenceError",
+        "RuntimeError",
+        "StopAsyncIteration",
+        "StopIteration",
+        "SyntaxError",
+        "SystemError",
+        "SystemExit",
+        "TabError",
+        "TimeoutError",
+        "TypeError",
+        "UnboundLocalError",
+        "UnicodeDecodeError",
+        "UnicodeEncodeError",
+        "UnicodeError",
+        "UnicodeTranslateError",
+        "ValueError",
+        "ZeroDivisionError",
+        "Warning",
+        "UserWarning",
+        "DeprecationWarning",
+        "PendingDeprecationWarning",
+        "RuntimeWarning",
+        "SyntaxWarning",
+        "FutureWarning",
+        "ImportWarning",
+        "UnicodeWarning",
+        "BytesWarning",
+        "ResourceWarning",
+        "EncodingWarning",
+        "console",
+        "require",
+        "setTimeout",
+        "setInterval",
+        "clearTimeout",
+        "parseInt",
+        "parseFloat",
+        "make",
+        "append",
+        "cap",
+        "copy",
+        "delete",
+        "panic",
+        "recover",
+        "new",
+        "println",
+        "Println",
+        "Printf",
+        "Sprintf",
+        "Errorf",
+        "Ok",
+        "Err",
+        "Some",
+        "Box",
+        "Vec",
+        "Rc",
+        "Arc",
+    )
+)
 
 # Methods of builtin types: ``x.get()`` / ``x.append()`` are almost always a dict's or a list's.
-BUILTIN_METHODS = frozenset((
-    "append", "extend", "insert", "remove", "pop", "clear", "index", "count", "sort", "reverse",
-    "copy", "get", "items", "keys", "values", "update", "setdefault", "popitem", "fromkeys",
-    "add", "discard", "union", "intersection", "difference", "issubset", "issuperset", "join",
-    "split", "rsplit", "splitlines", "strip", "lstrip", "rstrip", "startswith", "endswith",
-    "replace", "lower", "upper", "title", "format", "encode", "decode", "find", "rfind",
-    "partition", "rpartition", "zfill", "ljust", "rjust", "center", "isdigit", "isalpha",
-    "isalnum", "isspace", "casefold", "expandtabs", "translate", "maketrans", "read", "readline",
-    "readlines", "write", "writelines", "close", "flush", "seek", "tell", "fileno", "push",
-    "then", "catch", "finally", "map", "filter", "reduce", "forEach", "slice", "splice", "concat",
-    "includes", "indexOf", "toString", "valueOf", "hasOwnProperty", "log", "error", "warn",
-    "info", "debug", "unwrap", "expect", "clone", "to_string", "into", "iter", "collect", "len",
-    "is_empty", "unwrap_or",
-))
+BUILTIN_METHODS = frozenset(
+    (
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "pop",
+        "clear",
+        "index",
+        "count",
+        "sort",
+        "reverse",
+        "copy",
+        "get",
+        "items",
+        "keys",
+        "values",
+        "update",
+        "setdefault",
+        "popitem",
+        "fromkeys",
+        "add",
+        "discard",
+        "union",
+        "intersection",
+        "difference",
+        "issubset",
+        "issuperset",
+        "join",
+        "split",
+        "rsplit",
+        "splitlines",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "startswith",
+        "endswith",
+        "replace",
+        "lower",
+        "upper",
+        "title",
+        "format",
+        "encode",
+        "decode",
+        "find",
+        "rfind",
+        "partition",
+        "rpartition",
+        "zfill",
+        "ljust",
+        "rjust",
+        "center",
+        "isdigit",
+        "isalpha",
+        "isalnum",
+        "isspace",
+        "casefold",
+        "expandtabs",
+        "translate",
+        "maketrans",
+        "read",
+        "readline",
+        "readlines",
+        "write",
+        "writelines",
+        "close",
+        "flush",
+        "seek",
+        "tell",
+        "fileno",
+        "push",
+        "then",
+        "catch",
+        "finally",
+        "map",
+        "filter",
+        "reduce",
+        "forEach",
+        "slice",
+        "splice",
+        "concat",
+        "includes",
+        "indexOf",
+        "toString",
+        "valueOf",
+        "hasOwnProperty",
+        "log",
+        "error",
+        "warn",
+        "info",
+        "debug",
+        "unwrap",
+        "expect",
+        "clone",
+        "to_string",
+        "into",
+        "iter",
+        "collect",
+        "len",
+        "is_empty",
+        "unwrap_or",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -96,14 +337,37 @@ class RankedSymbol:
     is_async: bool
 
     def to_list(self) -> list[Any]:
-        return [self.name, self.qualname, self.kind, self.file, self.line, self.score,
-                self.inbound, self.definitions, self.doc, int(self.is_exception),
-                int(self.recursive), int(self.is_async)]
+        return [
+            self.name,
+            self.qualname,
+            self.kind,
+            self.file,
+            self.line,
+            self.score,
+            self.inbound,
+            self.definitions,
+            self.doc,
+            int(self.is_exception),
+            int(self.recursive),
+            int(self.is_async),
+        ]
 
     @classmethod
     def from_list(cls, d: Sequence[Any]) -> RankedSymbol:
-        return cls(str(d[0]), str(d[1]), str(d[2]), str(d[3]), int(d[4]), float(d[5]), int(d[6]),
-                   int(d[7]), str(d[8]), bool(d[9]), bool(d[10]), bool(d[11]))
+        return cls(
+            str(d[0]),
+            str(d[1]),
+            str(d[2]),
+            str(d[3]),
+            int(d[4]),
+            float(d[5]),
+            int(d[6]),
+            int(d[7]),
+            str(d[8]),
+            bool(d[9]),
+            bool(d[10]),
+            bool(d[11]),
+        )
 
 
 @dataclass(frozen=True)
@@ -117,13 +381,21 @@ class Ranking:
         return self.symbols[:n]
 
     def to_json(self) -> dict[str, Any]:
-        return {"symbols": [s.to_list() for s in self.symbols], "nodes": self.nodes,
-                "edges": self.edges, "iterations": self.iterations}
+        return {
+            "symbols": [s.to_list() for s in self.symbols],
+            "nodes": self.nodes,
+            "edges": self.edges,
+            "iterations": self.iterations,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Ranking:
-        return cls(tuple(RankedSymbol.from_list(s) for s in data["symbols"]), int(data["nodes"]),
-                   int(data["edges"]), int(data["iterations"]))
+        return cls(
+            tuple(RankedSymbol.from_list(s) for s in data["symbols"]),
+            int(data["nodes"]),
+            int(data["edges"]),
+            int(data["iterations"]),
+        )
 
 
 def _is_dunder(name: str) -> bool:
@@ -138,16 +410,30 @@ def _looks_like_exception(s: Symbol) -> bool:
         return False
     if s.kind == "error" or s.name.endswith(_EXCEPTION_SUFFIXES):
         return True
-    return any(b.endswith(_EXCEPTION_SUFFIXES) or b in ("Exception", "BaseException", "Error")
-               for b in s.bases)
+    return any(
+        b.endswith(_EXCEPTION_SUFFIXES) or b in ("Exception", "BaseException", "Error")
+        for b in s.bases
+    )
 
 
-_KIND_ORDER = {"class": 0, "struct": 0, "interface": 1, "trait": 1, "enum": 2, "record": 0,
-               "function": 3, "method": 4, "error": 5, "type": 6, "union": 6}
+_KIND_ORDER = {
+    "class": 0,
+    "struct": 0,
+    "interface": 1,
+    "trait": 1,
+    "enum": 2,
+    "record": 0,
+    "function": 3,
+    "method": 4,
+    "error": 5,
+    "type": 6,
+    "union": 6,
+}
 
 
-def pagerank(n: int, edges: dict[tuple[int, int], int],
-             teleport: Sequence[float] | None = None) -> tuple[list[float], int]:
+def pagerank(
+    n: int, edges: dict[tuple[int, int], int], teleport: Sequence[float] | None = None
+) -> tuple[list[float], int]:
     """Scores of nodes ``0..n-1`` for weighted ``edges[(src, dst)]``; also the iterations used.
 
     ``teleport`` (summing to 1) is where a random surfer restarts, and where the rank of nodes
@@ -193,8 +479,14 @@ def rank(files: Sequence[AnalyzedFile]) -> Ranking:
                 continue
             defs.setdefault(s.name, []).append((f, s))
     names = sorted(defs)
-    module_nodes = sorted({f"{MODULE_SYMBOL}:{f.path}" for f in ordered
-                           for s in f.facts.symbols if s.name == MODULE_SYMBOL})
+    module_nodes = sorted(
+        {
+            f"{MODULE_SYMBOL}:{f.path}"
+            for f in ordered
+            for s in f.facts.symbols
+            if s.name == MODULE_SYMBOL
+        }
+    )
     index = {name: i for i, name in enumerate(names + module_nodes)}
     edges: dict[tuple[int, int], int] = {}
     inbound: dict[int, set[int]] = {}
@@ -237,8 +529,10 @@ def rank(files: Sequence[AnalyzedFile]) -> Ranking:
     # the code (the standard library's) must not drown out the code's own structure.
     test_names = {n for n in names if all(f.is_test for f, _ in defs[n])}
     test_modules = {f"{MODULE_SYMBOL}:{f.path}" for f in ordered if f.is_test}
-    weights = [TEST_TELEPORT if (n in test_names or n in test_modules) else 1.0
-               for n in names + module_nodes]
+    weights = [
+        TEST_TELEPORT if (n in test_names or n in test_modules) else 1.0
+        for n in names + module_nodes
+    ]
     total = sum(weights)
     scores, iterations = pagerank(len(index), edges, [w / total for w in weights])
     out: list[RankedSymbol] = []
@@ -246,15 +540,26 @@ def rank(files: Sequence[AnalyzedFile]) -> Ranking:
         candidates = [(f, s) for f, s in defs[name] if not f.is_test]
         if not candidates:
             continue  # defined only in tests: never a winner
-        f, s = min(candidates, key=lambda fs: (_KIND_ORDER.get(fs[1].kind, 9), fs[0].path,
-                                               fs[1].line, fs[1].qualname))
+        f, s = min(
+            candidates,
+            key=lambda fs: (_KIND_ORDER.get(fs[1].kind, 9), fs[0].path, fs[1].line, fs[1].qualname),
+        )
         every = [sym for _, sym in candidates]
-        out.append(RankedSymbol(
-            name=name, qualname=s.qualname, kind=s.kind, file=f.path, line=s.line,
-            score=scores[index[name]], inbound=len(inbound.get(index[name], ())),
-            definitions=len(candidates), doc=s.doc,
-            is_exception=any(_looks_like_exception(x) for x in every),
-            recursive=any(x.recursive for x in every), is_async=any(x.is_async for x in every),
-        ))
+        out.append(
+            RankedSymbol(
+                name=name,
+                qualname=s.qualname,
+                kind=s.kind,
+                file=f.path,
+                line=s.line,
+                score=scores[index[name]],
+                inbound=len(inbound.get(index[name], ())),
+                definitions=len(candidates),
+                doc=s.doc,
+                is_exception=any(_looks_like_exception(x) for x in every),
+                recursive=any(x.recursive for x in every),
+                is_async=any(x.is_async for x in every),
+            )
+        )
     out.sort(key=lambda r: (-r.score, r.name))
     return Ranking(symbols=tuple(out), nodes=len(index), edges=len(edges), iterations=iterations)

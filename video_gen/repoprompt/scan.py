@@ -39,13 +39,41 @@ LANGUAGES: dict[str, str] = {
 }
 
 # Folders that hold other people's code or generated output, never the project's story.
-SKIP_DIRS: frozenset[str] = frozenset({
-    ".git", ".hg", ".svn", ".bzr", "node_modules", "bower_components", "jspm_packages",
-    "vendor", "third_party", "third-party", "thirdparty", "dist", "build", "target", ".venv",
-    "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs",
-    "site-packages", ".gradle", ".idea", ".next", ".nuxt", ".cache", "coverage", "htmlcov",
-    ".terraform",
-})
+SKIP_DIRS: frozenset[str] = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        "node_modules",
+        "bower_components",
+        "jspm_packages",
+        "vendor",
+        "third_party",
+        "third-party",
+        "thirdparty",
+        "dist",
+        "build",
+        "target",
+        ".venv",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".eggs",
+        "site-packages",
+        ".gradle",
+        ".idea",
+        ".next",
+        ".nuxt",
+        ".cache",
+        "coverage",
+        "htmlcov",
+        ".terraform",
+    }
+)
 
 MAX_FILE_BYTES = 1_000_000
 SNIFF_BYTES = 8192
@@ -118,7 +146,7 @@ def _ignored(layers: _Layers, rel: str, is_dir: bool) -> bool:
     """git's verdict: the deepest .gitignore with a matching pattern decides (negations too)."""
     verdict = False
     for prefix, spec in layers:
-        sub = rel[len(prefix):] + ("/" if is_dir else "")
+        sub = rel[len(prefix) :] + ("/" if is_dir else "")
         result = spec.check_file(sub)
         if result.include is not None:
             verdict = bool(result.include)

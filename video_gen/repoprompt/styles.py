@@ -19,13 +19,42 @@ from video_gen.errors import ConfigError, UsageError
 DEFAULT_STYLE = "chaplin"
 
 # Placeholders a style's texts may use (compose fills them).
-BEAT_FIELDS = frozenset({
-    "project", "about", "tagline", "setting", "hero", "Hero", "sidekick", "Sidekick", "villain",
-    "Villain", "prop", "hero_symbol", "sidekick_symbol", "villain_symbol", "prop_symbol",
-    "commit", "gag",
-})
-CAST_FIELDS = frozenset({"symbol", "hero", "Hero", "hero_look", "sidekick", "Sidekick",
-                         "sidekick_look", "villain", "Villain", "villain_look", "prop"})
+BEAT_FIELDS = frozenset(
+    {
+        "project",
+        "about",
+        "tagline",
+        "setting",
+        "hero",
+        "Hero",
+        "sidekick",
+        "Sidekick",
+        "villain",
+        "Villain",
+        "prop",
+        "hero_symbol",
+        "sidekick_symbol",
+        "villain_symbol",
+        "prop_symbol",
+        "commit",
+        "gag",
+    }
+)
+CAST_FIELDS = frozenset(
+    {
+        "symbol",
+        "hero",
+        "Hero",
+        "hero_look",
+        "sidekick",
+        "Sidekick",
+        "sidekick_look",
+        "villain",
+        "Villain",
+        "villain_look",
+        "prop",
+    }
+)
 CAST_KEYS = ("hero", "hero_look", "sidekick", "sidekick_look", "villain", "villain_look", "prop")
 ROLES = ("hero", "sidekick", "villain", "prop")
 
@@ -65,8 +94,13 @@ class Style:
         return self.cast[key]
 
 
-def _str(where: str, table: Mapping[str, Any], key: str, fields: frozenset[str] | None = None,
-         required: bool = True) -> str:
+def _str(
+    where: str,
+    table: Mapping[str, Any],
+    key: str,
+    fields: frozenset[str] | None = None,
+    required: bool = True,
+) -> str:
     value = table.get(key, "")
     if not isinstance(value, str) or (required and not value.strip()):
         raise ConfigError(f"style {where}: {key!r} must be a non-empty string")
@@ -78,8 +112,10 @@ def _str(where: str, table: Mapping[str, Any], key: str, fields: frozenset[str] 
             raise ConfigError(f"style {where}: bad braces in {key!r}: {exc}") from None
         unknown = sorted(names - fields)
         if unknown:
-            raise ConfigError(f"style {where}: unknown placeholder {{{unknown[0]}}} in {key!r}",
-                              hint="placeholders: " + ", ".join(sorted(fields)))
+            raise ConfigError(
+                f"style {where}: unknown placeholder {{{unknown[0]}}} in {key!r}",
+                hint="placeholders: " + ", ".join(sorted(fields)),
+            )
     return text
 
 
@@ -99,27 +135,39 @@ def parse_style(name: str, data: Mapping[str, Any]) -> Style:
         if not isinstance(sec, Mapping):
             raise ConfigError(f"style {where}: must be a table")
         start, end = sec.get("start"), sec.get("end")
-        if not isinstance(start, (int, float)) or not isinstance(end, (int, float)) \
-                or abs(start - position) > 1e-9 or not start < end <= 1.0:
-            raise ConfigError(f"style {where}: start/end must continue the timeline from "
-                              f"{position:g} and stay within 1")
+        if (
+            not isinstance(start, (int, float))
+            or not isinstance(end, (int, float))
+            or abs(start - position) > 1e-9
+            or not start < end <= 1.0
+        ):
+            raise ConfigError(
+                f"style {where}: start/end must continue the timeline from "
+                f"{position:g} and stay within 1"
+            )
         position = float(end)
         beats = []
         for b in sec.get("beats", []):
             if not isinstance(b, Mapping):
                 raise ConfigError(f"style {where}: a beat is {{ role = ..., text = ... }}")
             beats.append(Beat(_str(where, b, "role"), _str(where, b, "text", BEAT_FIELDS)))
-        sections.append(Section(
-            key=_str(where, sec, "key"), start=float(start), end=float(end), beats=tuple(beats),
-            gags=bool(sec.get("gags", False)),
-            headline=_str(where, sec, "headline", BEAT_FIELDS, required=False),
-            peak=_str(where, sec, "peak", BEAT_FIELDS, required=False),
-        ))
+        sections.append(
+            Section(
+                key=_str(where, sec, "key"),
+                start=float(start),
+                end=float(end),
+                beats=tuple(beats),
+                gags=bool(sec.get("gags", False)),
+                headline=_str(where, sec, "headline", BEAT_FIELDS, required=False),
+                peak=_str(where, sec, "peak", BEAT_FIELDS, required=False),
+            )
+        )
     if abs(position - 1.0) > 1e-9:
         raise ConfigError(f"style {name}: sections must end at 1.0")
     if sum(s.gags for s in sections) != 1 or sum(bool(s.peak) for s in sections) != 1:
-        raise ConfigError(f"style {name}: needs exactly one section with gags = true and one "
-                          "with a peak")
+        raise ConfigError(
+            f"style {name}: needs exactly one section with gags = true and one with a peak"
+        )
     seconds = data.get("nominal_seconds", 90)
     if not isinstance(seconds, int) or seconds <= 0:
         raise ConfigError(f"style {name}: nominal_seconds must be a positive integer")
@@ -171,8 +219,9 @@ def _raw(name: str, extra: Mapping[str, Any] | None) -> Mapping[str, Any]:
     if extra and name in extra and isinstance(extra[name], Mapping):
         return dict(extra[name])
     if name not in packaged_styles():
-        raise UsageError(f"unknown style {name!r}",
-                         hint="choose one of: " + ", ".join(available_styles(extra)))
+        raise UsageError(
+            f"unknown style {name!r}", hint="choose one of: " + ", ".join(available_styles(extra))
+        )
     from video_gen.data import load
 
     return load(f"styles/{name}.toml")
