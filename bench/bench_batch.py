@@ -53,7 +53,7 @@ def main() -> dict[str, float]:
             **os.environ,
             "VIDEO_GEN_HOME": str(work / "home"),
             "OPENAI_BASE_URL": srv.base_url,
-            "OPENAI_API_KEY": "sk-bench-0123456789abcdef",
+            "OPENAI_API_KEY": "bench-key",
         }
         for name in ("CI", "VIDEO_GEN_CONFIG", "VIDEO_GEN_PROVIDER", "VIDEO_GEN_CONCURRENCY"):
             env.pop(name, None)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakekeys import fake_key
 
 from video_gen.emulator import EmulatorServer
 
@@ -76,5 +77,5 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 def remote(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> EmulatorServer:
     """The `openai` provider pointed at a loopback emulator, as a user would point it at LiteLLM."""
     monkeypatch.setenv("OPENAI_BASE_URL", emulator.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-abcdefghijklmnopqrstuvwxyz0123")
+    monkeypatch.setenv("OPENAI_API_KEY", fake_key("test"))
     return emulator

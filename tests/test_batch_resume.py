@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakekeys import fake_key
 from typer.testing import CliRunner
 
 from video_gen.cli import app
@@ -24,7 +25,7 @@ from video_gen.emulator import EmulatorServer
 from video_gen.exit_codes import ExitCode
 from video_gen.ledger import Ledger
 
-KEY = "sk-test-abcdefghijklmnopqrstuvwxyz0123"
+KEY = fake_key("test")
 PROMPTS = "a paper boat\nan owl at night\na fox in snow\na hen on a bike\n"
 ARGS = ("prompts.txt", "--concurrency", "2", "--poll-interval", "0.2", "--output-dir", "out")
 

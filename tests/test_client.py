@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from fakekeys import fake_key
 
 from video_gen.client.retry import RetryPolicy
 from video_gen.client.videos import Timeouts, VideosClient
@@ -19,7 +20,7 @@ from video_gen.errors import (
     ServerError,
 )
 
-KEY = "sk-test-abcdefghijklmnopqrstuvwxyz0123"
+KEY = fake_key("test")
 FIELDS = {
     "prompt": "a red kite over a beach",
     "model": "sora-2",

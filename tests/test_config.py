@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from fakekeys import fake_key
 from typer.testing import CliRunner
 
 from video_gen import paths
@@ -83,7 +84,7 @@ def test_config_cli_init_set_get_show_masks(isolated_home: Path) -> None:
     assert runner.invoke(app, ["config", "init"]).exit_code == 2  # never overwrites
     assert runner.invoke(app, ["config", "set", "defaults.seconds", "8"]).exit_code == 0
     assert runner.invoke(app, ["config", "get", "defaults.seconds"]).stdout.strip() == "8"
-    secret = "sk-live-abcdefghijklmnopqrstuvwxyz987654"
+    secret = fake_key("live")
     assert runner.invoke(app, ["config", "set", "api.key", secret]).exit_code == 0
     shown = runner.invoke(app, ["config", "show"])
     assert shown.exit_code == 0 and secret not in shown.stdout and "api.key" in shown.stdout

@@ -19,12 +19,14 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from fakekeys import fake_key
 from PIL import Image
 
 from video_gen.emulator import EmulatorServer, FaultPlan
 from video_gen.emulator.content import asset_bytes, make_body, parse_range
 from video_gen.emulator.faults import ACCEPTED, ARRIVAL, JOB, SENDING
 
+RIGHT = fake_key("emulator", "abcdefghijklmnopqrstuvwxyz")
 KEY = {"Authorization": "Bearer test-key"}
 
 
@@ -191,7 +193,7 @@ def test_bad_json_is_a_400(srv: EmulatorServer, api: requests.Session) -> None:
 
 
 def test_auth_missing_and_wrong_key() -> None:
-    with EmulatorServer(job_seconds=1, require_key="sk-abcdefghijklmnopqrstuvwxyz") as srv:
+    with EmulatorServer(job_seconds=1, require_key=RIGHT) as srv:
         r = requests.get(f"{srv.base_url}/videos")
         assert r.status_code == 401 and error_of(r)["code"] == "invalid_api_key"
         assert "didn't provide an API key" in error_of(r)["message"]
@@ -200,7 +202,7 @@ def test_auth_missing_and_wrong_key() -> None:
         assert "sk-abXXXXyz" not in r.text and "***" in r.text
         r = requests.get(
             f"{srv.base_url}/videos",
-            headers={"Authorization": "Bearer sk-abcdefghijklmnopqrstuvwxyz"},
+            headers={"Authorization": f"Bearer {RIGHT}"},
         )
         assert r.status_code == 200
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import openai
 import pytest
+from fakekeys import fake_key
 from PIL import Image
 
 from video_gen.emulator import EmulatorServer
@@ -179,15 +180,17 @@ def test_webp_and_jpeg_references_are_accepted(client: openai.OpenAI) -> None:
 
 
 def test_require_key_gives_authentication_error() -> None:
-    with EmulatorServer(job_seconds=0.2, require_key="sk-right-key-0123456789") as srv:
-        bad = openai.OpenAI(base_url=srv.base_url, api_key="sk-wrong-key-0123456789", max_retries=0)
+    with EmulatorServer(job_seconds=0.2, require_key=fake_key("right", "key-0123456789")) as srv:
+        bad = openai.OpenAI(
+            base_url=srv.base_url, api_key=fake_key("wrong", "key-0123456789"), max_retries=0
+        )
         with pytest.raises(openai.AuthenticationError) as err:
             bad.videos.list()
         assert err.value.code == "invalid_api_key"
-        assert "sk-wrong-key-0123456789" not in err.value.message
+        assert fake_key("wrong", "key-0123456789") not in err.value.message
         assert "sk-wr***89" in err.value.message
         good = openai.OpenAI(
-            base_url=srv.base_url, api_key="sk-right-key-0123456789", max_retries=0
+            base_url=srv.base_url, api_key=fake_key("right", "key-0123456789"), max_retries=0
         )
         assert good.videos.list().data == []
 

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from fakekeys import fake_key
 from typer.testing import CliRunner
 
 from video_gen.cli import app
@@ -21,7 +22,7 @@ from video_gen.ledger import Ledger
 
 runner = CliRunner()
 PROMPT = "a paper boat sails down a rainy street"
-KEY = "sk-test-abcdefghijklmnopqrstuvwxyz0123"
+KEY = fake_key("test")
 
 
 def gen(*args: str, input: str | None = None) -> object:

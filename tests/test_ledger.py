@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from fakekeys import fake_key
 
 from video_gen import paths
 from video_gen.errors import BudgetError, UsageError
@@ -24,6 +25,7 @@ from video_gen.ledger import AmbiguousIdError, BudgetLimits, Ledger
 from video_gen.ledger import records as rec
 from video_gen.types import Estimate, GenerationRequest
 
+SECRET = fake_key("abc", "defghijklmnopqrstuvwxyz123")
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
 ROOT = Path(__file__).resolve().parents[1]
 LIMITS = BudgetLimits(monthly_usd=50.0)
@@ -147,10 +149,10 @@ def test_a_nonsense_reported_cost_charges_the_estimate_and_keeps_the_completion(
 
 def test_secrets_in_prompts_and_messages_are_masked() -> None:
     ledger = Ledger()
-    local_id = reserve(ledger, prompt="use key sk-abcdefghijklmnopqrstuvwxyz123 please")
-    ledger.failed(local_id, "failed", "bad", "echo sk-abcdefghijklmnopqrstuvwxyz123")
+    local_id = reserve(ledger, prompt=f"use key {SECRET} please")
+    ledger.failed(local_id, "failed", "bad", f"echo {SECRET}")
     text = ledger.path.read_text()
-    assert "sk-abcdefghijklmnopqrstuvwxyz123" not in text and "sk-abc***" in text
+    assert SECRET not in text and "sk-abc***" in text
 
 
 # -- job states and money --------------------------------------------------------------------------

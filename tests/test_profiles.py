@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakekeys import fake_key
 from typer.testing import CliRunner
 
 from video_gen.cli import app
@@ -22,7 +23,7 @@ from video_gen.ledger import Ledger
 
 runner = CliRunner()
 PROMPT = "a paper boat sails down a rainy street"
-KEY = "sk-test-abcdefghijklmnopqrstuvwxyz0123"
+KEY = fake_key("test")
 WAN = "Wan-AI/Wan2.2-T2V-A14B-Diffusers"
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fakekeys import fake_key
 from typer.testing import CliRunner
 
 from video_gen import capabilities
@@ -48,7 +49,7 @@ from video_gen.providers.openrouter import OpenRouterProvider, request_body
 from video_gen.types import GenerationRequest
 
 runner = CliRunner()
-KEY = "sk-or-v1-abcdefghijklmnopqrstuvwxyz0123456789"
+KEY = fake_key("or-v1", "abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 def write_config(home: Path, text: str) -> None:
@@ -446,7 +447,7 @@ model = "google/veo-3.1-fast"
 
 [providers.lite]
 base_url = "http://localhost:4000/v1"
-api_key = "sk-stored-in-the-file-123456"
+api_key = "sk-stored-in-file-12"
 headers = { "Authorization-Extra" = "secret-header-value" }
 
 [providers.play]
@@ -454,7 +455,7 @@ kind = "emulator"
 profile = "litellm"
 """,
     )
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env-abcdefghijklmnop")
+    monkeypatch.setenv("OPENAI_API_KEY", fake_key("from-env", "abcdefghijklmnop"))
     res = runner.invoke(app, ["providers"])
     assert res.exit_code == 0, res.stderr
     lines = {
@@ -479,7 +480,7 @@ profile = "litellm"
     }
     assert by_name["lite"]["headers"] == ["Authorization-Extra"]
     everything = res.stdout + res.stderr + json.dumps(data)
-    for secret in ("sk-stored-in-the-file", "sk-from-env", "secret-header-value"):
+    for secret in ("sk-stored-in-file", "sk-from-env", "secret-header-value"):
         assert secret not in everything
 
 

@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from fakekeys import fake_key
 from typer.testing import CliRunner
 
 from video_gen import paths
@@ -14,7 +15,7 @@ from video_gen.config import Config
 from video_gen.emulator import EmulatorServer
 
 runner = CliRunner()
-KEY = "sk-typed-abcdefghijklmnopqrstuvwxyz0123"
+KEY = fake_key("typed")
 
 
 def test_key_is_asked_once_hidden_and_stored_0600(
