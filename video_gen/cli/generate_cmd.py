@@ -25,12 +25,8 @@ def generate(
     provider: opt.ProviderName = None,
     timeout: opt.Timeout = None,
     poll_interval: opt.PollInterval = None,
-    thumbnail: Annotated[
-        bool, typer.Option("--thumbnail", help="Also download the WebP thumbnail.")
-    ] = False,
-    spritesheet: Annotated[
-        bool, typer.Option("--spritesheet", help="Also download the JPEG spritesheet.")
-    ] = False,
+    thumbnail: opt.Thumbnail = False,
+    spritesheet: opt.Spritesheet = False,
     from_id: Annotated[
         str | None,
         typer.Option(

@@ -88,12 +88,8 @@ def download(
     output_dir: opt.OutputDir = None,
     name: opt.Name = None,
     provider: opt.ProviderName = None,
-    thumbnail: Annotated[
-        bool, typer.Option("--thumbnail", help="Also the WebP thumbnail.")
-    ] = False,
-    spritesheet: Annotated[
-        bool, typer.Option("--spritesheet", help="Also the JPEG spritesheet.")
-    ] = False,
+    thumbnail: opt.Thumbnail = False,
+    spritesheet: opt.Spritesheet = False,
     variant: Annotated[
         str | None,
         typer.Option(

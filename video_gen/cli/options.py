@@ -111,3 +111,7 @@ Verbose = Annotated[
         "--verbose", "-v", help="Debug output on stderr (HTTP calls, retries; secrets masked)."
     ),
 ]
+Thumbnail = Annotated[bool, typer.Option("--thumbnail", help="Also download the WebP thumbnail.")]
+Spritesheet = Annotated[
+    bool, typer.Option("--spritesheet", help="Also download the JPEG spritesheet.")
+]
