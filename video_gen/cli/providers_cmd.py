@@ -143,7 +143,7 @@ def models(
     json_output: opt.Json = False,
 ) -> None:
     """List known models per provider: seconds, sizes (or resolutions and aspect ratios) and
-    USD per second from the price table and the config's [[prices]]. A model with no price is
+    USD per second from the price table and the config's price rows. A model with no price is
     marked: spending on it is refused (exit 9) until you set one.
 
     Example: video-gen models --provider my-openrouter --json
