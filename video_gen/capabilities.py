@@ -24,12 +24,6 @@ _RESOLUTION = re.compile(r"^(\d{3,4})p(?:@(\d{1,2}):(\d{1,2}))?$")
 # Aspect ratios a pixel size is rounded to when within 2% (854x480 is 16:9, not 427:240).
 _COMMON_RATIOS = ((16, 9), (9, 16), (1, 1), (4, 3), (3, 4), (21, 9), (9, 21), (3, 2), (2, 3))
 Api = Literal["openai-videos", "openrouter"]
-IMAGE_TYPES = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".webp": "image/webp",
-}
 
 
 @dataclass(frozen=True)

@@ -128,7 +128,9 @@ class JobRunner:
     def check(self, request: GenerationRequest) -> Estimate:
         """Validate and price ``request``; spends nothing (this is all --dry-run does)."""
         capabilities.validate(request, self.provider.capabilities(request.model))
-        return pricing.estimate(request, self.provider.kind, self.price_table)
+        return pricing.estimate(
+            request, self.provider.kind, self.price_table, api=self.provider.api
+        )
 
     def start(
         self,
@@ -336,12 +338,15 @@ class JobRunner:
         *,
         estimate_usd: float | None = None,
         already_final: bool = False,
+        job: RemoteJob | None = None,
     ) -> GenerationResult:
         """Finish a recorded job (``video-gen download``): poll it, then fetch its files.
 
         ``already_final``: the ledger has its end recorded, so it is not recorded twice.
+        ``job``: the job's state when the caller has just fetched it (saves a request).
         """
-        job = self.provider.refresh(job_id)
+        if job is None:
+            job = self.provider.refresh(job_id)
         started = Started(
             local_id, job, Estimate(estimate_usd or 0.0, 0.0, "ledger"), request, self.clock()
         )

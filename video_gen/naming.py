@@ -18,7 +18,7 @@ from typing import Any
 
 from video_gen.errors import UsageError
 
-FIELDS = ("date", "time", "slug", "id", "model", "seconds", "size", "n", "name", "variant")
+FIELDS = ("date", "time", "slug", "id", "model", "seconds", "size", "n", "name")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 

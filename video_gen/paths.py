@@ -49,7 +49,3 @@ def cache_dir() -> Path:
 
 def ledger_file() -> Path:
     return data_dir() / "ledger.jsonl"
-
-
-def default_output_dir() -> Path:
-    return Path.cwd() / "videos"

@@ -14,8 +14,9 @@ from typing import Any
 from video_gen.errors import BudgetError
 from video_gen.types import Estimate, GenerationRequest
 
-# The emulator imitates the OpenAI Videos shape, so it is priced like it: budgets, refusals and
-# the ledger behave in tests and demos exactly as they would against a paid server.
+# An emulator is priced like the API it imitates (``api``: its profile's request shape, by
+# default the OpenAI Videos shape): budgets, refusals and the ledger behave in tests and demos
+# exactly as they would against a paid server. Rows for kind "emulator" still apply to it.
 _PRICED_AS = {"emulator": "openai-videos"}
 
 
@@ -29,8 +30,8 @@ class PriceRow:
     as_of: str
     origin: str  # "packaged" or "config"
 
-    def matches(self, kind: str, model: str, size: str) -> bool:
-        kinds = {kind, _PRICED_AS.get(kind, kind)}
+    def matches(self, kind: str, model: str, size: str, api: str | None = None) -> bool:
+        kinds = {kind, api or _PRICED_AS.get(kind, kind)}
         return (
             (self.provider == "*" or self.provider in kinds)
             and fnmatchcase(model, self.model)
@@ -83,19 +84,24 @@ def rows(overrides: Iterable[Mapping[str, Any]] = ()) -> list[PriceRow]:
     return [_row(r, "config") for r in overrides] + packaged_rows()
 
 
-def find(kind: str, model: str, size: str, table: Iterable[PriceRow]) -> PriceRow | None:
+def find(
+    kind: str, model: str, size: str, table: Iterable[PriceRow], *, api: str | None = None
+) -> PriceRow | None:
+    """The most specific row for a provider of ``kind`` speaking ``api``."""
     best: PriceRow | None = None
     for row in table:
-        if row.matches(kind, model, size) and (
+        if row.matches(kind, model, size, api) and (
             best is None or row.specificity() > best.specificity()
         ):
             best = row
     return best
 
 
-def estimate(request: GenerationRequest, kind: str, table: Iterable[PriceRow]) -> Estimate:
+def estimate(
+    request: GenerationRequest, kind: str, table: Iterable[PriceRow], *, api: str | None = None
+) -> Estimate:
     """The expected cost of ``request``; raises BudgetError when the model has no price."""
-    row = find(kind, request.model, request.size, table)
+    row = find(kind, request.model, request.size, table, api=api)
     if row is None:
         raise BudgetError(
             f"no known price for model {request.model!r} ({request.size}) on provider"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -52,9 +52,6 @@ class GenerationRequest:
     input_reference: Path | None = None
     provider: str = "openai"
     extra: Mapping[str, str] = field(default_factory=dict)
-
-    def with_(self, **changes: Any) -> GenerationRequest:
-        return replace(self, **changes)
 
     def params(self) -> dict[str, Any]:
         """The parameters as recorded in the ledger and shown by --dry-run."""

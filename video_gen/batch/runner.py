@@ -287,10 +287,6 @@ class BatchEngine:
         self._abort.set()
         return "abort"
 
-    @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
-
     def in_flight(self) -> list[ItemState]:
         with self._lock:
             return list(self._running)

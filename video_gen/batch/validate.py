@@ -152,7 +152,7 @@ def _check(
     except UsageError as exc:
         return problem(_field_of(request, caps), exc)
     try:
-        estimate = pricing.estimate(request, info.kind, info.prices)
+        estimate = pricing.estimate(request, info.kind, info.prices, api=info.spec.api)
     except VideoGenError as exc:
         return problem("model", exc)
     ref_sha = None

@@ -93,7 +93,7 @@ def generate(
 
     naming.check_template(options.name_template)
     capabilities.validate(request, rt.capabilities(request.model))
-    estimate = pricing.estimate(request, rt.spec.kind, rt.prices)
+    estimate = pricing.estimate(request, rt.spec.kind, rt.prices, api=rt.spec.api)
     if dry_run:
         _print_dry_run(ui, rt, request, estimate, options)
         return

@@ -139,6 +139,7 @@ def download(
     progress = make_progress(ui)
     rt.listeners.append(progress)
     try:
+        job = None  # fetched at most once here; resume() polls from it
         if record is not None and record.remote_id:
             remote_id, local_id = record.remote_id, record.local_id
             request = GenerationRequest(
@@ -171,7 +172,7 @@ def download(
             rt.provider, recorder, limits=rt.limits, price_table=rt.prices, on_event=rt.emit
         )
         if not wait:
-            job = rt.provider.refresh(remote_id)
+            job = job or rt.provider.refresh(remote_id)
             if not job.phase.final:
                 raise NotFinishedError(
                     f"job {remote_id} is {job.status}, not finished",
@@ -184,6 +185,7 @@ def download(
             options,
             estimate_usd=estimate,
             already_final=already_final,
+            job=job,
         )
     finally:
         progress.close()
@@ -240,7 +242,7 @@ def remix(
             provider=rt.spec.name,
             extra={"remix_of": remote_id},
         )
-        estimate = pricing.estimate(request, rt.spec.kind, rt.prices)
+        estimate = pricing.estimate(request, rt.spec.kind, rt.prices, api=rt.spec.api)
         if dry_run:
             body = {
                 "method": "POST",

@@ -194,7 +194,7 @@ def _model_row(
     probes = sizes or (default_size,)
     prices = []
     for size in probes:
-        row = pricing.find(spec.kind, model, size, table)
+        row = pricing.find(spec.kind, model, size, table, api=spec.api)
         prices.append(
             {
                 "size": size,

@@ -277,12 +277,6 @@ class JobFilter:
         return self.batch is None or job.batch_id == self.batch
 
 
-STATUS_GROUPS = {
-    "in-flight": "reserved and not yet completed, failed or released",
-    "failed": "ended by a failure: failed, cancelled, expired, error",
-}
-
-
 def _status_matches(job: JobView, wanted: str) -> bool:
     wanted = wanted.strip().lower()
     if wanted in ("in-flight", "in_flight", "inflight"):

@@ -42,6 +42,10 @@ class Provider(Protocol):
     name: str  # the configured name (``openai``, ``emulator``, ``my-litellm`` ...)
     kind: str  # ``openai-videos``, ``openrouter``, ``emulator``
 
+    @property
+    def api(self) -> str:
+        """The request shape spoken, ``openai-videos`` or ``openrouter``: what it is priced as."""
+
     def capabilities(self, model: str) -> ModelCapabilities | None:
         """What ``model`` accepts on this provider, or None when unknown (then: let it decide)."""
 

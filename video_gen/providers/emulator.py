@@ -59,6 +59,10 @@ class EmulatorProvider:
             raise
 
     @property
+    def api(self) -> str:
+        return self.inner.api
+
+    @property
     def profile(self) -> str:
         return self.server.profile.name
 

@@ -24,6 +24,7 @@ _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
 
 class OpenAIVideosProvider:
     kind = "openai-videos"
+    api = "openai-videos"
 
     def __init__(
         self,

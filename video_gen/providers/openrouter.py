@@ -24,6 +24,7 @@ from video_gen.types import GenerationRequest, RemoteJob
 
 class OpenRouterProvider:
     kind = "openrouter"
+    api = "openrouter"
 
     def __init__(
         self,

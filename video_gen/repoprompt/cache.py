@@ -125,9 +125,6 @@ class RepoCache:
     def load_facts(self, sha: str, language: str) -> FileFacts | None:
         return read_facts(self.facts_dir, sha, language)
 
-    def store_facts(self, sha: str, language: str, text: str) -> None:
-        write_facts(self.facts_dir, sha, language, text)
-
     # -- whole analyses ----------------------------------------------------------------------
     def load_analysis(self, digest: str) -> dict[str, Any] | None:
         try:

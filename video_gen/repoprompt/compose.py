@@ -69,10 +69,6 @@ class Clip:
     seconds: int
     pieces: tuple[Piece, ...]
 
-    @property
-    def story_start(self) -> int:
-        return (self.index - 1) * self.seconds
-
 
 @dataclass(frozen=True)
 class CastMember:
