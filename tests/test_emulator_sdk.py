@@ -176,7 +176,8 @@ def test_webp_and_jpeg_references_are_accepted(client: openai.OpenAI) -> None:
     for fmt in ("WEBP", "JPEG"):
         buf = io.BytesIO()
         Image.new("RGB", (720, 1280)).save(buf, fmt)
-        client.videos.create(prompt="p", input_reference=("ref", buf.getvalue()))
+        video = client.videos.create(prompt="p", input_reference=("ref", buf.getvalue()))
+        assert video.id.startswith("video_") and video.status == "queued", fmt
 
 
 def test_require_key_gives_authentication_error() -> None:
