@@ -111,6 +111,9 @@ class RunOptions:
     batch_id: str | None = None
     item_key: str | None = None
     name_values: dict[str, Any] = field(default_factory=dict)
+    # Ctrl-C while waiting cancels the remote job (only when asked: by default a paid job keeps
+    # running and `video-gen download` finishes it later).
+    cancel_on_interrupt: bool = False
 
 
 @dataclass
@@ -427,6 +430,8 @@ class JobRunner:
             files = self.fetch(local_id, job, started.request, options)
         except KeyboardInterrupt:
             self.ledger.event(local_id, "interrupted", remote_id=job.id)
+            if options.cancel_on_interrupt:
+                raise self._cancel(local_id, job) from None
             raise Interrupted(
                 f"stopped waiting; job {job.id} keeps running on the server",
                 hint=f"resume with: video-gen download {job.id}",
@@ -455,6 +460,31 @@ class JobRunner:
             estimate_usd=started.estimate.usd,
             local_id=local_id,
             files=tuple(files),
+        )
+
+    def _cancel(self, local_id: str, job: RemoteJob) -> Interrupted:
+        """``--cancel-on-interrupt``: ask the server to stop the job, then record how it ended
+        (a cancelled job releases its reservation; one the server would not stop keeps it)."""
+        try:
+            self.provider.cancel(job.id)
+            self.ledger.event(local_id, "cancel_requested", remote_id=job.id)
+            fresh = self.provider.refresh(job.id)
+        except VideoGenError as exc:
+            return Interrupted(
+                f"stopped waiting; cancelling job {job.id} failed ({exc.message}), so it may"
+                " keep running (and be charged) on the server",
+                hint=f"resume with: video-gen download {job.id}",
+            )
+        if fresh.phase is Phase.FAILED:
+            self.ledger.failed(local_id, fresh.status, "cancelled", "cancelled on Ctrl-C")
+            return Interrupted(
+                f"stopped; job {job.id} was cancelled on the server (--cancel-on-interrupt)",
+                hint="generate again when ready (a cancelled job is not charged by the budget)",
+            )
+        return Interrupted(
+            f"stopped; cancel of job {job.id} was asked (--cancel-on-interrupt), the server"
+            f" still says {fresh.status}",
+            hint=f"check it with: video-gen status {job.id} (its reservation is kept until then)",
         )
 
     def resume(

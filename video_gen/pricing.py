@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class PriceRow:
     """A price: USD per second for a provider kind's model, optionally only at one size or
-    resolution and with or without sound (Veo bills audio; OpenRouter prices by both).
+    resolution and with or without sound (Veo bills audio; OpenRouter prices by both). Models
+    billed per video (some on fal and Replicate) have ``usd_per_video`` instead (or as well: a
+    flat part plus a per-second part).
 
     An emulator is priced like the API it imitates (``api``): budgets, refusals and the ledger
     behave in tests and demos exactly as they would against a paid server. Rows for kind
@@ -37,6 +39,10 @@ class PriceRow:
     origin: str  # "packaged" or "config"
     resolution: str = "*"  # glob over 720p, 1080p ...
     audio: bool | None = None  # None: with or without sound
+    usd_per_video: float = 0.0  # a flat price per video, added to the per-second part
+
+    def cost(self, seconds: int) -> float:
+        return round(self.usd_per_second * seconds + self.usd_per_video, 6)
 
     def matches(
         self,
@@ -80,11 +86,14 @@ def _resolution(size: str) -> str:
 
 def _row(data: Mapping[str, Any], origin: str) -> PriceRow:
     try:
+        if "usd_per_second" not in data and "usd_per_video" not in data:
+            raise KeyError("usd_per_second")
         return PriceRow(
             provider=str(data.get("provider", "*")),
             model=str(data["model"]),
             size=str(data.get("size", "*")),
-            usd_per_second=float(data["usd_per_second"]),
+            usd_per_second=float(data.get("usd_per_second", 0.0)),
+            usd_per_video=float(data.get("usd_per_video", 0.0)),
             source=str(data.get("source", "config file" if origin == "config" else "")),
             as_of=str(data.get("as_of", "")),
             origin=origin,
@@ -96,7 +105,7 @@ def _row(data: Mapping[str, Any], origin: str) -> PriceRow:
 
         raise ConfigError(
             f"a [[prices]] row is missing or has a bad field: {exc}",
-            hint='each row needs model = "..." and usd_per_second = 0.10',
+            hint='each row needs model = "..." and usd_per_second = 0.10 (or usd_per_video = 0.50)',
         ) from None
 
 
@@ -170,8 +179,11 @@ def estimate(
     source = f"{where}: {row.source}" + (f", {row.as_of}" if row.as_of else "")
     if row.audio is not None:
         source += ", with sound" if row.audio else ", without sound"
+    if row.usd_per_video:
+        source += f", {row.usd_per_video:g} USD per video"
+    usd = row.cost(request.seconds)
     return Estimate(
-        usd=round(row.usd_per_second * request.seconds, 6),
-        usd_per_second=row.usd_per_second,
+        usd=usd,
+        usd_per_second=round(usd / request.seconds, 6) if request.seconds else 0.0,
         source=source,
     )

@@ -118,6 +118,7 @@ def batch(
     manifest: ManifestPath = None,
     timeout: opt.Timeout = None,
     poll_interval: opt.PollInterval = None,
+    cancel_on_interrupt: opt.CancelOnInterrupt = False,
     dry_run: opt.DryRun = False,
     json_output: opt.Json = False,
     quiet: opt.Quiet = False,
@@ -216,6 +217,7 @@ def batch(
         name=name or "{name}",
         timeout=timeout,
         poll_interval=poll_interval,
+        cancel_on_interrupt=cancel_on_interrupt,
     )
     out_dir = base.output_dir
     ceiling = (

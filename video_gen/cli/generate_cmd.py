@@ -30,6 +30,7 @@ def generate(
     poll_interval: opt.PollInterval = None,
     thumbnail: opt.Thumbnail = False,
     spritesheet: opt.Spritesheet = False,
+    cancel_on_interrupt: opt.CancelOnInterrupt = False,
     from_id: Annotated[
         str | None,
         typer.Option(
@@ -100,6 +101,7 @@ def generate(
         timeout=timeout,
         poll_interval=poll_interval,
         variants=runtime.variants(thumbnail, spritesheet),
+        cancel_on_interrupt=cancel_on_interrupt,
     )
     from video_gen import naming, pricing
     from video_gen.providers import validate_request

@@ -140,3 +140,12 @@ LastFrame = Annotated[
         show_default=False,
     ),
 ]
+CancelOnInterrupt = Annotated[
+    bool,
+    typer.Option(
+        "--cancel-on-interrupt",
+        envvar="VIDEO_GEN_CANCEL_ON_INTERRUPT",
+        help="On Ctrl-C, cancel the remote job (default: it keeps running, and the resume"
+        " command is printed).",
+    ),
+]

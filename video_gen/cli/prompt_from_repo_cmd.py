@@ -108,6 +108,7 @@ def prompt_from_repo(
             "--dry-run", help="With --generate: show each clip's parameters and cost; send nothing."
         ),
     ] = False,
+    cancel_on_interrupt: opt.CancelOnInterrupt = False,
     quiet: opt.Quiet = False,
 ) -> None:
     """Write a video prompt that tells a repository's story, from its own code.
@@ -183,6 +184,7 @@ def prompt_from_repo(
             max_cost=max_cost,
             dry_run=dry_run,
             quiet=quiet,
+            cancel_on_interrupt=cancel_on_interrupt,
         )
         return
     if out is not None:
@@ -206,6 +208,7 @@ def _render(
     max_cost: float | None,
     dry_run: bool,
     quiet: bool,
+    cancel_on_interrupt: bool = False,
 ) -> None:
     """Render the storyboard with the batch engine: pre-flight estimate, budget, resume.
 
@@ -238,6 +241,7 @@ def _render(
         max_cost=max_cost,
         dry_run=dry_run,
         quiet=quiet,
+        cancel_on_interrupt=cancel_on_interrupt,
     )
 
 

@@ -248,6 +248,7 @@ def _model_row(
             {
                 "size": size,
                 "usd_per_second": row.usd_per_second if row else None,
+                "usd_per_video": row.usd_per_video if row and row.usd_per_video else None,
                 "source": (row.source + (f", {row.as_of}" if row.as_of else "")) if row else None,
                 "origin": row.origin if row else None,
             }
@@ -277,18 +278,28 @@ def _model_row(
 
 
 def _price_text(prices: list[dict[str, Any]], per_size: bool) -> str:
-    values = {p["usd_per_second"] for p in prices}
+    values = {_one_price(p) for p in prices}
     if values == {None}:
         return "NO PRICE"
     if len(values) == 1:
-        return f"{next(iter(values)):.2f}"
+        return str(next(iter(values)))
     groups: dict[Any, list[str]] = {}
     for p in prices:
-        groups.setdefault(p["usd_per_second"], []).append(p["size"])
+        groups.setdefault(_one_price(p), []).append(p["size"])
     return ", ".join(
-        ("no price" if usd is None else f"{usd:.2f}") + (f" ({', '.join(s)})" if per_size else "")
+        ("no price" if usd is None else usd) + (f" ({', '.join(s)})" if per_size else "")
         for usd, s in groups.items()
     )
+
+
+def _one_price(p: dict[str, Any]) -> str | None:
+    """``0.10`` (USD per second), ``0.50/video``, or both for a flat part plus seconds."""
+    if p["usd_per_second"] is None:
+        return None
+    if not p.get("usd_per_video"):
+        return f"{p['usd_per_second']:.2f}"
+    flat = f"{p['usd_per_video']:.2f}/video"
+    return flat + (f" + {p['usd_per_second']:.2f}/s" if p["usd_per_second"] else "")
 
 
 def _columns(rows: list[list[str]]) -> str:

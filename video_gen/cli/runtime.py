@@ -145,6 +145,7 @@ def run_options(
     timeout: float | None = None,
     poll_interval: float | None = None,
     variants: tuple[str, ...] = ("video",),
+    cancel_on_interrupt: bool = False,
 ) -> RunOptions:
     """RunOptions from the flags, falling back to the config (flag > env > config > default)."""
     from video_gen import resolve
@@ -157,6 +158,7 @@ def run_options(
         poll_interval=poll_interval if poll_interval is not None else configured_poll,
         variants=variants,
         command=command,
+        cancel_on_interrupt=cancel_on_interrupt,
     )
 
 

@@ -5,8 +5,10 @@ bodies through a ``Transport``; the policy is the same for all of them and lives
 
 * one ``requests.Session`` per client, a versioned User-Agent, a ``(connect, read)`` timeout on
   every call, never longer than what is left of an overall deadline;
-* auth headers registered as secrets (masked everywhere) and stripped, like ``Authorization``,
-  when a redirect leaves for another host (a content URL on a CDN must not receive the key);
+* auth headers registered as secrets (masked everywhere) and sent only to the base URL's origin:
+  stripped, like ``Authorization``, when a redirect leaves for another host, and never sent with
+  a request to another origin (an output URL on a CDN, which fal and Replicate hand out, must not
+  receive the key);
 * retries per ``retry.py`` (connection errors, 408, 409, 429, >= 500) honouring every spelling of
   ``Retry-After`` the servers use, for idempotent calls only: a create is sent by ``send`` and
   its failures are judged by the caller (``jobs.py``), never retried blindly;
@@ -120,6 +122,7 @@ class Transport:
         for name, value in (headers or {}).items():
             if value:
                 self.session.headers[name] = value
+        self.secret_names = tuple(secret_names)
         if isinstance(self.session, _Session):
             self.session.secret_headers = tuple(n for n in secret_names if n != "Authorization")
         self.seen_headers: Mapping[str, str] = {}  # the last answer's headers (server detection)
@@ -152,6 +155,13 @@ class Transport:
         host = self.base_url if url.startswith(self.base_url) else url.split("?")[0]
         started = time.monotonic()
         timeout = self._timeout()
+        if self.secret_names and not same_origin(url, self.base_url):
+            # Another origin (a CDN's output URL) never receives the key: requests drops a
+            # session header whose per-request value is None.
+            kwargs["headers"] = {
+                **(kwargs.get("headers") or {}),
+                **{name: None for name in self.secret_names},
+            }
         try:
             resp = self.session.request(method, url, timeout=timeout, **kwargs)
         except requests.exceptions.ConnectTimeout:
@@ -253,6 +263,14 @@ def decode(resp: requests.Response) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise APIError("the server answered JSON that is not an object", status=resp.status_code)
     return data
+
+
+def same_origin(url: str, base_url: str) -> bool:
+    """Same scheme, host and port (the origin a key was given for)."""
+    from urllib.parse import urlsplit
+
+    a, b = urlsplit(url), urlsplit(base_url)
+    return (a.scheme.lower(), a.netloc.lower()) == (b.scheme.lower(), b.netloc.lower())
 
 
 def quote(segment: str) -> str:

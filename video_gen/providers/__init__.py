@@ -139,6 +139,12 @@ def _named(name: str, table: Any) -> ProviderSpec:
     # A key written in the table wins over the kind's usual variable (two accounts, two tables).
     env = table.get("api_key_env") or (None if table.get("api_key") else kind.default_key_env)
     key = os.environ.get(str(env)) if env else None
+    if not key and env and not table.get("api_key_env"):
+        # A kind may read a second variable when its usual one is unset (Gemini: GOOGLE_API_KEY).
+        for other in getattr(kind, "fallback_key_envs", ()):
+            if os.environ.get(other):
+                env, key = other, os.environ[other]
+                break
     source = f"env {env}" if key else ""
     if not key and table.get("api_key"):
         key, source = str(table["api_key"]), "config file"

@@ -31,6 +31,9 @@ ENTRY_POINT_GROUP = "video_gen.providers"
 BUILTIN: dict[str, str] = {
     "openai-videos": "video_gen.providers.openai_videos",
     "openrouter": "video_gen.providers.openrouter",
+    "gemini": "video_gen.providers.gemini",
+    "fal": "video_gen.providers.fal",
+    "replicate": "video_gen.providers.replicate",
     "emulator": "video_gen.providers.emulator",
 }
 
@@ -124,6 +127,8 @@ class KindBase:
     description = ""
     default_base_url = ""
     default_key_env: str | None = None
+    # Variables read, in order, when ``default_key_env`` is unset (optional for a plugin).
+    fallback_key_envs: tuple[str, ...] = ()
     needs_key = True
     size_style = "pixels"
     models_table: str | None = None
