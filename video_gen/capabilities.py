@@ -33,7 +33,8 @@ class Shape(Protocol):
 
 
 _SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
-_RESOLUTION = re.compile(r"^(\d{3,4})p(?:@(\d{1,2}):(\d{1,2}))?$")
+# 720p, 1080p@16:9; "4k" is how Gemini names 2160p.
+_RESOLUTION = re.compile(r"^(\d{3,4}p|4k)(?:@(\d{1,2}):(\d{1,2}))?$")
 # Aspect ratios a pixel size is rounded to when within 2% (854x480 is 16:9, not 427:240).
 _COMMON_RATIOS = ((16, 9), (9, 16), (1, 1), (4, 3), (3, 4), (21, 9), (9, 21), (3, 2), (2, 3))
 # How a model takes its size: a pixel size (720x1280), or a resolution and an aspect ratio.
@@ -272,7 +273,8 @@ def parse_resolution_size(size: str) -> ResolutionSize:
         ratio = f"{int(m.group(2))}:{int(m.group(3))}" if m.group(2) else None
         if ratio is not None and (int(m.group(2)) == 0 or int(m.group(3)) == 0):
             raise UsageError(f"--size {size!r} has an empty aspect ratio", hint="--size 720p@9:16")
-        return ResolutionSize(f"{int(m.group(1))}p", ratio)
+        res = m.group(1)
+        return ResolutionSize(res if res == "4k" else f"{int(res[:-1])}p", ratio)
     m = _SIZE.match(text)
     if not m:
         raise UsageError(

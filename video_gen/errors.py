@@ -188,6 +188,13 @@ class JobFailedError(VideoGenError):
         )
 
 
+class JobRefusedError(JobFailedError):
+    """The job ended without a video because the server refused the request (a moderation
+    block found after the create): a rejection, like a refusal at create."""
+
+    exit_code = ExitCode.API_REJECTED
+
+
 class DeadlineExceededError(VideoGenError):
     """--timeout passed; the remote job keeps running."""
 

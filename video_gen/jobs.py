@@ -26,6 +26,7 @@ from video_gen.errors import (
     DeadlineExceededError,
     Interrupted,
     JobFailedError,
+    JobRefusedError,
     NotFoundError,
     RateLimitError,
     ServerError,
@@ -333,7 +334,8 @@ class JobRunner:
         if job.phase is Phase.FAILED:
             if record_final:
                 self.ledger.failed(local_id, job.status, job.error_code, job.error_message)
-            raise JobFailedError(job.id, job.status, job.error_code, job.error_message)
+            failure = JobRefusedError if job.refused else JobFailedError
+            raise failure(job.id, job.status, job.error_code, job.error_message)
         if record_final:
             self.ledger.completed(local_id, job.cost_usd)
         return job

@@ -99,6 +99,9 @@ class RemoteJob:
     error_message: str | None = None
     cost_usd: float | None = None  # the actual charge, when the provider reports it
     poll_after_ms: int | None = None  # the server's polling hint, when it sends one
+    # The job ended because the server refused the request after accepting it (Gemini answers a
+    # blocked prompt with text and no video): a rejection (exit 4), not a failed job (exit 5).
+    refused: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property

@@ -20,7 +20,7 @@ class Profile:
     name: str
     description: str
     api_prefix: str = "/v1"
-    shape: Literal["openai", "openrouter"] = "openai"
+    shape: Literal["openai", "openrouter", "gemini", "fal", "replicate"] = "openai"
     id_style: Literal["openai", "litellm", "uuid", "dashed"] = "openai"
     default_model: str = "sora-2"
     # Only models from data/models.toml exist (OpenAI); otherwise any model is passed through and
@@ -150,8 +150,48 @@ OPENROUTER = Profile(
     remix=False,
     create_status=202,
 )
+# Native APIs (routes in gemini_api.py, fal_api.py, replicate_api.py): each checks its own key
+# and shapes its own answers, so only the fields below apply to them.
+GEMINI = Profile(
+    name="gemini",
+    description="the Gemini API's Interactions API (Gemini Omni Flash): x-goog-api-key,"
+    " background interactions, inline or file (uri) delivery, refusals as text-only answers",
+    api_prefix="/v1beta",
+    shape="gemini",
+    id_style="uuid",
+    default_model="gemini-omni-1.1-flash",
+    known_models_only=False,
+    reject_unknown_fields=False,
+)
+FAL = Profile(
+    name="fal",
+    description="fal's queue: Authorization Key, IN_QUEUE/IN_PROGRESS/COMPLETED, input checked"
+    " when the job runs, result video.url on a key-less CDN",
+    api_prefix="",
+    shape="fal",
+    id_style="uuid",
+    default_model="fal-ai/veo3.1/fast",
+    known_models_only=False,
+    reject_unknown_fields=False,
+    remix=False,
+)
+REPLICATE = Profile(
+    name="replicate",
+    description="Replicate's API: Bearer, 201 predictions starting/processing/succeeded,"
+    " a list of recent predictions, outputs on a key-less CDN, problem-details errors",
+    api_prefix="/v1",
+    shape="replicate",
+    id_style="uuid",
+    default_model="google/veo-3.1-fast",
+    known_models_only=False,
+    reject_unknown_fields=False,
+    remix=False,
+    create_status=201,
+)
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (OPENAI, LITELLM, VLLM_OMNI, SGLANG, OPENROUTER)}
+PROFILES: dict[str, Profile] = {
+    p.name: p for p in (OPENAI, LITELLM, VLLM_OMNI, SGLANG, OPENROUTER, GEMINI, FAL, REPLICATE)
+}
 
 
 def get_profile(name: str | Profile) -> Profile:

@@ -22,7 +22,7 @@ from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from video_gen import __version__
-from video_gen.emulator import openrouter_api, videos_api
+from video_gen.emulator import native, openrouter_api, videos_api
 from video_gen.emulator.api_errors import ApiError, DropConnection, invalid_url
 from video_gen.emulator.faults import ARRIVAL, FaultPlan
 from video_gen.emulator.jobs import JobStore
@@ -143,7 +143,8 @@ class _Handler(BaseHTTPRequestHandler):
             if found is None:
                 raise invalid_url(self.command, split.path)
             route, params = found
-            svc.check_auth(self.headers.get("Authorization"))
+            if not route.public:
+                svc.check_auth(self.headers.get("Authorization"))
             request = Request(
                 method=method,
                 path=split.path,
@@ -305,6 +306,8 @@ class _Handler(BaseHTTPRequestHandler):
 def _routes(profile: Profile) -> list[Route]:
     if profile.shape == "openrouter":
         return openrouter_api.routes(profile)
+    if profile.shape in native.SHAPES:
+        return native.routes(profile)
     return videos_api.routes(profile)
 
 

@@ -48,6 +48,7 @@ class Route:
     name: str  # what stats count it as
     handler: Handler
     fault_endpoint: str  # the ENDPOINT of the fault grammar it answers to
+    public: bool = False  # answered without a key (OpenRouter's model listing)
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if method != self.method:
@@ -57,9 +58,16 @@ class Route:
 
 
 def route(
-    method: str, prefix: str, template: str, name: str, handler: Handler, fault: str | None = None
+    method: str,
+    prefix: str,
+    template: str,
+    name: str,
+    handler: Handler,
+    fault: str | None = None,
+    *,
+    public: bool = False,
 ) -> Route:
     """``route("GET", "/v1", "/videos/{video_id}", "retrieve", fn)``."""
     parts = re.split(r"\{(\w+)\}", prefix + template)
     regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>[^/]+)" for i, p in enumerate(parts))
-    return Route(method, re.compile(regex), name, handler, fault or name)
+    return Route(method, re.compile(regex), name, handler, fault or name, public)

@@ -10,9 +10,7 @@ no cancel, no thumbnail and no job list (so an ambiguous create is recorded in d
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from video_gen import capabilities
@@ -21,6 +19,7 @@ from video_gen.client.openrouter import ACTIVITY_URL, OpenRouterClient, parse_er
 from video_gen.client.transport import bearer
 from video_gen.errors import LookupUnavailableError, UnsupportedOperationError, UsageError
 from video_gen.providers.base import ContentStream
+from video_gen.providers.inputs import data_url
 from video_gen.providers.kinds import CheckResult, Connect, KindBase, RequestPreview
 from video_gen.providers.openai_videos import stream_from_response
 from video_gen.types import GenerationRequest, RemoteJob
@@ -104,11 +103,6 @@ def model_capabilities(model: str, declared: Mapping[str, ModelCapabilities]) ->
     )
 
 
-def _data_url(path: Path) -> str:
-    mime = capabilities.check_image_file(path)
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
-
-
 def request_body(request: GenerationRequest, *, inline_images: bool = True) -> dict[str, Any]:
     """The JSON create body: ``--seconds`` -> duration, ``--size`` -> resolution + aspect.
 
@@ -129,7 +123,7 @@ def request_body(request: GenerationRequest, *, inline_images: bool = True) -> d
         ("last_frame", request.last_frame),
     ):
         if path is not None:
-            url = _data_url(path) if inline_images else f"@{path}"
+            url = data_url(path) if inline_images else f"@{path}"
             frames.append(
                 {"type": "image_url", "image_url": {"url": url}, "frame_type": frame_type}
             )
