@@ -177,7 +177,12 @@ def create(svc: Service, req: Request) -> Response:
         size=f"{resolution}@{aspect}",
         remixed_from=str(previous) if previous else None,
         has_reference=has_image,
-        extra={"delivery": delivery, "format": dict(fmt), "resolution": resolution},
+        extra={
+            "delivery": delivery,
+            "format": dict(fmt),
+            "resolution": resolution,
+            "background": body.get("background") is True,
+        },
     )
     if body.get("background") is not True:
         # Without background the real API answers only when the video is done (and bills).
