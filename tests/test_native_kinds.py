@@ -272,12 +272,12 @@ def test_fal_bad_input_fails_when_the_job_runs(native: EmulatorServer) -> None:
 @pytest.mark.parametrize("server", KINDS, indirect=True)
 def test_cancel_on_interrupt_cancels_only_when_asked(native: EmulatorServer) -> None:
     from video_gen import pricing
+    from video_gen.cli.runtime import connector
+    from video_gen.config import Config
     from video_gen.errors import Interrupted
     from video_gen.jobs import JobRunner, RunOptions
     from video_gen.ledger import BudgetLimits
     from video_gen.providers import open_provider, spec_for
-    from video_gen.config import Config
-    from video_gen.cli.runtime import connector
     from video_gen.types import GenerationRequest
 
     def interrupt(_: float) -> None:

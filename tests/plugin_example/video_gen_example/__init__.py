@@ -32,7 +32,10 @@ class GatewayKind(KindBase):
             connect(
                 spec.base_url,
                 # The key header is a secret: masked in every message, never sent elsewhere.
-                auth={"X-Gateway-Key": spec.api_key or "", "Authorization": f"Bearer {spec.api_key}"},
+                auth={
+                    "X-Gateway-Key": spec.api_key or "",
+                    "Authorization": f"Bearer {spec.api_key}",
+                },
                 headers={"X-Team": str(spec.options.get("team", "video"))},
                 key_hint=spec.key_hint,
             )
@@ -51,13 +54,21 @@ class GatewayKind(KindBase):
             client.close()
         shown = len(page.get("data") or [])
         return CheckResult(
-            spec.name, spec.kind, spec.base_url, f"GET {spec.base_url}/videos?limit=1",
-            f"{shown} video(s) listed", job_list=True,
+            spec.name,
+            spec.kind,
+            spec.base_url,
+            f"GET {spec.base_url}/videos?limit=1",
+            f"{shown} video(s) listed",
+            job_list=True,
         )
 
     def preview(self, spec: Any, request: Any) -> RequestPreview:
-        body = {"model": request.model, "prompt": request.prompt, "seconds": str(request.seconds),
-                "size": request.size}
+        body = {
+            "model": request.model,
+            "prompt": request.prompt,
+            "seconds": str(request.seconds),
+            "size": request.size,
+        }
         return RequestPreview("POST", f"{spec.base_url.rstrip('/')}/videos", body)
 
 
