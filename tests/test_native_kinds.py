@@ -302,3 +302,27 @@ def test_cancel_on_interrupt_cancels_only_when_asked(native: EmulatorServer) -> 
         else:
             assert "keeps running" in str(caught.value) and job.failure is None
     assert ledger.month().reserved_usd == pytest.approx(COST_8S[native.profile.name])
+
+
+@pytest.mark.parametrize("server", ["gemini"], indirect=True)
+def test_gemini_file_is_waited_for_until_active(native: EmulatorServer) -> None:
+    """A video delivered as a file is downloadable only once the file is ACTIVE, which comes a
+    moment after the interaction completes: until then the job is not final."""
+    from video_gen.cli.runtime import connector
+    from video_gen.config import Config
+    from video_gen.providers import open_provider, spec_for
+    from video_gen.types import GenerationRequest
+
+    provider = open_provider(spec_for(Config.load(), "x"), connector())
+    try:
+        job = provider.submit(GenerationRequest("a kite", "gemini-omni-1.1-flash", 4, "720p"))
+        seen = []
+        while not job.phase.final:
+            time.sleep(0.02)
+            job = provider.refresh(job.id)
+            seen.append(job.status)
+        assert "processing_file" in seen and seen[-1] == "completed"
+        stream = provider.download(job.id, "video")
+        assert b"".join(stream.chunks) == make_body("video").read_all()
+    finally:
+        provider.close()
