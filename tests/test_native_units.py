@@ -140,7 +140,7 @@ def test_fal_job_ids_keep_the_app_the_queue_files_them_under() -> None:
 
 
 def test_input_mapping_per_model() -> None:
-    from video_gen.providers.inputs import InputMap
+    from video_gen.providers.hosted import InputMap
 
     fal = kinds.get("fal")
     req = GenerationRequest("a kite", "fal-ai/veo3.1", 8, "1080p@16:9", audio=False, seed=7)

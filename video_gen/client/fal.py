@@ -27,7 +27,7 @@ from typing import Any
 import requests
 
 from video_gen.client.error_bodies import error_from_response
-from video_gen.client.transport import Transport, decode, same_origin
+from video_gen.client.transport import ApiClient, Transport, decode, same_origin
 from video_gen.errors import APIError, AuthenticationError
 
 KEYS_URL = "https://fal.ai/dashboard/keys"
@@ -56,17 +56,10 @@ def app_of(endpoint: str) -> str:
     return "/".join(parts[:keep])
 
 
-class FalClient:
+class FalClient(ApiClient):
     def __init__(self, transport: Transport, *, platform_url: str | None = None) -> None:
-        self.http = transport
+        super().__init__(transport)
         self.platform_url = (platform_url or PLATFORM_URL).rstrip("/")
-
-    @property
-    def base_url(self) -> str:
-        return self.http.base_url
-
-    def close(self) -> None:
-        self.http.close()
 
     def submit(self, endpoint: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """POST /{endpoint}: the job is queued; answered with its request id and URLs."""
@@ -87,13 +80,6 @@ class FalClient:
     def cancel(self, app: str, request_id: str) -> dict[str, Any]:
         data, _ = self.http.json("PUT", f"/{app}/requests/{request_id}/cancel")
         return data
-
-    def output(self, url: str, *, offset: int = 0) -> requests.Response:
-        """Open an output file (fal's CDN: no key is sent there, the Transport sees to it)."""
-        headers = {"Accept": "*/*"}
-        if offset > 0:
-            headers["Range"] = f"bytes={offset}-"
-        return self.http.request("GET", url, headers=headers, stream=True)
 
     def pricing(self, endpoint: str) -> list[dict[str, Any]]:
         """fal's platform API ``GET /models/pricing?endpoint_id=``: needs the key, spends

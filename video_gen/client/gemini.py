@@ -25,7 +25,7 @@ from typing import Any
 import requests
 
 from video_gen.client.error_bodies import error_from_response
-from video_gen.client.transport import Transport, decode, quote
+from video_gen.client.transport import ApiClient, decode, quote
 from video_gen.errors import APIError, AuthenticationError, NotFoundError
 
 KEY_HEADER = "x-goog-api-key"
@@ -58,17 +58,7 @@ def file_name(uri: str) -> str | None:
     return m.group(1) if m else None
 
 
-class GeminiClient:
-    def __init__(self, transport: Transport) -> None:
-        self.http = transport
-
-    @property
-    def base_url(self) -> str:
-        return self.http.base_url
-
-    def close(self) -> None:
-        self.http.close()
-
+class GeminiClient(ApiClient):
     def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """POST /interactions, answered ``{id, status: "in_progress", ...}`` (background)."""
         payload = {**body, "background": True}
@@ -89,15 +79,8 @@ class GeminiClient:
         return data
 
     def file_content(self, name: str, *, offset: int = 0) -> requests.Response:
-        headers = {"Accept": "*/*"}
-        if offset > 0:
-            headers["Range"] = f"bytes={offset}-"
-        return self.http.request(
-            "GET",
-            f"/files/{quote(name)}:download",
-            params={"alt": "media"},
-            headers=headers,
-            stream=True,
+        return self.http.stream(
+            f"/files/{quote(name)}:download", offset=offset, params={"alt": "media"}
         )
 
     def models(self) -> list[dict[str, Any]]:

@@ -113,15 +113,8 @@ class OpenRouterClient:
 
     def content(self, video_id: str, *, index: int = 0, offset: int = 0) -> requests.Response:
         """Open output ``index`` of a completed job as a stream, from byte ``offset``."""
-        headers = {"Accept": "*/*"}
-        if offset > 0:
-            headers["Range"] = f"bytes={offset}-"
-        return self.http.request(
-            "GET",
-            f"/videos/{quote(video_id)}/content",
-            params={"index": index},
-            headers=headers,
-            stream=True,
+        return self.http.stream(
+            f"/videos/{quote(video_id)}/content", offset=offset, params={"index": index}
         )
 
     def models(self) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from typing import Any
 import requests
 
 from video_gen.client.error_bodies import error_from_response
-from video_gen.client.transport import Transport, decode, quote
+from video_gen.client.transport import ApiClient, decode, quote
 from video_gen.errors import APIError, AuthenticationError
 
 TOKENS_URL = "https://replicate.com/account/api-tokens"
@@ -41,17 +41,7 @@ def parse_error(resp: requests.Response, *, auth_hint: str = "") -> APIError:
     return err
 
 
-class ReplicateClient:
-    def __init__(self, transport: Transport) -> None:
-        self.http = transport
-
-    @property
-    def base_url(self) -> str:
-        return self.http.base_url
-
-    def close(self) -> None:
-        self.http.close()
-
+class ReplicateClient(ApiClient):
     def create(self, model: str, input_: Mapping[str, Any]) -> dict[str, Any]:
         """Start a prediction of ``owner/name`` or ``owner/name:version``."""
         owner_name, _, version = model.partition(":")
@@ -82,10 +72,3 @@ class ReplicateClient:
     def account(self) -> dict[str, Any]:
         data, _ = self.http.json("GET", "/account")
         return data
-
-    def output(self, url: str, *, offset: int = 0) -> requests.Response:
-        """Open an output file (replicate.delivery: no token is sent there)."""
-        headers = {"Accept": "*/*"}
-        if offset > 0:
-            headers["Range"] = f"bytes={offset}-"
-        return self.http.request("GET", url, headers=headers, stream=True)

@@ -241,6 +241,16 @@ class Transport:
                 self.sleep(delay)
                 attempt += 1
 
+    def stream(
+        self, path: str, *, offset: int = 0, params: Mapping[str, Any] | None = None
+    ) -> requests.Response:
+        """Open content as a stream from byte ``offset`` (a Range request when > 0), with
+        retries; ``path`` may be an absolute URL (another origin gets no key)."""
+        headers = {"Accept": "*/*"}
+        if offset > 0:
+            headers["Range"] = f"bytes={offset}-"
+        return self.request("GET", path, params=params, headers=headers, stream=True)
+
     def _no_time_for_retry(self) -> bool:
         return self.deadline is not None and self.deadline - self.clock() <= 0
 
@@ -248,6 +258,20 @@ class Transport:
         """``request`` decoded as a JSON object, with the answer's headers."""
         resp = self.request(method, path, **kwargs)
         return decode(resp), resp.headers
+
+
+class ApiClient:
+    """A client of one API: its routes and bodies over a ``Transport`` (``self.http``)."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.http = transport
+
+    @property
+    def base_url(self) -> str:
+        return self.http.base_url
+
+    def close(self) -> None:
+        self.http.close()
 
 
 def decode(resp: requests.Response) -> dict[str, Any]:

@@ -170,17 +170,8 @@ class VideosClient:
     ) -> requests.Response:
         """Open the content body as a stream, from byte ``offset`` (a Range request). The main
         video is asked for without ``variant``, as the official SDK does."""
-        headers = {"Accept": "*/*"}
-        if offset > 0:
-            headers["Range"] = f"bytes={offset}-"
         params = {"variant": variant} if variant != "video" else None
-        return self.http.request(
-            "GET",
-            f"/videos/{quote(video_id)}/content",
-            params=params,
-            headers=headers,
-            stream=True,
-        )
+        return self.http.stream(f"/videos/{quote(video_id)}/content", offset=offset, params=params)
 
 
 def _final_job_body(resp: requests.Response) -> bool:

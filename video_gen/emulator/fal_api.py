@@ -79,7 +79,7 @@ def _known(endpoint: str) -> dict[str, Any] | None:
 def _input_error(endpoint: str, caps: dict[str, Any], body: dict[str, Any]) -> str | None:
     """What the model would refuse when it runs (checked at run time, as fal does)."""
     from video_gen.providers import kinds
-    from video_gen.providers.inputs import InputMap
+    from video_gen.providers.hosted import InputMap
 
     names = InputMap.of(endpoint, kinds.get("fal"))
     prompt = body.get(names.prompt)

@@ -70,7 +70,7 @@ def _invalid(field: str, message: str) -> ApiError:
 
 def _check_input(model: str, caps: dict[str, Any], input_: Any) -> dict[str, Any]:
     from video_gen.providers import kinds
-    from video_gen.providers.inputs import InputMap
+    from video_gen.providers.hosted import InputMap
 
     if not isinstance(input_, dict):
         raise ApiError(422, "- input: Invalid type. Expected: object")

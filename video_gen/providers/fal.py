@@ -1,7 +1,7 @@
 """Kind ``fal``: any fal video model through fal's queue (Veo, Kling, Wan, Seedance, ...).
 
 The model id is the fal endpoint (``fal-ai/veo3.1/fast``); its input is built from the model's
-``input`` table in ``data/models.toml`` (``providers/inputs.py``). A job's id is
+``input`` table in ``data/models.toml`` (``providers/hosted.py``). A job's id is
 ``{owner}/{app}/{request_id}``: the queue files a request under its app, so that is what any
 later command needs to find it again. The video is the result's ``video.url`` on fal's CDN,
 fetched without the key. fal reports no charge per job, so the estimate is what is recorded.
@@ -10,7 +10,7 @@ fetched without the key. fal reports no charge per job, so the estimate is what 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from video_gen.capabilities import ModelCapabilities
@@ -20,14 +20,15 @@ from video_gen.errors import (
     LookupUnavailableError,
     RateLimitError,
     ServerError,
-    UnsupportedOperationError,
     UsageError,
 )
 from video_gen.providers.base import ContentStream
-from video_gen.providers.inputs import InputMap, open_capabilities
-from video_gen.providers.kinds import CheckResult, Connect, KindBase, RequestPreview
-from video_gen.providers.openai_videos import stream_from_response
+from video_gen.providers.hosted import HostedKind, HostedProvider, InputMap
+from video_gen.providers.kinds import CheckResult, Connect, RequestPreview
 from video_gen.types import GenerationRequest, RemoteJob
+
+if TYPE_CHECKING:
+    import requests
 
 DEFAULT_MODEL = "fal-ai/veo3.1/fast"
 _STATUS = {"IN_QUEUE": "queued", "IN_PROGRESS": "in_progress", "COMPLETED": "completed"}
@@ -56,20 +57,11 @@ def video_url(result: Mapping[str, Any]) -> str | None:
     return None
 
 
-class FalProvider:
+class FalProvider(HostedProvider):
     kind = "fal"
     api = "fal"
-
-    def __init__(
-        self, name: str, client: FalClient, *, models: Mapping[str, ModelCapabilities]
-    ) -> None:
-        self.name = name
-        self.client = client
-        self._models = dict(models)
-        self._outputs: dict[str, str] = {}  # job id -> video URL, learned when it completed
-
-    def capabilities(self, model: str) -> ModelCapabilities | None:
-        return open_capabilities(model, self._models, KIND)
+    label = "fal"
+    client: FalClient
 
     def submit(self, request: GenerationRequest) -> RemoteJob:
         data = self.client.submit(request.model, InputMap.of(request.model, KIND).body(request))
@@ -132,39 +124,14 @@ class FalProvider:
         return RemoteJob(id=job_id, status="completed", progress=100, raw=result)
 
     def download(self, job_id: str, variant: str, *, offset: int = 0) -> ContentStream:
-        if variant != "video":
-            raise UnsupportedOperationError(
-                f"fal makes no {variant} for a video, only the video itself",
-                hint=f"download without --{variant}",
-            )
-        url = self._outputs.get(job_id)
-        if url is None:
-            job = self.refresh(job_id)
-            url = self._outputs.get(job_id)
-            if url is None:
-                raise APIError(
-                    f"fal job {job_id} has no video ({job.status})",
-                    hint=f"see: video-gen status {job_id}",
-                )
-        return stream_from_response(self.client.output(url, offset=offset), offset)
+        self.video_only(variant)
+        return self.output_stream(job_id, offset, gone=f"see: video-gen status {job_id}")
 
     def cancel(self, job_id: str) -> None:
         self.client.cancel(*split_id(job_id))
 
     def find_recent(self, request: GenerationRequest, *, since: float) -> list[RemoteJob]:
         raise LookupUnavailableError("fal's queue has no list of your requests to look in")
-
-    def remix(self, job_id: str, prompt: str) -> RemoteJob:
-        raise UnsupportedOperationError(
-            f"provider {self.name!r} (fal) does not support remix",
-            hint="generate again with a new prompt",
-        )
-
-    def notices(self) -> list[str]:
-        return []
-
-    def close(self) -> None:
-        self.client.close()
 
 
 def platform_url(spec: Any) -> str:
@@ -179,35 +146,25 @@ def platform_url(spec: Any) -> str:
     return f"{parts.scheme}://{parts.netloc}/v1"
 
 
-class FalKind(KindBase):
+class FalKind(HostedKind):
     name = "fal"
     description = "fal's queue: any fal video model (Veo, Kling, Wan, Seedance ...)"
     default_base_url = "https://queue.fal.run"
     default_key_env = "FAL_KEY"
-    size_style = "resolution"
     models_table = "fal"
-    remix_default = False
+    default_model = DEFAULT_MODEL
+
+    def auth(self, key: str) -> dict[str, str]:
+        return key_header(key)
+
+    def parse_error(self, resp: requests.Response, auth_hint: str) -> APIError:
+        return parse_error(resp, auth_hint=auth_hint)
 
     def _client(self, spec: Any, connect: Connect) -> FalClient:
-        def parser(resp: Any) -> Any:
-            return parse_error(resp, auth_hint=spec.key_hint)
-
-        return FalClient(
-            connect(
-                spec.base_url,
-                auth=key_header(spec.api_key or ""),
-                secret_headers=spec.headers,
-                key_hint=spec.key_hint,
-                error_parser=parser,
-            ),
-            platform_url=platform_url(spec),
-        )
+        return FalClient(self.transport(spec, connect), platform_url=platform_url(spec))
 
     def open(self, spec: Any, connect: Connect) -> FalProvider:
         return FalProvider(spec.name, self._client(spec, connect), models=spec.declared_models())
-
-    def capabilities(self, spec: Any, model: str) -> ModelCapabilities | None:
-        return open_capabilities(model, spec.declared_models(), self)
 
     def validate(self, request: GenerationRequest, caps: ModelCapabilities | None) -> None:
         if request.model.count("/") < 1:
@@ -220,9 +177,6 @@ class FalKind(KindBase):
     def preview(self, spec: Any, request: GenerationRequest) -> RequestPreview:
         body = InputMap.of(request.model, self).body(request, inline_images=False)
         return RequestPreview("POST", f"{spec.base_url.rstrip('/')}/{request.model}", body)
-
-    def spec_defaults(self, name: str, table: Mapping[str, Any]) -> dict[str, Any]:
-        return {"model": DEFAULT_MODEL}
 
     def check(self, spec: Any, connect: Connect) -> CheckResult:
         """fal's platform API prices the default model: it needs the key and spends nothing."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from video_gen import capabilities
 from video_gen.capabilities import ModelCapabilities
@@ -27,14 +27,16 @@ from video_gen.client.gemini import GeminiClient, file_name, key_header, parse_e
 from video_gen.errors import (
     APIError,
     LookupUnavailableError,
-    UnsupportedOperationError,
     UsageError,
 )
 from video_gen.providers.base import ContentStream
-from video_gen.providers.inputs import memory_stream, open_capabilities
-from video_gen.providers.kinds import CheckResult, Connect, KindBase, RequestPreview
+from video_gen.providers.hosted import HostedKind, HostedProvider, memory_stream
+from video_gen.providers.kinds import CheckResult, Connect, RequestPreview
 from video_gen.providers.openai_videos import stream_from_response
 from video_gen.types import GenerationRequest, RemoteJob
+
+if TYPE_CHECKING:
+    import requests
 
 DEFAULT_MODEL = "gemini-omni-1.1-flash"
 DELIVERIES = ("uri", "inline")
@@ -164,9 +166,11 @@ def request_body(
     return body
 
 
-class GeminiProvider:
+class GeminiProvider(HostedProvider):
     kind = "gemini"
     api = "gemini"
+    label = "Gemini"
+    client: GeminiClient
 
     def __init__(
         self,
@@ -176,13 +180,8 @@ class GeminiProvider:
         models: Mapping[str, ModelCapabilities] | None = None,
         delivery: str = "uri",
     ) -> None:
-        self.name = name
-        self.client = client
-        self._models = dict(models or {})
+        super().__init__(name, client, models=models)
         self.delivery = delivery
-
-    def capabilities(self, model: str) -> ModelCapabilities | None:
-        return open_capabilities(model, self._models, KIND, audio=False, seed=False)
 
     def submit(self, request: GenerationRequest) -> RemoteJob:
         return job_of(self.client.create(request_body(request, delivery=self.delivery)))
@@ -198,11 +197,7 @@ class GeminiProvider:
         return job_of(data, file_state=state)
 
     def download(self, job_id: str, variant: str, *, offset: int = 0) -> ContentStream:
-        if variant != "video":
-            raise UnsupportedOperationError(
-                f"Gemini makes no {variant} for a video, only the video itself",
-                hint=f"download without --{variant}",
-            )
+        self.video_only(variant)
         data = self.client.get(job_id)
         video = video_of(data)
         if video is None:
@@ -239,36 +234,28 @@ class GeminiProvider:
             body["response_format"] = dict(source["response_format"])
         return job_of(self.client.create(body))
 
-    def notices(self) -> list[str]:
-        return []
 
-    def close(self) -> None:
-        self.client.close()
-
-
-class GeminiKind(KindBase):
+class GeminiKind(HostedKind):
     name = "gemini"
     description = "the Gemini API: Gemini Omni Flash through the Interactions API"
     default_base_url = "https://generativelanguage.googleapis.com/v1beta"
     default_key_env = "GEMINI_API_KEY"
     fallback_key_envs = ("GOOGLE_API_KEY",)
-    size_style = "resolution"
     models_table = "gemini"
     remix_default = True
+    default_model = DEFAULT_MODEL
+    # Omni makes sound with every video and takes no seed: neither may be asked for.
+    open_audio = False
+    open_seed = False
+
+    def auth(self, key: str) -> dict[str, str]:
+        return key_header(key)
+
+    def parse_error(self, resp: requests.Response, auth_hint: str) -> APIError:
+        return parse_error(resp, auth_hint=auth_hint)
 
     def _client(self, spec: Any, connect: Connect) -> GeminiClient:
-        def parser(resp: Any) -> Any:
-            return parse_error(resp, auth_hint=spec.key_hint)
-
-        return GeminiClient(
-            connect(
-                spec.base_url,
-                auth=key_header(spec.api_key or ""),
-                secret_headers=spec.headers,
-                key_hint=spec.key_hint,
-                error_parser=parser,
-            )
-        )
+        return GeminiClient(self.transport(spec, connect))
 
     def _delivery(self, spec: Any) -> str:
         delivery = str(spec.options.get("delivery", "uri"))
@@ -290,9 +277,6 @@ class GeminiKind(KindBase):
             delivery=self._delivery(spec),
         )
 
-    def capabilities(self, spec: Any, model: str) -> ModelCapabilities | None:
-        return open_capabilities(model, spec.declared_models(), self, audio=False, seed=False)
-
     def validate(self, request: GenerationRequest, caps: ModelCapabilities | None) -> None:
         retired = _retired().get(request.model)
         if isinstance(retired, Mapping):
@@ -307,9 +291,6 @@ class GeminiKind(KindBase):
         body = request_body(request, delivery=self._delivery(spec), inline_images=False)
         body["background"] = True
         return RequestPreview("POST", f"{spec.base_url.rstrip('/')}/interactions", body)
-
-    def spec_defaults(self, name: str, table: Mapping[str, Any]) -> dict[str, Any]:
-        return {"model": DEFAULT_MODEL}
 
     def check(self, spec: Any, connect: Connect) -> CheckResult:
         """``GET /models`` proves the key (Google refuses a bad one with 400 API_KEY_INVALID)

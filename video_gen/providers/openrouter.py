@@ -19,7 +19,7 @@ from video_gen.client.openrouter import ACTIVITY_URL, OpenRouterClient, parse_er
 from video_gen.client.transport import bearer
 from video_gen.errors import LookupUnavailableError, UnsupportedOperationError, UsageError
 from video_gen.providers.base import ContentStream
-from video_gen.providers.inputs import data_url
+from video_gen.providers.hosted import data_url, open_capabilities
 from video_gen.providers.kinds import CheckResult, Connect, KindBase, RequestPreview
 from video_gen.providers.openai_videos import stream_from_response
 from video_gen.types import GenerationRequest, RemoteJob
@@ -87,20 +87,7 @@ def model_capabilities(model: str, declared: Mapping[str, ModelCapabilities]) ->
 
     Never None: even an unknown model is validated for OpenRouter's shape (``--size 720p``).
     """
-    return (
-        declared.get(model)
-        or capabilities.packaged(model, KIND)
-        or ModelCapabilities(
-            model=model,
-            seconds=None,
-            sizes=None,
-            remix=False,
-            size_style="resolution",
-            audio=True,
-            seed=True,
-            last_frame=True,
-        )
-    )
+    return open_capabilities(model, declared, KIND, last_frame=True)
 
 
 def request_body(request: GenerationRequest, *, inline_images: bool = True) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from video_gen.capabilities import ModelCapabilities
 from video_gen.client.replicate import ReplicateClient, parse_error
@@ -19,14 +19,15 @@ from video_gen.client.transport import bearer
 from video_gen.errors import (
     APIError,
     LookupUnavailableError,
-    UnsupportedOperationError,
     UsageError,
 )
 from video_gen.providers.base import ContentStream
-from video_gen.providers.inputs import InputMap, open_capabilities
-from video_gen.providers.kinds import CheckResult, Connect, KindBase, RequestPreview
-from video_gen.providers.openai_videos import stream_from_response
+from video_gen.providers.hosted import HostedKind, HostedProvider, InputMap
+from video_gen.providers.kinds import CheckResult, Connect, RequestPreview
 from video_gen.types import GenerationRequest, RemoteJob
+
+if TYPE_CHECKING:
+    import requests
 
 DEFAULT_MODEL = "google/veo-3.1-fast"
 # A server clock a little behind ours must not hide the job a lost create made.
@@ -70,20 +71,11 @@ def job_of(data: Mapping[str, Any]) -> RemoteJob:
     )
 
 
-class ReplicateProvider:
+class ReplicateProvider(HostedProvider):
     kind = "replicate"
     api = "replicate"
-
-    def __init__(
-        self, name: str, client: ReplicateClient, *, models: Mapping[str, ModelCapabilities]
-    ) -> None:
-        self.name = name
-        self.client = client
-        self._models = dict(models)
-        self._outputs: dict[str, str] = {}
-
-    def capabilities(self, model: str) -> ModelCapabilities | None:
-        return open_capabilities(model, self._models, KIND)
+    label = "Replicate"
+    client: ReplicateClient
 
     def submit(self, request: GenerationRequest) -> RemoteJob:
         body = InputMap.of(request.model, KIND).body(request)
@@ -107,21 +99,10 @@ class ReplicateProvider:
         return job
 
     def download(self, job_id: str, variant: str, *, offset: int = 0) -> ContentStream:
-        if variant != "video":
-            raise UnsupportedOperationError(
-                f"Replicate makes no {variant} for a video, only the video itself",
-                hint=f"download without --{variant}",
-            )
-        url = self._outputs.get(job_id)
-        if url is None:
-            job = self.refresh(job_id)
-            url = self._outputs.get(job_id)
-            if url is None:
-                raise APIError(
-                    f"prediction {job_id} has no output ({job.status})",
-                    hint="Replicate deletes outputs an hour after a prediction ends",
-                )
-        return stream_from_response(self.client.output(url, offset=offset), offset)
+        self.video_only(variant)
+        return self.output_stream(
+            job_id, offset, gone="Replicate deletes outputs an hour after a prediction ends"
+        )
 
     def cancel(self, job_id: str) -> None:
         self.client.cancel(job_id)
@@ -158,49 +139,28 @@ class ReplicateProvider:
                 found.append(self._learn(job_of(data)))
         return found
 
-    def remix(self, job_id: str, prompt: str) -> RemoteJob:
-        raise UnsupportedOperationError(
-            f"provider {self.name!r} (Replicate) does not support remix",
-            hint="generate again with a new prompt",
-        )
 
-    def notices(self) -> list[str]:
-        return []
-
-    def close(self) -> None:
-        self.client.close()
-
-
-class ReplicateKind(KindBase):
+class ReplicateKind(HostedKind):
     name = "replicate"
     description = "Replicate: video models by owner/name (Veo, Kling, Wan, MiniMax ...)"
     default_base_url = "https://api.replicate.com/v1"
     default_key_env = "REPLICATE_API_TOKEN"
-    size_style = "resolution"
     models_table = "replicate"
-    remix_default = False
+    default_model = DEFAULT_MODEL
+
+    def auth(self, key: str) -> dict[str, str]:
+        return bearer(key)
+
+    def parse_error(self, resp: requests.Response, auth_hint: str) -> APIError:
+        return parse_error(resp, auth_hint=auth_hint)
 
     def _client(self, spec: Any, connect: Connect) -> ReplicateClient:
-        def parser(resp: Any) -> Any:
-            return parse_error(resp, auth_hint=spec.key_hint)
-
-        return ReplicateClient(
-            connect(
-                spec.base_url,
-                auth=bearer(spec.api_key or ""),
-                secret_headers=spec.headers,
-                key_hint=spec.key_hint,
-                error_parser=parser,
-            )
-        )
+        return ReplicateClient(self.transport(spec, connect))
 
     def open(self, spec: Any, connect: Connect) -> ReplicateProvider:
         return ReplicateProvider(
             spec.name, self._client(spec, connect), models=spec.declared_models()
         )
-
-    def capabilities(self, spec: Any, model: str) -> ModelCapabilities | None:
-        return open_capabilities(model, spec.declared_models(), self)
 
     def validate(self, request: GenerationRequest, caps: ModelCapabilities | None) -> None:
         owner_name = request.model.partition(":")[0]
@@ -219,9 +179,6 @@ class ReplicateKind(KindBase):
                 "POST", f"{base}/predictions", {"version": version, "input": body}
             )
         return RequestPreview("POST", f"{base}/models/{owner_name}/predictions", {"input": body})
-
-    def spec_defaults(self, name: str, table: Mapping[str, Any]) -> dict[str, Any]:
-        return {"model": DEFAULT_MODEL}
 
     def check(self, spec: Any, connect: Connect) -> CheckResult:
         """``GET /account`` proves the token and spends nothing."""

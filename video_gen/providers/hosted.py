@@ -1,5 +1,6 @@
-"""What the native kinds (gemini, fal, replicate) share: a model's input mapping, images as data
-URLs, capabilities for models nobody declared, and content held in memory as a stream.
+"""What the hosted-API kinds (gemini, fal, replicate) share: the kind's and the provider's
+common parts, a model's input mapping, images as data URLs, capabilities for models nobody
+declared, and content held in memory as a stream.
 
 fal and Replicate host hundreds of video models, each with its own input names (``duration``
 as ``"8s"``, ``"5"`` or ``5``; ``generate_audio``; ``image_url`` or ``image``). The common ones are
@@ -13,13 +14,20 @@ import base64
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from video_gen import capabilities
 from video_gen.capabilities import ModelCapabilities
-from video_gen.errors import ConfigError
+from video_gen.errors import APIError, ConfigError, UnsupportedOperationError
+from video_gen.providers import kinds
 from video_gen.providers.base import ContentStream
-from video_gen.types import GenerationRequest
+from video_gen.providers.kinds import Connect, KindBase
+from video_gen.types import GenerationRequest, RemoteJob
+
+if TYPE_CHECKING:
+    import requests
+
+    from video_gen.client.transport import Transport
 
 
 def data_url(path: Path) -> str:
@@ -35,6 +43,7 @@ def open_capabilities(
     *,
     audio: bool = True,
     seed: bool = True,
+    last_frame: bool = False,
 ) -> ModelCapabilities:
     """Declared in the config, else packaged, else "anything in resolution style": the server
     decides. Never None, so even an unknown model is validated for the kind's shape."""
@@ -49,6 +58,7 @@ def open_capabilities(
             size_style="resolution",
             audio=audio,
             seed=seed,
+            last_frame=last_frame,
         )
     )
 
@@ -121,3 +131,104 @@ def memory_stream(data: bytes, offset: int, content_type: str | None = None) -> 
             yield bytes(view[start : start + (1 << 20)])
 
     return ContentStream(chunks=chunks(), offset=offset, total=len(data), content_type=content_type)
+
+
+class HostedKind(KindBase):
+    """A kind for a hosted API: resolution-style sizes, a default model, a key header of its
+    own, errors refined by ``parse_error``, and open capabilities for undeclared models."""
+
+    size_style = "resolution"
+    remix_default = False
+    default_model = ""
+    # What a model nobody described may be asked for (the server decides).
+    open_audio = True
+    open_seed = True
+
+    def auth(self, key: str) -> dict[str, str]:
+        raise NotImplementedError
+
+    def parse_error(self, resp: requests.Response, auth_hint: str) -> APIError:
+        raise NotImplementedError
+
+    def transport(self, spec: Any, connect: Connect) -> Transport:
+        """The shared Transport for ``spec``: its key in the kind's header, its custom headers
+        as secrets, its key hint, the kind's error parser."""
+
+        def parser(resp: requests.Response) -> APIError:
+            return self.parse_error(resp, spec.key_hint)
+
+        return connect(
+            spec.base_url,
+            auth=self.auth(spec.api_key or ""),
+            secret_headers=spec.headers,
+            key_hint=spec.key_hint,
+            error_parser=parser,
+        )
+
+    def model_capabilities(
+        self, model: str, declared: Mapping[str, ModelCapabilities]
+    ) -> ModelCapabilities:
+        return open_capabilities(model, declared, self, audio=self.open_audio, seed=self.open_seed)
+
+    def capabilities(self, spec: Any, model: str) -> ModelCapabilities | None:
+        return self.model_capabilities(model, spec.declared_models())
+
+    def spec_defaults(self, name: str, table: Mapping[str, Any]) -> dict[str, Any]:
+        return {"model": self.default_model}
+
+
+class HostedProvider:
+    """The parts of a hosted-API provider that do not depend on the API. ``label`` names the
+    service in messages; ``_outputs`` remembers each finished job's output URL (on a CDN: the
+    Transport sends no key there)."""
+
+    kind = ""
+    api = ""
+    label = ""
+
+    def __init__(
+        self, name: str, client: Any, *, models: Mapping[str, ModelCapabilities] | None = None
+    ) -> None:
+        self.name = name
+        self.client = client
+        self._models = dict(models or {})
+        self._outputs: dict[str, str] = {}
+
+    def capabilities(self, model: str) -> ModelCapabilities | None:
+        kind = kinds.get(self.kind)
+        assert isinstance(kind, HostedKind)
+        return kind.model_capabilities(model, self._models)
+
+    def refresh(self, job_id: str) -> RemoteJob:
+        raise NotImplementedError
+
+    def video_only(self, variant: str) -> None:
+        if variant != "video":
+            raise UnsupportedOperationError(
+                f"{self.label} makes no {variant} for a video, only the video itself",
+                hint=f"download without --{variant}",
+            )
+
+    def output_stream(self, job_id: str, offset: int, *, gone: str) -> ContentStream:
+        """The job's output file from byte ``offset`` (refreshed first when not seen yet)."""
+        from video_gen.providers.openai_videos import stream_from_response
+
+        url = self._outputs.get(job_id)
+        if url is None:
+            job = self.refresh(job_id)
+            url = self._outputs.get(job_id)
+            if url is None:
+                raise APIError(f"{self.label} job {job_id} has no video ({job.status})", hint=gone)
+        return stream_from_response(self.client.http.stream(url, offset=offset), offset)
+
+    def remix(self, job_id: str, prompt: str) -> RemoteJob:
+        raise UnsupportedOperationError(
+            f"provider {self.name!r} ({self.label}) does not support remix",
+            hint="generate again with a new prompt",
+        )
+
+    def notices(self) -> list[str]:
+        return []
+
+    def close(self) -> None:
+        self.client.close()
