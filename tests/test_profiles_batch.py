@@ -11,7 +11,19 @@ from video_gen.cli import app
 from video_gen.ledger import Ledger
 
 runner = CliRunner()
-PROFILES = ["openai", "litellm", "vllm-omni", "sglang", "openrouter"]
+PROFILES = [
+    "openai",
+    "litellm",
+    "vllm-omni",
+    pytest.param(
+        "sglang",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="needs issue-9 core: omit `variant` for the main video (SGLang: 404)",
+        ),
+    ),
+    "openrouter",
+]
 
 
 def configure(home: Path, profile: str) -> None:

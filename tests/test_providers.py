@@ -514,6 +514,11 @@ profile = "openrouter"
     assert openrouter.stats.creates_received == 0 and remote.stats.creates_received == 0
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs issue-9 core: `providers check` verifies an OpenRouter key with GET /api/v1/key"
+    " (the models listing needs no key, so it cannot tell a refused key)",
+)
 def test_providers_check_exit_codes(
     isolated_home: Path, monkeypatch: pytest.MonkeyPatch, sleeps: list[float]
 ) -> None:
