@@ -168,6 +168,8 @@ class LiteLLMDialect(FastAPIDialect):
             "x-litellm-version": _version(),
             "x-litellm-response-cost": "0.0",
             "x-litellm-key-spend": "0.0",
+            "x-litellm-response-duration-ms": "5.0",
+            "x-litellm-callback-duration-ms": "0.0",
             "x-litellm-model-group": model,
             "x-litellm-attempted-retries": notes.get("attempted_retries", "0"),
             "x-litellm-attempted-fallbacks": "0",
