@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -27,8 +26,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-VOCAB = ROOT.parent / "shared" / "data" / "o200k_base.tiktoken"
-VOCAB_NAME = "fb374d419588a4632f3f557e76b4b70aebbca790"
 TARGETS = {"cold_s": 6.0, "warm_s": 0.8, "peak_mb": 300.0}
 
 CHILD = r"""
@@ -89,11 +86,6 @@ def main() -> int:
             "VIDEO_GEN_HOME": str(Path(tmp) / "home"),
             "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
         }
-        if "TIKTOKEN_CACHE_DIR" not in env and VOCAB.is_file():
-            vocab_dir = Path(tmp) / "tiktoken"
-            vocab_dir.mkdir()
-            shutil.copyfile(VOCAB, vocab_dir / VOCAB_NAME)
-            env["TIKTOKEN_CACHE_DIR"] = str(vocab_dir)
         cold = run_child(args.path, args.workers, args.level, env)
         warm = [run_child(args.path, args.workers, args.level, env) for _ in range(args.warm_runs)]
 

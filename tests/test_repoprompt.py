@@ -9,12 +9,10 @@ from typing import Any
 
 import pytest
 from test_repoprompt_fixtures import (  # noqa: F401 - pytest fixtures, used as parameters
-    VOCAB_SOURCE,
     age,
     env,
     make_repo,
     repo,
-    vocab_dir,
     write,
 )
 
@@ -36,7 +34,7 @@ from video_gen.repoprompt.styles import load_style, packaged_styles
 
 @pytest.fixture(autouse=True)
 def _isolated(env: Path) -> None:
-    """Every test: VIDEO_GEN_HOME in a temp dir, the tokenizer vocabulary in a temp dir."""
+    """Every test: VIDEO_GEN_HOME in a temp dir."""
 
 
 def _facts(repo_root: Path, rel: str) -> FileFacts:
@@ -400,21 +398,49 @@ def test_options_are_validated(repo: Path) -> None:
 
 # -- fit --------------------------------------------------------------------------------------
 def _real_count(text: str) -> int:
-    import tiktoken
+    """An independent count: tiktoken's own loader, reading the vocabulary from a cache folder
+    made from the packaged copy (tiktoken_ext's o200k_base, not our Encoding)."""
+    return len(_reference_encoding().encode(text, disallowed_special=()))
 
-    return len(tiktoken.get_encoding("o200k_base").encode(text, disallowed_special=()))
+
+_REFERENCE: list[Any] = []
 
 
-def test_the_tokenizer_vocabulary_is_available() -> None:
-    # Fails (never skips) when shared/data is missing: the counts below would be estimates.
-    assert VOCAB_SOURCE.is_file(), f"missing {VOCAB_SOURCE}: tokenizer tests cannot run"
+def _reference_encoding() -> Any:
+    if not _REFERENCE:
+        import gzip
+        import tempfile
+
+        import tiktoken
+
+        folder = Path(tempfile.mkdtemp(prefix="tiktoken-ref-"))
+        raw = gzip.decompress((Path(fitmod.__file__).parents[1] / "data" / fitmod.VOCAB_RESOURCE).read_bytes())
+        # tiktoken's cache file name: the SHA-1 of the vocabulary's download URL.
+        (folder / "fb374d419588a4632f3f557e76b4b70aebbca790").write_bytes(raw)
+        old = os.environ.get("TIKTOKEN_CACHE_DIR")
+        os.environ["TIKTOKEN_CACHE_DIR"] = str(folder)
+        try:
+            _REFERENCE.append(tiktoken.get_encoding("o200k_base"))
+        finally:
+            if old is None:
+                del os.environ["TIKTOKEN_CACHE_DIR"]
+            else:
+                os.environ["TIKTOKEN_CACHE_DIR"] = old
+    return _REFERENCE[0]
+
+
+def test_the_packaged_vocabulary_loads_without_network_or_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No tiktoken cache folder at all: the packaged, gzipped vocabulary is all it needs.
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "/nonexistent/never-read")
     counter, warning = load_counter()
     assert warning is None and counter.exact and counter.name == "o200k_base"
+    assert counter.count("Hello world, prompt-from-repo Tramp") == 9
 
 
 @pytest.mark.parametrize("scenes", [1, 3])
 def test_levels_stay_under_their_caps_and_nest(repo: Path, scenes: int) -> None:
-    assert VOCAB_SOURCE.is_file(), f"missing {VOCAB_SOURCE}"
     previous: list[set[str]] | None = None
     lengths = []
     for level in LEVEL_ORDER:
@@ -456,27 +482,18 @@ def test_essentials_too_long_are_cut_not_overflowed() -> None:
     assert result.truncated and counter.count(result.text) == result.tokens <= 120
 
 
-def test_without_the_vocabulary_the_estimate_never_undercounts(
-    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_damaged_vocabulary_falls_back_to_an_estimate_that_never_undercounts(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    empty = tmp_path / "no-vocab"
-    empty.mkdir()
-    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(empty))
+    counter, warning = fitmod.counter_from_vocabulary(b"not a vocabulary")
+    assert not counter.exact and warning and "damaged" in warning
+    monkeypatch.setattr(fitmod, "_packaged", lambda: (counter, warning))
     result = build(repo, level="low", workers=1, use_cache=False, git=False)
     assert not result.tokenizer_exact
     assert result.warnings and "estimate" in result.warnings[0]
     prompt = result.scenes[0].prompt
     assert result.scenes[0].tokens == len(prompt.encode("utf-8")) <= 250
-    if VOCAB_SOURCE.is_file():
-        assert _real_count(prompt) <= result.scenes[0].tokens
-    damaged = tmp_path / "damaged"
-    damaged.mkdir()
-    (damaged / fitmod.VOCAB_FILE).write_bytes(b"not a vocabulary")
-    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(damaged))
-    counter, warning = load_counter()
-    assert not counter.exact and warning and "damaged" in warning
-    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")
-    assert not load_counter()[0].exact
+    assert _real_count(prompt) <= result.scenes[0].tokens
 
 
 # -- cache ------------------------------------------------------------------------------------
@@ -524,6 +541,21 @@ def test_no_cache_writes_nothing(repo: Path, env: Path) -> None:
 
 
 def test_fresh_and_cached_analysis_are_equal(repo: Path) -> None:
+    age(repo)
+    cold = build(repo, workers=1, git=False)
+    warm = build(repo, workers=1, git=False)  # ranking read back from analysis/
+    assert warm.stats.analysis_cached and warm.stats.read == 0
+    fresh = build(repo, workers=1, git=False, use_cache=False)
+    assert warm.analysis == fresh.analysis == cold.analysis
+    assert warm.to_json() == fresh.to_json()
+    # Per-file facts read back from facts/ (the analysis entry gone) equal fresh extraction.
+    for path in (Path(os.environ["VIDEO_GEN_HOME"]) / "cache").rglob("analysis/*.json"):
+        path.unlink()
+    for path in (Path(os.environ["VIDEO_GEN_HOME"]) / "cache").rglob("index/*.json"):
+        path.unlink()
+    from_facts = build(repo, workers=1, git=False)
+    assert from_facts.stats.parsed == 0 and not from_facts.stats.analysis_cached
+    assert from_facts.to_json() == fresh.to_json()
     files = _analyzed(repo)
     assert analyze(files) == analyze(list(reversed(files)))
 

@@ -14,11 +14,9 @@ from typing import Any
 import pytest
 import typer
 from test_repoprompt_fixtures import (  # noqa: F401 - pytest fixtures, used as parameters
-    VOCAB_SOURCE,
     env,
     make_repo,
     repo,
-    vocab_dir,
 )
 from typer.testing import CliRunner
 
@@ -30,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(autouse=True)
 def _isolated(env: Path) -> None:
-    """Every test: VIDEO_GEN_HOME in a temp dir, the tokenizer vocabulary in a temp dir."""
+    """Every test: VIDEO_GEN_HOME in a temp dir."""
 
 
 def _app() -> typer.Typer:
@@ -96,6 +94,14 @@ def test_batch_is_jsonl_for_video_gen_batch(repo: Path, tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".story.jsonl.*"))  # no temp file left beside it
 
 
+def test_short_o_is_out(repo: Path, tmp_path: Path) -> None:
+    # -o once meant both --out and --output-dir, and `-o x.txt` wrote no file at all.
+    out = tmp_path / "x.txt"
+    result = _run(str(repo), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(out) and out.read_text(encoding="utf-8").strip()
+
+
 def test_config_gags_reach_the_prompt(repo: Path, env: Path) -> None:
     env.mkdir(parents=True, exist_ok=True)
     (env / "config.toml").write_text(
@@ -123,12 +129,15 @@ def test_usage_errors(repo: Path, tmp_path: Path) -> None:
 
 
 def test_tokenizer_fallback_is_announced_on_stderr(
-    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    from video_gen.repoprompt import fit as fitmod
+
+    damaged = fitmod.counter_from_vocabulary(b"damaged")
+    monkeypatch.setattr(fitmod, "_packaged", lambda: damaged)
     result = _run(str(repo), "--no-cache")
     assert result.exit_code == 0, result.output
-    assert "warning: tokenizer vocabulary not found" in " ".join(result.stderr.split())
+    assert "vocabulary is damaged" in " ".join(result.stderr.split())
     assert len(result.stdout.encode()) <= 250 + 1
 
 
@@ -193,7 +202,6 @@ def _cli(args: list[str], *, home: Path, seed: str) -> bytes:
 
 
 def test_output_is_byte_identical_however_it_is_made(tmp_path: Path) -> None:
-    assert VOCAB_SOURCE.is_file(), f"missing {VOCAB_SOURCE}"
     first = make_repo(tmp_path / "a" / "tinyshop")
     second = make_repo(tmp_path / "b" / "tinyshop", order="reverse")  # another creation order
     args = ["--format", "json", "--scenes", "3", "--level", "medium"]

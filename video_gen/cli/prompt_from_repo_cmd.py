@@ -85,7 +85,17 @@ def prompt_from_repo(
     provider: opt.ProviderName = None,
     model: opt.Model = None,
     size: opt.Size = None,
-    output_dir: opt.OutputDir = None,
+    # Not opt.OutputDir: its short "-o" is this command's --out (as documented).
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            envvar="VIDEO_GEN_OUTPUT_DIR",
+            help="With --generate: folder for the clips (default: config output.dir, else"
+            " ./videos).",
+            show_default=False,
+        ),
+    ] = None,
     concurrency: Annotated[
         int | None,
         typer.Option(

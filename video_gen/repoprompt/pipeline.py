@@ -43,7 +43,7 @@ from video_gen.repoprompt.concepts import (
 )
 from video_gen.repoprompt.extract import ReadFile, default_workers, extract_files
 from video_gen.repoprompt.facts import AnalyzedFile, FileFacts, is_test_path, module_name
-from video_gen.repoprompt.fit import DEFAULT_LEVEL, LEVELS, fit, load_counter
+from video_gen.repoprompt.fit import DEFAULT_LEVEL, LEVELS, LazyCounter, fit
 from video_gen.repoprompt.metadata import ProjectMeta, read_metadata
 from video_gen.repoprompt.scan import ScanResult, SourceFile, scan
 from video_gen.repoprompt.styles import DEFAULT_STYLE, available_styles, load_style
@@ -363,7 +363,7 @@ def build(
 
     style_obj = load_style(style, extra_styles)
     concepts, fallback = load_concepts(extra_gags)
-    counter, warning = load_counter()
+    counter = LazyCounter()
     lap("setup")
     scanned = scan(path)
     stats.files = len(scanned.files)
@@ -416,6 +416,6 @@ def build(
         scenes=tuple(prompts),
         tokenizer=counter.name,
         tokenizer_exact=counter.exact,
-        warnings=(warning,) if warning else (),
+        warnings=(counter.warning,) if counter.warning else (),
         stats=stats,
     )
