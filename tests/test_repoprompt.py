@@ -25,7 +25,7 @@ from video_gen.repoprompt.extract import extract_bytes
 from video_gen.repoprompt.extract_python import decode_python
 from video_gen.repoprompt.facts import AnalyzedFile, FileFacts, is_test_path, words
 from video_gen.repoprompt.fit import LEVEL_ORDER, LEVELS, fit, load_counter
-from video_gen.repoprompt.metadata import readme_paragraph
+from video_gen.repoprompt.metadata import read_metadata, readme_paragraph
 from video_gen.repoprompt.pipeline import build
 from video_gen.repoprompt.rank import pagerank, rank
 from video_gen.repoprompt.scan import ScanOptions, scan
@@ -93,6 +93,28 @@ def test_scan_honours_size_option_and_virtualenvs(tmp_path: Path) -> None:
     result = scan(tmp_path, ScanOptions(max_file_bytes=50))
     assert dict(result.skipped) == {"a.py": "too_large", "venv": "vendored"}
     assert [f.path for f in result.files] == ["env_not_a_venv/mod.py"]
+
+
+@pytest.mark.parametrize("bad", ["!", "\\", "[z-a]", "[", "!\\"])
+def test_invalid_gitignore_lines_are_ignored_like_git_does(tmp_path: Path, bad: str) -> None:
+    # git skips a pattern it cannot use; the valid lines around it still apply.
+    write(tmp_path, ".gitignore", f"{bad}\n*.gen.py\n")
+    write(tmp_path, "a.py", "def f(): pass\n")
+    write(tmp_path, "b.gen.py", "def g(): pass\n")
+    write(tmp_path, "sub/.gitignore", f"{bad}\n")
+    write(tmp_path, "sub/c.py", "def h(): pass\n")
+    result = scan(tmp_path)
+    assert [f.path for f in result.files] == ["a.py", "sub/c.py"]
+    assert dict(result.skipped) == {"b.gen.py": "gitignored"}
+
+
+def test_a_deeply_nested_manifest_is_not_a_crash(tmp_path: Path) -> None:
+    write(tmp_path, "package.json", '{"a":' * 50_000 + "1" + "}" * 50_000)
+    write(tmp_path, "pyproject.toml", "a = " + "[" * 50_000 + "]" * 50_000 + "\n")
+    write(tmp_path, "Cargo.toml", "a = " + "{b=" * 30_000 + "1" + "}" * 30_000 + "\n")
+    write(tmp_path, "index.js", "export function hello() { return 1 }\n")
+    meta = read_metadata(tmp_path, git=False)
+    assert meta.name == tmp_path.name and meta.description == ""
 
 
 def test_scan_rejects_a_missing_path(tmp_path: Path) -> None:
@@ -414,7 +436,8 @@ def _reference_encoding() -> Any:
         import tiktoken
 
         folder = Path(tempfile.mkdtemp(prefix="tiktoken-ref-"))
-        raw = gzip.decompress((Path(fitmod.__file__).parents[1] / "data" / fitmod.VOCAB_RESOURCE).read_bytes())
+        packaged = Path(fitmod.__file__).parents[1] / "data" / fitmod.VOCAB_RESOURCE
+        raw = gzip.decompress(packaged.read_bytes())
         # tiktoken's cache file name: the SHA-1 of the vocabulary's download URL.
         (folder / "fb374d419588a4632f3f557e76b4b70aebbca790").write_bytes(raw)
         old = os.environ.get("TIKTOKEN_CACHE_DIR")

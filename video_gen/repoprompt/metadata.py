@@ -63,7 +63,7 @@ def _clean(value: Any) -> str:
 def _toml(text: str) -> dict[str, Any]:
     try:
         data: dict[str, Any] = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, ValueError):
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
         return {}
     return data
 
@@ -79,7 +79,7 @@ def _pyproject(text: str) -> tuple[str, str]:
 def _package_json(text: str) -> tuple[str, str]:
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # deep nesting is valid JSON, but not a manifest
         return "", ""
     if not isinstance(data, dict):
         return "", ""
