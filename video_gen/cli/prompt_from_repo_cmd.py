@@ -49,7 +49,7 @@ def prompt_from_repo(
         typer.Option(
             "--format",
             "-f",
-            help="text: the prompt(s); json: prompts plus facts, ranking, gags with evidence and"
+            help="text: the prompt(s); json: prompts plus the project's kind, world, cast with evidence,"
             " token counts; batch: JSONL for `video-gen batch`, one line per scene.",
         ),
     ] = "text",
@@ -139,7 +139,7 @@ def prompt_from_repo(
         raise UsageError(
             f"{path}: no such directory", hint="pass the path of a repository, or run inside one"
         )
-    extra_gags, extra_styles = _config_tables()
+    extra_styles = _config_styles()
     result = build(
         path,
         level=level,
@@ -148,7 +148,6 @@ def prompt_from_repo(
         seconds=seconds,
         workers=workers,
         use_cache=not no_cache,
-        extra_gags=extra_gags,
         extra_styles=extra_styles,
     )
     for warning in result.warnings:
@@ -251,9 +250,9 @@ def _render(
     )
 
 
-def _config_tables() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The config file's ``[gags]`` and ``[styles]`` tables (empty when absent)."""
+def _config_styles() -> dict[str, Any]:
+    """The config file's ``[styles]`` table (empty when absent)."""
     from video_gen.config import Config
 
     config = Config.load()
-    return config.table("gags"), config.table("styles")
+    return config.table("styles")

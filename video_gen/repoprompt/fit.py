@@ -228,9 +228,10 @@ def _greedy(
     text = render(chosen)
     tokens = counter.count(text)
     have = {p.key for p in chosen}
-    for p in sorted(pieces, key=lambda p: (p.priority, p.key)):
-        if p.key in have:
-            continue
+    # A piece's causes come before it at the same priority (fewer requirements first).
+    for p in sorted(pieces, key=lambda p: (p.priority, len(p.requires), p.key)):
+        if p.key in have or not have.issuperset(p.requires):
+            continue  # kept already, or its cause was dropped: never a payoff without it
         trial_text = render([*chosen, p])
         trial_tokens = counter.count(trial_text)
         if trial_tokens <= cap:

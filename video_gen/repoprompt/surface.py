@@ -54,9 +54,9 @@ _DEMOTED_SUFFIXES = ("-examples", "_examples", "-example", "_example", "-demo", 
 
 TYPE_KINDS = frozenset({"class", "struct", "interface", "trait", "enum", "record"})
 
-W_LISTED = 4.0
+W_LISTED = 2.5
 W_EXPORTED = 2.0
-W_TYPE = 1.0
+W_TYPE = 1.5
 W_FUNCTION = 0.5
 W_PRIVATE = -4.0
 W_DEMOTED = -3.0
@@ -84,8 +84,12 @@ def private_path(path: str) -> bool:
     return False
 
 
+# Entry points and plumbing that every project has: never what the project is about.
+PLUMBING = frozenset({"main", "run", "init", "setup", "teardown", "cli", "version", "help"})
+
+
 def is_private_name(name: str, language: str) -> bool:
-    if name.startswith("_") or name.startswith("#"):
+    if name.startswith(("_", "#", "$")):  # `$ZodType`: a library-internal convention
         return True
     return language == "go" and not name[:1].isupper()
 
@@ -119,6 +123,9 @@ def surface_score(
     if area and not listed_in:
         score += W_DEMOTED
         signals.append(f"in {area}/")
+    if name.lower() in PLUMBING:
+        score += W_PRIVATE
+        signals.append("entry point or plumbing")
     if kind in TYPE_KINDS:
         score += W_TYPE
     elif kind == "function":
@@ -146,7 +153,7 @@ def mention_bonus(
     signals: list[str] = []
     r = readme.get(name, 0)
     if r:
-        bonus += W_MENTION_README + math.log2(1 + r)
+        bonus += W_MENTION_README + 1.5 * math.log2(1 + r)
         signals.append(f"README mentions it {r}x")
     d = docs.get(name, 0)
     if d:
