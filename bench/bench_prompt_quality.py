@@ -29,9 +29,10 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tomllib
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -63,8 +64,18 @@ def fetch(name: str, spec: dict[str, Any]) -> Path:
         src.mkdir()
         if registry == "pypi":
             _run(
-                [sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps",
-                 "-d", str(dl), package],
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-binary",
+                    ":all:",
+                    "--no-deps",
+                    "-d",
+                    str(dl),
+                    package,
+                ],
                 dl,
             )
             archive = next(dl.iterdir())

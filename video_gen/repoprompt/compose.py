@@ -30,7 +30,7 @@ from video_gen.repoprompt.world import World
 
 MAX_SCENES = 12
 CLIP_SECONDS = (4, 8, 12)
-MAX_CAST = 7
+MAX_CAST = 12
 GROUPS = ("look", "protagonist", "set", "cast", "beats", "notes")
 
 # Priorities: 0 is always kept; then the lower the number, the later it is dropped.
@@ -127,17 +127,28 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def _join(sentence: str, more: str) -> str:
+    """Two statements of one moment as one sentence: ``A; b.``"""
+    return _sentence(sentence)[:-1] + "; " + more[:1].lower() + more[1:].rstrip(".") + "."
+
+
 def _arc(world: World, cast: Sequence[CastMember], protagonist: str) -> list[_Beat]:
     """The film's beats in order: set-up, escalations (one per supporting concept), the peak,
     the resolution. Escalations and later clips are stretched over more scenes by the caller."""
+    errors = [c for c in cast[1:] if c.archetype == "error"]
+    supporting = [c for c in cast[1:] if c.archetype != "error"]
     hero = cast[0]
+    trouble = world.trouble
+    if errors:  # the project's own exception type is the trouble at the peak
+        err = errors[0]
+        trouble = f"{world.trouble}, {err.symbol} ({err.image}) flashing its warning"
     values = {
         "protagonist": protagonist,
         "Protagonist": _cap(protagonist),
         "hero": hero.symbol,
         "hero_image": hero.image,
         "hero_action": hero.action,
-        "trouble": world.trouble,
+        "trouble": trouble,
     }
     out = [
         _Beat(
@@ -148,7 +159,7 @@ def _arc(world: World, cast: Sequence[CastMember], protagonist: str) -> list[_Be
             (hero.symbol,),
         )
     ]
-    for i, c in enumerate(cast[1:]):
+    for i, c in enumerate(supporting):
         template = world.escalation[i % len(world.escalation)]
         out.append(
             _Beat(
@@ -159,11 +170,33 @@ def _arc(world: World, cast: Sequence[CastMember], protagonist: str) -> list[_Be
                 (c.symbol,),
             )
         )
+    # The payoff names the concept that escalated first: each project's own cast dresses the
+    # world's shared moments, so two projects in one world still tell different stories.
+    second = supporting[0] if supporting else hero
+    peak_detail = world.peak_detail
+    end_text = _cap(world.resolution.format(**values))
+    if second is not hero:
+        peak_detail = _join(
+            peak_detail, f"{second.symbol}, {second.image}, {second.action} in the thick of it"
+        )
+        end_text = _join(end_text, f"{second.symbol}, {second.image}, is back in its place")
     out.append(
-        _Beat("peak", "peak", _cap(world.peak.format(**values)), world.peak_detail, (hero.symbol,))
+        _Beat(
+            "peak",
+            "peak",
+            _cap(world.peak.format(**values)),
+            peak_detail,
+            tuple(dict.fromkeys([hero.symbol, *(e.symbol for e in errors[:1])])),
+        )
     )
     out.append(
-        _Beat("end", "end", _cap(world.resolution.format(**values)), world.resolution_detail, ())
+        _Beat(
+            "end",
+            "end",
+            end_text,
+            world.resolution_detail,
+            (second.symbol,) if second is not hero else (),
+        )
     )
     return out
 
@@ -259,7 +292,7 @@ def compose(
                 "set",
                 0,
                 P_SET_DETAIL,
-                _sentence(f"Set: {world.set}; {world.set_detail}"),
+                _sentence(f"Set: {world.set}; {world.set_detail}; at its heart, {cast[0].image}"),
                 replaces="set",
             )
         )
@@ -345,7 +378,7 @@ def compose(
                             "beats",
                             order,
                             P_DETAIL + order,
-                            _sentence(text) + " " + detail_text,
+                            _join(text, detail_text),
                             b.symbols,
                             start,
                             replaces=key,
@@ -373,7 +406,9 @@ def compose(
                 "notes",
                 2,
                 P_CAMERA,
-                _sentence(f"Camera: {style.camera}, {world.camera}"),
+                _sentence(
+                    f"Camera: {style.camera}, {world.camera}; the lens lingers on {cast[0].image}"
+                ),
             )
         )
         clips.append(Clip(index + 1, scenes, seconds, tuple(pieces)))

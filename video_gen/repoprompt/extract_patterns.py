@@ -303,6 +303,7 @@ _GO_FUNC = re.compile(
     re.M,
 )
 _GO_TYPE = re.compile(r"^(?:type\s+|\t| {4})(\w+)(?:\[[^\]\n]*\])?\s+(struct|interface)\s*\{", re.M)
+_GO_NAMED_TYPE = re.compile(r"^type\s+(\w+)(?:\[[^\]\n]*\])?\s+(?!struct\b|interface\b|=)\S", re.M)
 _GO_ERRVAR = re.compile(r"\b(Err\w*|\w+Error)\s*=\s*(?:errors\.New|fmt\.Errorf)\(")
 _GO_RETERR = re.compile(r"\breturn\b[^\n]*?&?\b([A-Z]\w*Error)\s*\{")
 _GO_NEWERR = re.compile(r"\b(errors\.New|fmt\.Errorf|panic)\s*\(")
@@ -335,6 +336,8 @@ def _find_go(text: str) -> _Found:
                 header_end=m.end(),
             )
         )
+    for m in _GO_NAMED_TYPE.finditer(text):  # `type HandlerFunc func(*Context)`
+        f.defs.append(_Def(m.start(), m.group(1), m.group(1), "type", header_end=m.end() - 1))
     for m in _GO_ERRVAR.finditer(text):
         f.defs.append(_Def(m.start(), m.group(1), m.group(1), "error", header_end=m.end()))
     for d in f.defs:
@@ -488,6 +491,25 @@ _FINDERS: dict[str, tuple[Callable[[str], _Found], str]] = {
 PATTERN_LANGUAGES = tuple(sorted(_FINDERS))
 
 
+_COMMENT_LINE = ("//", "/*", "*", "#")  # `#` only reaches here as Rust's `#[attr]`
+
+
+def _doc_lines(lines: list[str], line: int) -> int:
+    """Comment lines right above 1-based ``line`` (attributes and decorators skipped)."""
+    n = 0
+    i = line - 2
+    while i >= 0:
+        stripped = lines[i].strip()
+        if stripped.startswith(("#[", "@")):
+            i -= 1
+            continue
+        if not stripped.startswith(_COMMENT_LINE) or stripped.startswith("#!"):
+            break
+        n += 1
+        i -= 1
+    return n
+
+
 def extract_patterns(data: bytes, language: str) -> FileFacts:
     """Facts of one file in a pattern-extracted language."""
     try:
@@ -495,6 +517,7 @@ def extract_patterns(data: bytes, language: str) -> FileFacts:
     except UnicodeDecodeError:
         return FileFacts.skip(language, "encoding")
     finder, comment_style = _FINDERS[language]
+    raw_lines = raw.split("\n")
     text = _blank_comments(raw, comment_style)
     found = finder(text)
     # One definition per position (a method may also look like a function to a second pattern).
@@ -549,6 +572,7 @@ def extract_patterns(data: bytes, language: str) -> FileFacts:
                 catches=tuple(sorted(catches[i])),
                 is_async=d.is_async,
                 exported=d.exported,
+                doc_lines=_doc_lines(raw_lines, bisect.bisect_right(line_starts, d.pos)),
                 recursive=d.kind
                 not in (
                     "class",

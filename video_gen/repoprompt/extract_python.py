@@ -165,12 +165,14 @@ def _symbol(
 ) -> Symbol:
     calls = refs.calls
     recursive = kind != "class" and (node.name in calls or "." + node.name in calls)
+    docstring = ast.get_docstring(node, clean=False)
     return Symbol(
         name=node.name,
         qualname=qual,
         kind=kind,
         line=node.lineno,
-        doc=first_line(ast.get_docstring(node, clean=False)),
+        doc=first_line(docstring),
+        doc_lines=docstring.count("\n") + 1 if docstring else 0,
         bases=tuple(sorted(set(bases))),
         decorators=tuple(sorted({n for d in node.decorator_list for n in _names(d)})),
         calls=tuple(sorted(calls)),
@@ -276,5 +278,7 @@ def _dunder_all(stmt: ast.Assign | ast.AugAssign | ast.AnnAssign) -> list[str] |
         return None
     value = stmt.value
     if isinstance(value, (ast.List, ast.Tuple)):
-        return [e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        return [
+            e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+        ]
     return []

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 # Bump when extraction output changes for the same input: old cache entries are then ignored.
-EXTRACTOR_VERSION = 4
+EXTRACTOR_VERSION = 6
 
 MODULE_SYMBOL = "<module>"  # the pseudo-symbol that holds a file's top-level code
 
@@ -53,6 +53,7 @@ class Symbol:
     is_async: bool = False
     recursive: bool = False
     exported: bool = False  # the language marks it public: `pub`, `export`, a capital in Go
+    doc_lines: int = 0  # lines of its doc comment or docstring: the API a project documents
 
     def to_list(self) -> list[Any]:
         return [
@@ -69,6 +70,7 @@ class Symbol:
             int(self.is_async),
             int(self.recursive),
             int(self.exported),
+            self.doc_lines,
         ]
 
     @classmethod
@@ -87,6 +89,7 @@ class Symbol:
             is_async=bool(data[10]),
             recursive=bool(data[11]),
             exported=bool(data[12]),
+            doc_lines=int(data[13]),
         )
 
 

@@ -299,8 +299,13 @@ def read_metadata(root: Path, *, git: bool = True) -> ProjectMeta:
 
 DOCS_DIRS = ("docs", "doc", "examples", "example", "_examples")
 DOCS_SUFFIXES = (".md", ".rst", ".txt", ".markdown")
-MAX_DOCS_BYTES = 1_000_000
-MAX_DOCS_FILES = 60
+MAX_DOCS_BYTES = 3_000_000
+MAX_DOCS_FILES = 300
+TEACHING_WEIGHT = 5
+_TEACHES = re.compile(
+    r"(?i)(?:^|[/_-])(?:intro|tutorial|tutorials|quickstart|quick[-_]start|getting[-_]started|"
+    r"overview|basics|first[-_]steps|examples?)(?:[/_.\d-]|$)"
+)
 
 
 def _docs_mentions(root: Path) -> dict[str, int]:
@@ -320,14 +325,17 @@ def _docs_mentions(root: Path) -> dict[str, int]:
                     files.append((depth, os.path.join(rel, n)))
     counts: dict[str, int] = {}
     total = 0
-    for _, rel in sorted(files)[:MAX_DOCS_FILES]:
+    # What a tutorial or quick start teaches is the core; a reference lists everything.
+    ordered = sorted(files, key=lambda f: (not _TEACHES.search(f[1]), f[0], f[1]))
+    for _, rel in ordered[:MAX_DOCS_FILES]:
         text = _read(root / rel)
         if not text:
             continue
         text = text[: MAX_DOCS_BYTES - total]
         total += len(text)
+        weight = TEACHING_WEIGHT if _TEACHES.search(rel) else 1
         for k, v in mention_counts(text).items():
-            counts[k] = counts.get(k, 0) + v
+            counts[k] = counts.get(k, 0) + v * weight
         if total >= MAX_DOCS_BYTES:
             break
     return counts

@@ -38,8 +38,8 @@ from video_gen.repoprompt.extract import ReadFile, default_workers, extract_file
 from video_gen.repoprompt.facts import AnalyzedFile, FileFacts, is_test_path, module_name
 from video_gen.repoprompt.fit import DEFAULT_LEVEL, LEVELS, LazyCounter, fit
 from video_gen.repoprompt.metadata import ProjectMeta, read_metadata
-from video_gen.repoprompt.scan import ScanResult, SourceFile, scan
 from video_gen.repoprompt.rank import RankedSymbol
+from video_gen.repoprompt.scan import ScanResult, SourceFile, scan
 from video_gen.repoprompt.scrub import scrub, secret_shaped
 from video_gen.repoprompt.styles import DEFAULT_STYLE, available_styles, load_style
 from video_gen.repoprompt.surface import mention_bonus
@@ -228,9 +228,15 @@ def _about(meta: ProjectMeta) -> str:
     parts: list[str] = []
     for text in (meta.description, meta.readme):
         clean = scrub(text)
-        if clean and not any(clean.lower() in p.lower() for p in parts):
+        if clean and not any(_same_words(clean, p) for p in parts):
             parts.append(clean if clean.endswith((".", "!", "?")) else clean + ".")
     return " ".join(parts)[:400]
+
+
+def _same_words(a: str, b: str) -> bool:
+    """Does ``a`` mostly repeat ``b`` (a README opening that restates the description)?"""
+    wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
+    return bool(wa) and len(wa & wb) >= 0.6 * min(len(wa), len(wb))
 
 
 def _core(
@@ -278,7 +284,9 @@ def _cast(
             continue
         if archetype in used:
             spare = _SPARE_ROLES["function" if r.kind in ("function", "method") else "type"]
-            free = [a for a in spare if a not in used]
+            free = [a for a in spare if a not in used] or [
+                a for a in world.roles if a not in used and a != "error"
+            ]
             if not free:
                 continue
             reason += f"; {archetype} already cast, plays a {free[0]}"

@@ -638,6 +638,8 @@ def rank(files: Sequence[AnalyzedFile]) -> Ranking:
             language=f.facts.language,
             exported=any(x.exported for x in every),
             listed_in=listed.get(name, ""),
+            doc_lines=max(x.doc_lines for x in every),
+            methods=len(methods_of.get(name, ())),
         )
         out.append(
             RankedSymbol(

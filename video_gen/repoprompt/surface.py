@@ -60,9 +60,13 @@ W_TYPE = 1.5
 W_FUNCTION = 0.5
 W_PRIVATE = -4.0
 W_DEMOTED = -3.0
+W_METHODS = 0.4  # a type many methods hang on is one the API is built around
+MAX_METHODS = 2.0
+W_DOCUMENTED = 0.5
+MAX_DOCUMENTED = 2.5
 W_MENTION_README = 3.0
 W_MENTION_DOCS = 1.0
-MAX_DOC_BONUS = 3.0
+MAX_DOC_BONUS = 8.0
 
 
 def demoted_area(path: str) -> str:
@@ -102,10 +106,18 @@ def surface_score(
     language: str,
     exported: bool,
     listed_in: str,
+    doc_lines: int = 0,
+    methods: int = 0,
 ) -> tuple[float, tuple[str, ...]]:
     """The code's own verdict on how public ``name`` is, and the signals behind it."""
     score = 0.0
     signals: list[str] = []
+    if doc_lines >= 3:
+        score += min(MAX_DOCUMENTED, W_DOCUMENTED * math.log2(1 + doc_lines))
+        signals.append(f"documented ({doc_lines} lines)")
+    if methods >= 3 and kind in TYPE_KINDS:
+        score += min(MAX_METHODS, W_METHODS * math.log2(1 + methods))
+        signals.append(f"{methods} methods")
     if listed_in:
         score += W_LISTED
         signals.append(f"listed in {listed_in}")
@@ -134,14 +146,29 @@ def surface_score(
 
 
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
+_CODE = re.compile(r"```.*?```|~~~.*?~~~|``?[^`\n]+``?|^(?: {4}|\t).*$|^>>> .*$", re.S | re.M)
+
+
+def _is_identifier_shaped(word: str) -> bool:
+    """`add_column`, `safeParse`, `QuerySet`: no English word looks like that (but `Console`,
+    `Join` or `render` may be English at the start of a sentence)."""
+    return "_" in word or any(c.isupper() for c in word[1:])
 
 
 def mention_counts(text: str) -> dict[str, int]:
-    """How often each identifier-like word occurs in ``text`` (case kept)."""
+    """How often each identifier occurs in ``text`` (case kept). Words that could be English
+    ("render", "Console") count only inside code (fences, backticks, indented blocks, ``>>>``
+    lines): in prose they are English, not the symbol of that name."""
     counts: dict[str, int] = {}
     for m in _TOKEN.finditer(text):
         w = m.group(0)
-        counts[w] = counts.get(w, 0) + 1
+        if _is_identifier_shaped(w):
+            counts[w] = counts.get(w, 0) + 1
+    for block in _CODE.finditer(text):
+        for m in _TOKEN.finditer(block.group(0)):
+            w = m.group(0)
+            if not _is_identifier_shaped(w):
+                counts[w] = counts.get(w, 0) + 1
     return counts
 
 
@@ -162,7 +189,9 @@ def mention_bonus(
     return bonus, tuple(signals)
 
 
-def listed_names(files: Iterable[tuple[str, str, tuple[str, ...], frozenset[str]]]) -> dict[str, str]:
+def listed_names(
+    files: Iterable[tuple[str, str, tuple[str, ...], frozenset[str]]],
+) -> dict[str, str]:
     """name -> the first file (sorted) whose export list names it.
 
     ``files``: (path, language, exports, names defined in the file). A Python file's list counts

@@ -156,8 +156,9 @@ def infer_kind(
     names: Sequence[str],
     imports: Iterable[Counted],
 ) -> KindChoice:
-    """The kind with the most evidence: purpose words count 2, public names' head nouns 1,
-    imported modules 2. Too little evidence (under 3) means the generic workshop."""
+    """The kind with the most evidence: purpose words count 3, public names' head nouns 1 (4 at
+    most: a big API must not outvote what the project says it is), imported modules 2. Too
+    little evidence (under 3) means the generic workshop."""
     purpose = text_words(description) + text_words(readme)
     nouns = [head_noun(n) for n in names] + [n.lower() for n in names]
     modules = [c.name for c in imports]
@@ -167,17 +168,17 @@ def infer_kind(
         evidence: list[str] = []
         hits = sorted({w for w in purpose if w in kind.words})
         if hits:
-            score += 2.0 * sum(1 for w in purpose if w in kind.words)
+            score += 3.0 * sum(1 for w in purpose if w in kind.words)
             evidence.append("purpose: " + ", ".join(hits[:6]))
         name_hits = sorted({n for n in nouns if n in kind.words})
         if name_hits:
-            score += float(sum(1 for n in nouns if n in kind.words))
+            score += min(4.0, float(sum(1 for n in nouns if n in kind.words)))
             evidence.append("public names: " + ", ".join(name_hits[:6]))
         imp = sorted(
-            {m for m in modules for p in kind.imports if m == p or m.startswith(p + ".")}
+            {p for m in modules for p in kind.imports if m == p or m.startswith((p + ".", p + "/"))}
         )
         if imp:
-            score += 2.0 * len(imp)
+            score += 2.0 * len(imp)  # per library (psycopg counts once, however many modules)
             evidence.append("imports: " + ", ".join(imp[:4]))
         choice = KindChoice(kind.key, kind.world, score, tuple(evidence))
         if best is None or score > best.score:
