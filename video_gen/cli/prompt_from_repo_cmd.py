@@ -49,8 +49,8 @@ def prompt_from_repo(
         typer.Option(
             "--format",
             "-f",
-            help="text: the prompt(s); json: prompts plus the project's kind, world, cast with evidence,"
-            " token counts; batch: JSONL for `video-gen batch`, one line per scene.",
+            help="text: the prompt(s); json: prompts plus the project's kind, world, cast with"
+            " evidence, token counts; batch: JSONL for `video-gen batch`, one line per scene.",
         ),
     ] = "text",
     out: Annotated[

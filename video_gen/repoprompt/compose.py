@@ -39,6 +39,7 @@ P_SKELETON = 1  # set-up, peak, resolution, the protagonist: the story itself
 P_SET = 2
 P_ESCALATION = 3
 P_HERO = 4
+P_FULL_BEAT = 4  # a beat told in full, over its short form
 P_PROTAGONIST_FULL = 5
 P_CAST = 6  # + position in the cast
 P_LOOK_FULL = 12
@@ -116,6 +117,7 @@ class _Beat:
     text: str
     detail: str
     symbols: tuple[str, ...]
+    short: str = ""  # the moment in a few words, for the tightest budgets
 
 
 def _cap(text: str) -> str:
@@ -127,9 +129,13 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def _first_clause(text: str) -> str:
+    return _cap(text.split(";", 1)[0].strip().rstrip("."))
+
+
 def _join(sentence: str, more: str) -> str:
     """Two statements of one moment as one sentence: ``A; b.``"""
-    return _sentence(sentence)[:-1] + "; " + more[:1].lower() + more[1:].rstrip(".") + "."
+    return _sentence(sentence)[:-1] + "; " + more.rstrip(".") + "."
 
 
 def _arc(world: World, cast: Sequence[CastMember], protagonist: str) -> list[_Beat]:
@@ -157,6 +163,7 @@ def _arc(world: World, cast: Sequence[CastMember], protagonist: str) -> list[_Be
             _cap(world.setup.format(**values)),
             world.setup_detail,
             (hero.symbol,),
+            short=f"{_cap(protagonist)} checks {hero.symbol}, {hero.image}.",
         )
     ]
     for i, c in enumerate(supporting):
@@ -187,6 +194,10 @@ def _arc(world: World, cast: Sequence[CastMember], protagonist: str) -> list[_Be
             _cap(world.peak.format(**values)),
             peak_detail,
             tuple(dict.fromkeys([hero.symbol, *(e.symbol for e in errors[:1])])),
+            short=_sentence(
+                world.peak.split(" and ", 1)[0].split(";", 1)[0]
+                + f"; {protagonist} turns to {hero.symbol}"
+            ),
         )
     )
     out.append(
@@ -196,6 +207,7 @@ def _arc(world: World, cast: Sequence[CastMember], protagonist: str) -> list[_Be
             end_text,
             world.resolution_detail,
             (second.symbol,) if second is not hero else (),
+            short=_sentence(_first_clause(world.resolution.format(**values))),
         )
     )
     return out
@@ -285,7 +297,9 @@ def compose(
                 replaces="protagonist",
             )
         )
-        pieces.append(Piece("set", "set", 0, P_SET, _sentence(f"Set: {world.set}")))
+        # One set for the whole storyboard: with several clips it is part of the skeleton.
+        set_prio = P_SET if scenes == 1 else P_SKELETON
+        pieces.append(Piece("set", "set", 0, set_prio, _sentence(f"Set: {world.set}")))
         pieces.append(
             Piece(
                 "set.full",
@@ -340,16 +354,39 @@ def compose(
             # peak in the same clip; trimming drops detail, never the cause of a payoff.
             requires = tuple(k for k in keys[:order] if not k.startswith("beat.escalation"))
             if text:
+                prio = stage_prio if scenes == 1 or order == 0 else P_SKELETON
+                full_key = key
+                if b.short:
+                    short = b.short
+                    if on_screen:
+                        short = text[: text.index(". ") + 2] + short if first else short
+                        if not first:
+                            short = _sentence(short) + f' {style.card}: "{project}".'
+                    pieces.append(
+                        Piece(
+                            key,
+                            "beats",
+                            order,
+                            prio,
+                            _sentence(short),
+                            b.symbols[:1],
+                            start,
+                            requires=requires,
+                            on_screen=on_screen,
+                        )
+                    )
+                    full_key = key + ".full"
                 pieces.append(
                     Piece(
-                        key,
+                        full_key,
                         "beats",
                         order,
-                        stage_prio if scenes == 1 or order == 0 else P_SKELETON,
+                        prio if full_key == key else P_FULL_BEAT,
                         _sentence(text),
                         b.symbols,
                         start,
-                        requires=requires,
+                        replaces="" if full_key == key else key,
+                        requires=requires if full_key == key else (key,),
                         on_screen=on_screen,
                     )
                 )
@@ -381,8 +418,8 @@ def compose(
                             _join(text, detail_text),
                             b.symbols,
                             start,
-                            replaces=key,
-                            requires=(key,),
+                            replaces=full_key,
+                            requires=(full_key,),
                             on_screen=on_screen,
                         )
                     )

@@ -39,7 +39,7 @@ _SECRET_WORD = re.compile(
     r"(?i)\b(?:password|passwd|pwd|passphrase|secret|token|api[ _-]?key|credential)s?\b"
     r"\s*(?:is|was|=|:|to)\s*[\"']?[^\s\"']{6,}"
 )
-_TOKEN = re.compile(r"[A-Za-z0-9+/_=.\-]{%d,}" % ENTROPY_MIN_CHARS)
+_TOKEN = re.compile(rf"[A-Za-z0-9+/_=.\-]{{{ENTROPY_MIN_CHARS},}}")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -53,11 +53,8 @@ def _detectors() -> tuple[Callable[[str], bool], Callable[[str], float]]:
 
     # The entropy detectors, run on a whole line of prose, flag ordinary words ("library");
     # entropy is measured below on long tokens only.
-    plugins = sorted(
-        cls.__name__
-        for cls in get_mapping_from_secret_type_to_class().values()
-        if "Entropy" not in cls.__name__
-    )
+    classes: list[type] = list(get_mapping_from_secret_type_to_class().values())
+    plugins = sorted(c.__name__ for c in classes if "Entropy" not in c.__name__)
     settings = {"plugins_used": [{"name": n} for n in plugins]}
     keyword = KeywordDetector()
     entropy = Base64HighEntropyString()

@@ -209,7 +209,9 @@ def archetype_of(
         base = next((b for b in bases if b in a.bases), None)
         if base:
             return a.key, f"extends {base}"
-    for a in lib.archetypes:
+    # The head noun says what a type is (`RouterGroup` is a group); a function's name is a
+    # verb phrase (`add_row` adds, it is not a row), so only its whole name counts.
+    for a in lib.archetypes if kind not in ("function", "method") else ():
         if head in a.nouns:
             return a.key, f"its name ends in {head!r}"
     for a in lib.archetypes:
