@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -478,7 +480,7 @@ def test_trimming_keeps_cause_effect_and_the_peak_at_70_percent(repo: Path, leve
 
 def test_each_level_adds_real_detail(repo: Path) -> None:
     texts = [build(repo, level=lv, workers=1, git=False).scenes[0] for lv in LEVEL_ORDER]
-    for low, high in zip(texts, texts[1:], strict=False):
+    for low, high in itertools.pairwise(texts):
         assert high.tokens > low.tokens + 40, (low.tokens, high.tokens)
         assert set(low.symbols) <= set(high.symbols)
 
@@ -521,10 +523,10 @@ def test_secret_fixtures_leak_nothing(tmp_path: Path) -> None:
         "    def push(self): pass\n\n"
         f"def {key}():\n    pass\n",
     )
-    os.system(  # noqa: S605 - a commit message carrying a key, as in the issue
-        f"cd {root} && git init -q && git add -A && "
-        f"git -c user.name=x -c user.email=x@example.com commit -qm 'rotate {token}'"
-    )
+    git = ["git", "-C", str(root), "-c", "user.name=x", "-c", "user.email=x@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", f"rotate {token}"], check=True)  # as in the issue
     for style in ("chaplin", "documentary"):
         result = build(root, level="high", style=style, scenes=3, workers=1, use_cache=False)
         text = json.dumps([s.prompt for s in result.scenes])
