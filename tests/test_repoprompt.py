@@ -330,6 +330,7 @@ def test_export_lists_docs_and_privacy_outrank_centrality(tmp_path: Path) -> Non
     assert "documented (5 lines)" in by_name["Widget"].signals
     assert "3 methods" in by_name["Widget"].signals
     assert "private" in by_name["_helper"].signals and "private" in by_name["hidden"].signals
+    assert by_name["_helper"].surface < 0 < by_name["public_fn"].surface
     assert "in examples/" in by_name["demo"].signals
 
 
