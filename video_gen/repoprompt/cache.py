@@ -12,7 +12,10 @@ sharing the cache never see half a file; a corrupt or unreadable entry is a miss
     mtime is within two seconds of the index's own write time, and re-hashes those;
 ``analysis/<digest>.json``
     the ranking and repository summary for one exact set of (path, language, sha256): a warm run
-    on an unchanged tree skips extraction and ranking altogether.
+    on an unchanged tree skips extraction and ranking altogether;
+``fits/<key[:2]>/<key>.json``
+    one prompt fitted to its token cap, keyed by a hash of its pieces, level and clip length
+    (``fit.fit_key``), with the tokenizer's name: a warm run never loads the tokenizer.
 
 Everything sits under a folder named for the cache format and ``EXTRACTOR_VERSION``: a new
 extractor never reads an old entry. Delete the folder at any time; nothing else depends on it.
@@ -86,6 +89,7 @@ class RepoCache:
         self.index_file = self.base / "index" / f"{key}.json"
         self.facts_dir = self.base / "facts"
         self.analysis_dir = self.base / "analysis"
+        self.fits_dir = self.base / "fits"
         self._index: dict[str, tuple[int, int, str]] = {}
         self._written_ns = 0
 
@@ -137,3 +141,17 @@ class RepoCache:
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         with contextlib.suppress(OSError):
             write_atomic(self.analysis_dir / f"{digest}.json", text.encode("utf-8"))
+
+    # -- fitted prompts ----------------------------------------------------------------------
+    def load_fit(self, key: str) -> dict[str, Any] | None:
+        """A fitted prompt by ``fit.fit_key`` (so a warm run never loads the tokenizer)."""
+        try:
+            data = json.loads((self.fits_dir / key[:2] / f"{key}.json").read_bytes())
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def store_fit(self, key: str, data: dict[str, Any]) -> None:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        with contextlib.suppress(OSError):
+            write_atomic(self.fits_dir / key[:2] / f"{key}.json", text.encode("utf-8"))

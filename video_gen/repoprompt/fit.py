@@ -31,6 +31,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -215,6 +216,46 @@ class FittedPrompt:
     kept: tuple[str, ...]  # piece keys
     dropped: tuple[str, ...]
     truncated: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "tokens": self.tokens,
+            "cap": self.cap,
+            "symbols": list(self.symbols),
+            "kept": list(self.kept),
+            "dropped": list(self.dropped),
+            "truncated": self.truncated,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> FittedPrompt:
+        return cls(
+            str(d["text"]),
+            int(d["tokens"]),
+            int(d["cap"]),
+            tuple(d["symbols"]),
+            tuple(d["kept"]),
+            tuple(d["dropped"]),
+            bool(d["truncated"]),
+        )
+
+
+FIT_VERSION = 1  # bump when fit() or render() change for the same pieces
+
+
+def fit_key(pieces: Sequence[Piece], level: str, seconds: int) -> str:
+    """A key for one fitting: the pieces (every field), the level and the clip length."""
+    data = [
+        FIT_VERSION,
+        ENCODING,
+        VOCAB_SHA256,
+        level,
+        seconds,
+        [list(vars(p).values()) for p in pieces],
+    ]
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=list)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 Render = Callable[[Sequence[Piece]], str]

@@ -36,7 +36,14 @@ from video_gen.repoprompt.compose import (
 )
 from video_gen.repoprompt.extract import ReadFile, default_workers, extract_files
 from video_gen.repoprompt.facts import AnalyzedFile, FileFacts, is_test_path, module_name
-from video_gen.repoprompt.fit import DEFAULT_LEVEL, LEVELS, LazyCounter, fit
+from video_gen.repoprompt.fit import (
+    DEFAULT_LEVEL,
+    LEVELS,
+    FittedPrompt,
+    LazyCounter,
+    fit,
+    fit_key,
+)
 from video_gen.repoprompt.metadata import ProjectMeta, read_metadata
 from video_gen.repoprompt.rank import RankedSymbol
 from video_gen.repoprompt.scan import ScanResult, SourceFile, scan
@@ -344,7 +351,12 @@ def _validate(
 def _analysis(
     root: Path, scanned: ScanResult, *, workers: int, cache: RepoCache | None, stats: RunStats
 ) -> Analysis:
-    files = scanned.files
+    # Test files are counted but never read: the story is the project's public surface, and
+    # parsing a test suite (half the standard library's bytes) would only add votes to a
+    # tie-breaker. Their content is not part of the analysis, so neither is their hash.
+    tests = [f for f in scanned.files if is_test_path(f.path)]
+    files = [f for f in scanned.files if not is_test_path(f.path)]
+    test_entries = [(f.path, f.language, "test") for f in tests]
     known: dict[str, str] = {}
     to_read: list[SourceFile] = []
     if cache is not None:
@@ -362,7 +374,7 @@ def _analysis(
     stats.stat_hits, stats.read = len(known), len(read)
     stats.parsed = sum(1 for r in read.values() if r.parsed)
     shas = {**known, **{p: r.sha256 for p, r in read.items()}}
-    digest = tree_digest([(f.path, f.language, shas[f.path]) for f in files])
+    digest = tree_digest([(f.path, f.language, shas[f.path]) for f in files] + test_entries)
     if cache is not None:
         cached = cache.load_analysis(digest)
         if cached is not None:
@@ -392,12 +404,11 @@ def _analysis(
         stats.read += len(again)
         stats.parsed += sum(1 for r in again.values() if r.parsed)
     analyzed = [
-        AnalyzedFile(f.path, shas[f.path], is_test_path(f.path), module_name(f.path), facts[f.path])
-        for f in files
-    ]
+        AnalyzedFile(f.path, shas[f.path], False, module_name(f.path), facts[f.path]) for f in files
+    ] + [AnalyzedFile(f.path, "", True, module_name(f.path), FileFacts(f.language)) for f in tests]
     result = analyze(analyzed)
     if cache is not None:
-        digest = tree_digest([(f.path, f.language, shas[f.path]) for f in files])
+        digest = tree_digest([(f.path, f.language, shas[f.path]) for f in files] + test_entries)
         cache.store_analysis(digest, result.to_json())
         cache.save_index([(f, shas[f.path]) for f in files], reread=stats.read)
     return result
@@ -486,8 +497,30 @@ def build(
     lap("compose")
     slug = _slug(name)
     prompts: list[ScenePrompt] = []
+    tokenizer: tuple[str, bool, str] | None = None  # (name, exact, warning) from the cache
     for clip in board.clips:
-        fitted = fit(clip.pieces, functools.partial(render, seconds=clip.seconds), counter, level)
+        key = fit_key(clip.pieces, level, clip.seconds)
+        entry = cache.load_fit(key) if cache is not None else None
+        try:
+            fitted = FittedPrompt.from_json(entry["fitted"]) if entry else None
+            if entry:
+                tokenizer = (str(entry["tokenizer"]), bool(entry["exact"]), str(entry["warning"]))
+        except (KeyError, TypeError, ValueError):
+            fitted = None
+        if fitted is None:
+            fitted = fit(
+                clip.pieces, functools.partial(render, seconds=clip.seconds), counter, level
+            )
+            if cache is not None:
+                cache.store_fit(
+                    key,
+                    {
+                        "fitted": fitted.to_json(),
+                        "tokenizer": counter.name,
+                        "exact": counter.exact,
+                        "warning": counter.warning or "",
+                    },
+                )
         prompts.append(
             ScenePrompt(
                 name=f"{slug}-{style_obj.name}-{clip.index:02d}"
@@ -504,6 +537,11 @@ def build(
             )
         )
     lap("fit")
+    # The tokenizer as it was (cached fits) or is (this run loaded it): the output says the same.
+    if counter.loaded or tokenizer is None:
+        name_exact_warning = (counter.name, counter.exact, counter.warning or "")
+    else:
+        name_exact_warning = tokenizer
     return Result(
         options=Options(level, style_obj.name, scenes, seconds),
         project=meta,
@@ -513,8 +551,8 @@ def build(
         about=about,
         storyboard=board,
         scenes=tuple(prompts),
-        tokenizer=counter.name,
-        tokenizer_exact=counter.exact,
-        warnings=(counter.warning,) if counter.warning else (),
+        tokenizer=name_exact_warning[0],
+        tokenizer_exact=name_exact_warning[1],
+        warnings=(name_exact_warning[2],) if name_exact_warning[2] else (),
         stats=stats,
     )

@@ -33,7 +33,9 @@ from video_gen.repoprompt.surface import demoted_area, listed_names, surface_sco
 
 DAMPING = 0.85
 MAX_ITERATIONS = 100
-TOLERANCE = 1e-6  # L1 change of the whole vector; the top of the order is stable long before
+# L1 change of the whole vector. Centrality only breaks ties between equally public names, and
+# their order is settled long before 1e-6.
+TOLERANCE = 1e-4
 TEST_TELEPORT = 0.1  # a test-only node's share of the restart mass, relative to other nodes
 MAX_EDGE_WEIGHT = 3
 KEEP_RANKED = 600  # names kept in the analysis: the story needs a dozen, the JSON shows 25
