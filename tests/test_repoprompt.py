@@ -735,9 +735,11 @@ def test_a_damaged_vocabulary_falls_back_to_an_estimate_that_never_undercounts(
 # -- cache ------------------------------------------------------------------------------------
 def test_cache_reuses_unchanged_files_and_rereads_edited_ones(repo: Path) -> None:
     cold = build(repo, workers=1, git=False)
-    assert cold.stats.parsed == cold.stats.files and not cold.stats.analysis_cached
+    code_files = cold.stats.files - cold.stats.tests  # tests are counted, never read
+    assert cold.stats.tests == 2 and cold.stats.parsed == code_files
+    assert not cold.stats.analysis_cached
     warm = build(repo, workers=1, git=False)
-    assert warm.stats.read == 0 and warm.stats.stat_hits == warm.stats.files
+    assert warm.stats.read == 0 and warm.stats.stat_hits == code_files
     assert warm.stats.analysis_cached
     assert warm.to_json() == cold.to_json()
 
@@ -768,7 +770,7 @@ def test_a_damaged_cache_is_a_miss(repo: Path, env: Path) -> None:
         path.write_text("{not json")
     again = build(repo, workers=1, git=False)
     assert again.to_json() == cold.to_json()
-    assert again.stats.parsed == again.stats.files
+    assert again.stats.parsed == again.stats.files - again.stats.tests
 
 
 def test_no_cache_writes_nothing(repo: Path, env: Path) -> None:

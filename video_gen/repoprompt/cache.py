@@ -129,29 +129,30 @@ class RepoCache:
     def load_facts(self, sha: str, language: str) -> FileFacts | None:
         return read_facts(self.facts_dir, sha, language)
 
-    # -- whole analyses ----------------------------------------------------------------------
+    # -- whole analyses and fitted prompts ---------------------------------------------------
     def load_analysis(self, digest: str) -> dict[str, Any] | None:
-        try:
-            data = json.loads((self.analysis_dir / f"{digest}.json").read_bytes())
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
+        return _load_json(self.analysis_dir / f"{digest}.json")
 
     def store_analysis(self, digest: str, data: dict[str, Any]) -> None:
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        with contextlib.suppress(OSError):
-            write_atomic(self.analysis_dir / f"{digest}.json", text.encode("utf-8"))
+        _store_json(self.analysis_dir / f"{digest}.json", data)
 
-    # -- fitted prompts ----------------------------------------------------------------------
     def load_fit(self, key: str) -> dict[str, Any] | None:
         """A fitted prompt by ``fit.fit_key`` (so a warm run never loads the tokenizer)."""
-        try:
-            data = json.loads((self.fits_dir / key[:2] / f"{key}.json").read_bytes())
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
+        return _load_json(self.fits_dir / key[:2] / f"{key}.json")
 
     def store_fit(self, key: str, data: dict[str, Any]) -> None:
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        with contextlib.suppress(OSError):
-            write_atomic(self.fits_dir / key[:2] / f"{key}.json", text.encode("utf-8"))
+        _store_json(self.fits_dir / key[:2] / f"{key}.json", data)
+
+
+def _load_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _store_json(path: Path, data: dict[str, Any]) -> None:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    with contextlib.suppress(OSError):  # a read-only cache only costs speed
+        write_atomic(path, text.encode("utf-8"))

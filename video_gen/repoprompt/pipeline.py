@@ -80,7 +80,8 @@ class RunStats:
     """How the run went (not part of the output: it differs between cold and warm runs)."""
 
     workers: int = 1
-    files: int = 0
+    files: int = 0  # source files found by the scan
+    tests: int = 0  # of which test files: counted, never read
     stat_hits: int = 0  # files not even read: size and mtime matched the index
     read: int = 0  # files read and hashed
     parsed: int = 0  # files actually parsed (the rest came from the facts cache)
@@ -356,6 +357,7 @@ def _analysis(
     # tie-breaker. Their content is not part of the analysis, so neither is their hash.
     tests = [f for f in scanned.files if is_test_path(f.path)]
     files = [f for f in scanned.files if not is_test_path(f.path)]
+    stats.tests = len(tests)
     test_entries = [(f.path, f.language, "test") for f in tests]
     known: dict[str, str] = {}
     to_read: list[SourceFile] = []
