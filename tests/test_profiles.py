@@ -509,3 +509,18 @@ def test_openrouter_audio_seed_and_last_frame(
     assert job is not None and job.extra["generate_audio"] is False and job.extra["seed"] == 42
     assert job.extra["frame_types"] == ["first_frame", "last_frame"]
     assert json.loads(res.stdout)["cost_usd"] == pytest.approx(8 * 0.20)
+
+
+@pytest.mark.parametrize("server", ["litellm"], indirect=True)
+def test_first_run_against_a_litellm_proxy_warns_once_with_the_fix(
+    server: EmulatorServer, isolated_home: Path, env_key: str
+) -> None:
+    """LiteLLM's router re-posts failed creates by default: the first spending command against
+    a proxy says so with the fix, once per proxy (remembered under the home)."""
+    configure(isolated_home, named(server))
+    first = gen()
+    assert first.exit_code == 0, first.stderr
+    warned = [x for x in first.stderr.splitlines() if "num_retries: 0" in x]
+    assert len(warned) == 1 and warned[0].startswith("warning:") and "LiteLLM" in warned[0]
+    second = gen()
+    assert second.exit_code == 0 and "num_retries" not in second.stderr
