@@ -207,38 +207,44 @@ def _render(
     dry_run: bool,
     quiet: bool,
 ) -> None:
-    """Render the storyboard with the batch engine: pre-flight estimate, budget, resume.
-
-    The storyboard is written beside the videos under a name carrying its content hash: the same
-    repository and options give the same file, so a re-run is the same batch and resumes it
-    (nothing paid twice), while a changed storyboard is a new batch.
-    """
-    import hashlib
-
-    from video_gen import naming, resolve
-    from video_gen.cli import batch_cmd
+    """Render the storyboard with the batch use case: pre-flight estimate, budget, resume."""
+    from video_gen import resolve
+    from video_gen.batch.validate import Defaults
+    from video_gen.cli import batch_display as show
+    from video_gen.cli.session import CliSession
     from video_gen.cli.ui import UI
     from video_gen.config import Config
-    from video_gen.fsutil import atomic_write_text
+    from video_gen.usecases.batch import BatchRequest
+    from video_gen.usecases.storyboard import write_storyboard
 
-    board_text = result.to_batch()
-    digest = hashlib.sha256(board_text.encode("utf-8")).hexdigest()[:10]
+    ui = UI(quiet=quiet)
     folder = resolve.output_dir(Config.load(), output_dir)
-    board = folder / f"{naming.slugify(result.project.name)}-{style}-{digest}.storyboard.jsonl"
-    if not board.exists():
-        atomic_write_text(board, board_text)
-    UI(quiet=quiet).info(f"storyboard: {board} ({len(result.scenes)} clip(s)); rendering it")
-    batch_cmd.batch(
+    board = write_storyboard(result, style, folder)
+    ui.info(f"storyboard: {board} ({len(result.scenes)} clip(s)); rendering it")
+    request = BatchRequest(
         file=str(board),
-        provider=provider,
-        model=model,
-        size=size,
+        defaults=Defaults(model=model, size=size),
         output_dir=folder,
         concurrency=concurrency,
         max_cost=max_cost,
-        dry_run=dry_run,
-        quiet=quiet,
     )
+    flags = {
+        "--provider": provider,
+        "--model": model,
+        "--size": size,
+        "--output-dir": folder,
+        "--concurrency": concurrency,
+        "--max-cost": max_cost,
+    }
+    code = show.run_batch(
+        ui,
+        CliSession(ui, provider),
+        request,
+        resume=lambda loaded: show.resume_command("batch", str(board), loaded, flags, switches=[]),
+        dry_run=dry_run,
+    )
+    if code:
+        raise typer.Exit(code)
 
 
 def _config_tables() -> tuple[dict[str, Any], dict[str, Any]]:
