@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -89,6 +89,8 @@ class Style:
     cast: Mapping[str, str]
     cast_lines: Mapping[str, str]
     sections: tuple[Section, ...]
+    # How `video-gen film` joins clips of this style (checked by video_gen/film/look.py).
+    film: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def role(self, key: str) -> str:
         return self.cast[key]
@@ -183,7 +185,16 @@ def parse_style(name: str, data: Mapping[str, Any]) -> Style:
         cast={k: _str(f"{name} [cast]", cast, k) for k in CAST_KEYS},
         cast_lines={k: _str(f"{name} [cast_lines]", lines, k, CAST_FIELDS) for k in ROLES},
         sections=tuple(sections),
+        film=_film_table(name, data.get("film")),
     )
+
+
+def _film_table(name: str, value: Any) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"style {name}: [film] must be a table", hint="see docs/film.md")
+    return dict(value)
 
 
 def packaged_styles() -> tuple[str, ...]:
@@ -207,7 +218,7 @@ def load_style(name: str, extra: Mapping[str, Any] | None = None) -> Style:
                 raise ConfigError(f"[styles.{name}] extends must name another style")
             base = _raw(base_name, extra)
             merged = {**base, **{k: v for k, v in table.items() if k != "extends"}}
-            for sub in ("cast", "cast_lines"):
+            for sub in ("cast", "cast_lines", "film"):
                 if isinstance(table.get(sub), Mapping) and isinstance(base.get(sub), Mapping):
                     merged[sub] = {**base[sub], **table[sub]}
             return parse_style(name, merged)
