@@ -373,7 +373,7 @@ def summarise(
                 "items": [s.to_json() for s in result.states],
             }
         )
-    text = _table(result.states, totals, manifest_path, hints)
+    text = table_text(result.states, totals, manifest_path, hints)
     if not json_output:
         ui.result(text)
     elif not ui.quiet:
@@ -381,7 +381,9 @@ def summarise(
         sys.stderr.flush()
 
 
-def _table(states: list[Any], totals: dict[str, Any], manifest_path: Path, hints: list[str]) -> str:
+def table_text(
+    states: list[Any], totals: dict[str, Any], manifest_path: Path, hints: list[str]
+) -> str:
     from video_gen.batch import runner as r
     from video_gen.redact import redact
 
