@@ -41,7 +41,7 @@ def storyboard(path: Path, provider_of_wan: str | None = None) -> Path:
     lines = [
         {
             "name": "opening",
-            "prompt": f'{LOOK} Iris in. Title card: "demo". Intertitle: "RetryQueue: pushes again."',
+            "prompt": f'{LOOK} Title card: "demo". Intertitle: "RetryQueue: pushes again."',
             "seconds": 4,
             "model": "sora-2",
             "size": "1280x720",
@@ -299,7 +299,7 @@ def test_ctrl_c_during_the_join_leaves_no_half_written_film(
     ]  # ... nor a temp
 
     done = _film_process(plan, isolated_home)
-    out, err = done.communicate(timeout=120)
+    _, err = done.communicate(timeout=120)
     assert done.returncode == 0, err
     before = sha(film)
 

@@ -163,6 +163,9 @@ def picture(job_id: str, prompt: str, width: int, height: int) -> Any:
     words = " ".join(prompt.split()[:6]) or job_id
     size = max(10, min(width, height) // 14)
     font = ImageFont.load_default(size=size)
+    while size > 10 and draw.textlength(words, font=font) > width * 0.9:
+        size = max(10, int(size * 0.85))
+        font = ImageFont.load_default(size=size)
     box = draw.textbbox((width / 2, height / 2), words, font=font, anchor="mm")
     pad = size // 2
     draw.rectangle((box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad), fill=(0, 0, 0))
@@ -188,7 +191,9 @@ def render(
         ImageDraw.Draw(image).rectangle(
             (0, height - bar, round(width * (second + 1) / seconds), height), fill=(255, 255, 255)
         )
-        frames.append(av.VideoFrame.from_image(image).reformat(format="yuv420p"))
+        # PyAV ships no annotation for from_image
+        frame = av.VideoFrame.from_image(image)  # type: ignore[no-untyped-call]
+        frames.append(frame.reformat(format="yuv420p"))
     out_buffer = io.BytesIO()
     with av.open(out_buffer, "w", format="mp4", options={"fflags": "+bitexact"}) as out:
         video = out.add_stream(

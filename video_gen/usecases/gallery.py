@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -206,11 +207,10 @@ def render(
         options_model=options_model,
         films=film_cards or '<p class="empty">No films yet: <code>video-gen film PLAN</code>.</p>',
         videos=cards or '<p class="empty">No videos in the ledger yet.</p>',
-        css=_CSS,
-        js=_JS,
     )
     # One pass, so a prompt that happens to contain a marker is never substituted into.
-    return re.sub(r"@@(\w+)@@", lambda m: str(values[m.group(1)]), _PAGE)
+    template = resources.files("video_gen.data").joinpath("gallery/page.html").read_text("utf-8")
+    return re.sub(r"@@(\w+)@@", lambda m: str(values[m.group(1)]), template)
 
 
 def _status_group(job: JobView) -> str:
@@ -237,24 +237,32 @@ def _player(base: Path, video: Path | None, poster: str | None) -> str:
 
 def _video_card(base: Path, entry: Entry) -> str:
     job = entry.job
-    day = job.created_at.strftime("%Y-%m-%d")
     status = _status_group(job)
-    cost = f"{job.cost_usd:.2f} USD"
-    return f"""<article class="video" data-status="{_e(status)}" data-model="{_e(job.model)}" data-date="{day}" id="job-{_e(job.local_id)}">
-  {_thumb(entry.thumbnail, job.prompt[:80])}
-  <div class="body">
-    <div class="player">{_player(base, entry.video, None)}</div>
-    <p class="prompt">{_e(job.prompt)}</p>
-    <dl>
-      <dt>model</dt><dd class="model">{_e(job.model)}</dd>
-      <dt>provider</dt><dd class="provider">{_e(job.provider)}</dd>
-      <dt>cost</dt><dd class="cost">{_e(cost)}</dd>
-      <dt>status</dt><dd class="status s-{_e(status.replace(" ", "-"))}">{_e(status)}</dd>
-      <dt>date</dt><dd class="date"><time datetime="{_e(format_ts(job.created_at))}">{_e(job.created_at.strftime("%Y-%m-%d %H:%M"))} UTC</time></dd>
-      <dt>job</dt><dd class="ids">{_e(job.remote_id or "-")} ({_e(job.local_id)})</dd>
-    </dl>
-  </div>
-</article>"""
+    when = job.created_at.strftime("%Y-%m-%d %H:%M")
+    attrs = (
+        f'class="video" data-status="{_e(status)}" data-model="{_e(job.model)}"'
+        f' data-date="{job.created_at:%Y-%m-%d}" id="job-{_e(job.local_id)}"'
+    )
+    facts = [
+        ("model", "model", _e(job.model)),
+        ("provider", "provider", _e(job.provider)),
+        ("cost", "cost", f"{job.cost_usd:.2f} USD"),
+        ("status", f"status s-{_e(status.replace(' ', '-'))}", _e(status)),
+        ("date", "date", f'<time datetime="{_e(format_ts(job.created_at))}">{when} UTC</time>'),
+        ("job", "ids", f"{_e(job.remote_id or '-')} ({_e(job.local_id)})"),
+    ]
+    rows = "".join(f'<dt>{k}</dt><dd class="{c}">{v}</dd>' for k, c, v in facts)
+    # The thumbnail is the player's poster; without the file, the thumbnail alone.
+    picture = (
+        f'<div class="player">{_player(base, entry.video, entry.thumbnail)}</div>'
+        if entry.video is not None
+        else _thumb(entry.thumbnail, job.prompt[:80]) + _player(base, None, None)
+    )
+    return (
+        f"<article {attrs}>\n  {picture}\n"
+        f'  <div class="body">\n'
+        f'    <p class="prompt">{_e(job.prompt)}</p>\n    <dl>{rows}</dl>\n  </div>\n</article>'
+    )
 
 
 def _film_card(base: Path, film: FilmEntry) -> str:
@@ -265,120 +273,26 @@ def _film_card(base: Path, film: FilmEntry) -> str:
         f' <span class="prompt">{_e(_excerpt(j.prompt))}</span></li>'
         for j in film.clips
     )
-    plan = (
-        f'<p class="plan">storyboard: <a href="{_rel(Path(film.plan), base)}">{_e(Path(film.plan).name)}</a></p>'
-        if film.plan
-        else ""
+    plan = ""
+    if film.plan:
+        link = f'<a href="{_rel(Path(film.plan), base)}">{_e(Path(film.plan).name)}</a>'
+        plan = f'<p class="plan">storyboard: {link}</p>'
+    when = (
+        f'<time datetime="{_e(format_ts(film.made_at))}">{film.made_at:%Y-%m-%d %H:%M} UTC</time>'
     )
-    day = film.made_at.strftime("%Y-%m-%d")
-    return f"""<article class="film" data-date="{day}">
-  <div class="player">{_player(base, present, film.thumbnail)}</div>
-  <div class="body">
-    <h3>{_e(film.title)}</h3>
-    <p class="facts">{film.duration_s:.1f} s · {len(film.clips)} clips · style {_e(film.style)} · {film.cost_usd:.2f} USD · <time datetime="{_e(format_ts(film.made_at))}">{_e(film.made_at.strftime("%Y-%m-%d %H:%M"))} UTC</time></p>
-    {plan}
-    <ol class="clips">{clips}</ol>
-  </div>
-</article>"""
+    facts = (
+        f"{film.duration_s:.1f} s · {len(film.clips)} clips · style {_e(film.style)}"
+        f" · {film.cost_usd:.2f} USD · {when}"
+    )
+    return (
+        f'<article class="film" data-date="{film.made_at:%Y-%m-%d}">\n'
+        f'  <div class="player">{_player(base, present, film.thumbnail)}</div>\n'
+        f'  <div class="body">\n    <h3>{_e(film.title)}</h3>\n'
+        f'    <p class="facts">{facts}</p>\n    {plan}\n'
+        f'    <ol class="clips">{clips}</ol>\n  </div>\n</article>'
+    )
 
 
 def _excerpt(text: str, limit: int = 140) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-_CSS = """
-:root { color-scheme: dark; --bg:#111; --card:#1c1c1c; --fg:#eee; --dim:#9a9a9a; --accent:#e8c86a; }
-* { box-sizing: border-box; }
-body { margin:0; font:15px/1.45 system-ui, sans-serif; background:var(--bg); color:var(--fg); }
-header { padding:18px 28px; border-bottom:1px solid #333; display:flex; flex-wrap:wrap; gap:16px; align-items:baseline; }
-header h1 { margin:0; font-size:22px; letter-spacing:.04em; }
-header .summary { color:var(--dim); }
-form.filters { display:flex; flex-wrap:wrap; gap:12px; padding:12px 28px; background:#181818; border-bottom:1px solid #333; align-items:center; }
-form.filters label { color:var(--dim); font-size:13px; display:flex; gap:6px; align-items:center; }
-select, input { background:#222; color:var(--fg); border:1px solid #444; border-radius:4px; padding:4px 6px; }
-main { padding:12px 28px 40px; }
-h2 { font-size:17px; color:var(--accent); margin:22px 0 10px; letter-spacing:.05em; text-transform:uppercase; }
-.grid { display:grid; grid-template-columns:repeat(auto-fill, minmax(300px, 1fr)); gap:16px; }
-article { background:var(--card); border:1px solid #2c2c2c; border-radius:8px; overflow:hidden; }
-article.film { display:grid; grid-template-columns:minmax(260px, 420px) 1fr; gap:16px; padding:12px; margin-bottom:14px; }
-.thumb { display:block; width:100%; aspect-ratio:16/10; object-fit:cover; background:#000; }
-.thumb.none { display:flex; align-items:center; justify-content:center; color:var(--dim); }
-.body { padding:10px 12px 12px; }
-video { width:100%; max-height:260px; background:#000; border-radius:4px; }
-.player a.file { display:block; font-size:12px; color:var(--dim); overflow-wrap:anywhere; }
-.prompt { margin:8px 0; max-height:6.5em; overflow:auto; white-space:pre-wrap; overflow-wrap:anywhere; }
-dl { display:grid; grid-template-columns:auto 1fr; gap:2px 10px; margin:0; font-size:13px; }
-dt { color:var(--dim); } dd { margin:0; overflow-wrap:anywhere; }
-.s-completed { color:#8fd18f; } .s-failed, .s-cancelled, .s-expired, .s-released { color:#ef8f8f; } .s-in-flight { color:#e8c86a; }
-.film h3 { margin:0 0 6px; font-size:19px; }
-.facts, .plan { color:var(--dim); margin:4px 0; }
-ol.clips { margin:8px 0 0; padding-left:20px; } ol.clips li { margin:4px 0; }
-ol.clips .prompt { display:block; color:var(--dim); font-size:12px; margin:0; max-height:none; }
-a { color:#9cc3ff; }
-.empty { color:var(--dim); }
-.hidden { display:none !important; }
-@media (max-width: 760px) { article.film { grid-template-columns:1fr; } }
-"""
-
-_JS = """
-(function () {
-  var form = document.querySelector('form.filters');
-  function apply() {
-    var status = form.status.value, model = form.model.value;
-    var from = form.from.value, to = form.to.value, shown = 0;
-    document.querySelectorAll('article.video').forEach(function (a) {
-      var d = a.dataset.date;
-      var ok = (!status || a.dataset.status === status) && (!model || a.dataset.model === model)
-        && (!from || d >= from) && (!to || d <= to);
-      a.classList.toggle('hidden', !ok);
-      if (ok) { shown += 1; }
-    });
-    document.querySelectorAll('article.film').forEach(function (a) {
-      var d = a.dataset.date;
-      a.classList.toggle('hidden', !((!from || d >= from) && (!to || d <= to)));
-    });
-    document.getElementById('shown').textContent = shown;
-  }
-  form.addEventListener('input', apply);
-  form.addEventListener('reset', function () { setTimeout(apply, 0); });
-  apply();
-})();
-"""
-
-_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="video-gen gallery">
-<title>video-gen gallery</title>
-<style>@@css@@</style>
-</head>
-<body>
-<header>
-  <h1>video-gen gallery</h1>
-  <span class="summary">@@count@@ videos, @@films_count@@ films, @@total@@ USD in all · written @@generated@@</span>
-</header>
-<form class="filters" onsubmit="return false">
-  <label>status <select name="status"><option value="">all</option>@@options_status@@</select></label>
-  <label>model <select name="model"><option value="">all</option>@@options_model@@</select></label>
-  <label>from <input type="date" name="from"></label>
-  <label>to <input type="date" name="to"></label>
-  <button type="reset">clear</button>
-  <span class="summary"><span id="shown">@@count@@</span> shown</span>
-</form>
-<main>
-<section id="films"><h2>Films</h2>
-@@films@@
-</section>
-<section id="videos"><h2>Videos</h2>
-<div class="grid">
-@@videos@@
-</div>
-</section>
-</main>
-<script>@@js@@</script>
-</body>
-</html>
-"""
