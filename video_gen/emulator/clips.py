@@ -156,7 +156,9 @@ def picture(job_id: str, prompt: str, width: int, height: int) -> Any:
         cx, cy = width / 2, height / 2
         for r in range(int(math.hypot(cx, cy)) + step, 0, -step * 2):
             draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=shade)
-            draw.ellipse((cx - r + step, cy - r + step, cx + r - step, cy + r - step), fill=colour)
+            inner = r - step
+            if inner > 0:
+                draw.ellipse((cx - inner, cy - inner, cx + inner, cy + inner), fill=colour)
     else:
         for x in range(-height, width, step * 2):
             draw.line((x, 0, x + height, height), fill=shade, width=max(1, step // 2))
@@ -182,7 +184,9 @@ def render(
     media = media_for(model)
     still = picture(job_id, prompt, width, height)
     thumb = io.BytesIO()
-    still.copy().save(thumb, format="WEBP", quality=70)
+    small = still.copy()
+    small.thumbnail((480, 480))  # a thumbnail is small, as the services' are
+    small.save(thumb, format="WEBP", quality=60)
     # One picture per second, each with a bar showing how far the clip has got.
     frames = []
     for second in range(seconds):
