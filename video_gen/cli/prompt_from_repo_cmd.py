@@ -82,6 +82,14 @@ def prompt_from_repo(
             " and budget check first; a re-run resumes and never pays twice).",
         ),
     ] = False,
+    film: Annotated[
+        bool,
+        typer.Option(
+            "--film",
+            help="With --generate: also join the clips into one film with title cards (as"
+            " `video-gen film` does; needs pip install 'video-gen[film]').",
+        ),
+    ] = False,
     provider: opt.ProviderName = None,
     model: opt.Model = None,
     size: opt.Size = None,
@@ -144,9 +152,9 @@ def prompt_from_repo(
     for warning in result.warnings:
         ui.warn(warning)
 
-    if not generate and (dry_run or max_cost is not None or concurrency is not None):
+    if not generate and (dry_run or film or max_cost is not None or concurrency is not None):
         raise UsageError(
-            "--dry-run, --max-cost and --concurrency go with --generate",
+            "--dry-run, --film, --max-cost and --concurrency go with --generate",
             hint="add --generate to render the scenes",
         )
 
@@ -183,6 +191,8 @@ def prompt_from_repo(
             max_cost=max_cost,
             dry_run=dry_run,
             quiet=quiet,
+            film=film,
+            extra_styles=extra_styles,
         )
         return
     if out is not None:
@@ -206,8 +216,13 @@ def _render(
     max_cost: float | None,
     dry_run: bool,
     quiet: bool,
+    film: bool = False,
+    extra_styles: Any = None,
 ) -> None:
-    """Render the storyboard with the batch use case: pre-flight estimate, budget, resume."""
+    """Render the storyboard with the batch use case: pre-flight estimate, budget, resume;
+    with ``film``, through the film use case, which also joins the clips."""
+    from dataclasses import replace
+
     from video_gen import resolve
     from video_gen.batch.validate import Defaults
     from video_gen.cli import batch_display as show
@@ -236,13 +251,33 @@ def _render(
         "--concurrency": concurrency,
         "--max-cost": max_cost,
     }
-    code = show.run_batch(
-        ui,
-        CliSession(ui, provider),
-        request,
-        resume=lambda loaded: show.resume_command("batch", str(board), loaded, flags, switches=[]),
-        dry_run=dry_run,
-    )
+    if film:
+        from video_gen.cli import film_display
+        from video_gen.usecases.film import FilmRequest
+
+        code = film_display.run_film(
+            ui,
+            CliSession(ui, provider),
+            FilmRequest(
+                batch=replace(request, command="film"),
+                style=style,
+                extra_styles=extra_styles or {},
+            ),
+            resume=lambda loaded: show.resume_command(
+                "film", str(board), loaded, {**flags, "--style": style}, switches=[]
+            ),
+            dry_run=dry_run,
+        )
+    else:
+        code = show.run_batch(
+            ui,
+            CliSession(ui, provider),
+            request,
+            resume=lambda loaded: show.resume_command(
+                "batch", str(board), loaded, flags, switches=[]
+            ),
+            dry_run=dry_run,
+        )
     if code:
         raise typer.Exit(code)
 
