@@ -32,35 +32,6 @@ BatchName = Annotated[
         show_default=False,
     ),
 ]
-Concurrency = Annotated[
-    int | None,
-    typer.Option(
-        "--concurrency",
-        "-c",
-        envvar="VIDEO_GEN_CONCURRENCY",
-        min=1,
-        max=64,
-        help="Jobs in flight at once (default: config defaults.concurrency, else 2). Lowered"
-        " automatically while the server answers 429, raised again when it keeps up.",
-        show_default=False,
-    ),
-]
-MaxCost = Annotated[
-    float | None,
-    typer.Option(
-        "--max-cost",
-        min=0.0,
-        metavar="USD",
-        help="Refuse to start (exit 9) when the batch's new jobs are estimated above this.",
-        show_default=False,
-    ),
-]
-RetryFailed = Annotated[
-    bool,
-    typer.Option(
-        "--retry-failed", help="Submit items that failed in an earlier run again (a new paid job)."
-    ),
-]
 SkipInvalid = Annotated[
     bool,
     typer.Option(
@@ -105,9 +76,9 @@ def batch(
     provider: opt.ProviderName = None,
     output_dir: opt.OutputDir = None,
     name: BatchName = None,
-    concurrency: Concurrency = None,
-    max_cost: MaxCost = None,
-    retry_failed: RetryFailed = False,
+    concurrency: opt.Concurrency = None,
+    max_cost: opt.MaxCost = None,
+    retry_failed: opt.RetryFailed = False,
     skip_invalid: SkipInvalid = False,
     batch_id: BatchId = None,
     manifest: ManifestPath = None,

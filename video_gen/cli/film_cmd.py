@@ -85,32 +85,9 @@ def film(
     size: opt.Size = None,
     provider: opt.ProviderName = None,
     output_dir: opt.OutputDir = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option(
-            "--concurrency",
-            "-c",
-            envvar="VIDEO_GEN_CONCURRENCY",
-            min=1,
-            max=64,
-            help="Clips rendered at once (default: config defaults.concurrency, else 2).",
-            show_default=False,
-        ),
-    ] = None,
-    max_cost: Annotated[
-        float | None,
-        typer.Option(
-            "--max-cost",
-            min=0.0,
-            metavar="USD",
-            help="Refuse to start (exit 9) when the new clips are estimated above this.",
-            show_default=False,
-        ),
-    ] = None,
-    retry_failed: Annotated[
-        bool,
-        typer.Option("--retry-failed", help="Make clips that failed in an earlier run again."),
-    ] = False,
+    concurrency: opt.Concurrency = None,
+    max_cost: opt.MaxCost = None,
+    retry_failed: opt.RetryFailed = False,
     timeout: opt.Timeout = None,
     poll_interval: opt.PollInterval = None,
     dry_run: Annotated[
