@@ -49,8 +49,8 @@ def prompt_from_repo(
         typer.Option(
             "--format",
             "-f",
-            help="text: the prompt(s); json: prompts plus facts, ranking, gags with evidence and"
-            " token counts; batch: JSONL for `video-gen batch`, one line per scene.",
+            help="text: the prompt(s); json: prompts plus the project's kind, world, cast with"
+            " evidence, token counts; batch: JSONL for `video-gen batch`, one line per scene.",
         ),
     ] = "text",
     out: Annotated[
@@ -93,7 +93,17 @@ def prompt_from_repo(
     provider: opt.ProviderName = None,
     model: opt.Model = None,
     size: opt.Size = None,
-    output_dir: opt.OutputDir = None,
+    # Not opt.OutputDir: its short "-o" is this command's --out (as documented).
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            envvar="VIDEO_GEN_OUTPUT_DIR",
+            help="With --generate: folder for the clips (default: config output.dir, else"
+            " ./videos).",
+            show_default=False,
+        ),
+    ] = None,
     concurrency: Annotated[
         int | None,
         typer.Option(
@@ -137,7 +147,7 @@ def prompt_from_repo(
         raise UsageError(
             f"{path}: no such directory", hint="pass the path of a repository, or run inside one"
         )
-    extra_gags, extra_styles = _config_tables()
+    extra_styles = _config_styles()
     result = build(
         path,
         level=level,
@@ -146,7 +156,6 @@ def prompt_from_repo(
         seconds=seconds,
         workers=workers,
         use_cache=not no_cache,
-        extra_gags=extra_gags,
         extra_styles=extra_styles,
     )
     for warning in result.warnings:
@@ -282,9 +291,9 @@ def _render(
         raise typer.Exit(code)
 
 
-def _config_tables() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The config file's ``[gags]`` and ``[styles]`` tables (empty when absent)."""
+def _config_styles() -> dict[str, Any]:
+    """The config file's ``[styles]`` table (empty when absent)."""
     from video_gen.config import Config
 
     config = Config.load()
-    return config.table("gags"), config.table("styles")
+    return config.table("styles")

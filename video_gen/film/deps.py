@@ -14,7 +14,7 @@ INSTALL_LINE = "pip install 'video-gen[film]'"
 
 
 def require_av(purpose: str = "joining clips into a film") -> ModuleType:
-    """The ``av`` module, or MissingDependencyError (exit 11) naming the install line."""
+    """The ``av`` module, or MissingDependencyError (exit 12) naming the install line."""
     try:
         import av
     except ImportError:

@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from video_gen.types import Estimate, GenerationRequest
 __all__ = [
     "AmbiguousIdError",
     "BudgetLimits",
+    "Claim",
     "DaySpend",
     "FileRecord",
     "JobView",
@@ -54,6 +56,20 @@ __all__ = [
 
 class AmbiguousIdError(UsageError):
     """An id prefix that matches more than one job (the message lists them)."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What ``Ledger.claim`` decided about the jobs a lookup found for a lost create."""
+
+    remote_id: str | None  # claimed for this create (recorded as submitted), or None
+    unclaimed: int  # matching jobs no other ledger job has recorded
+    pending: int  # other creates with the same parameters whose job is not yet recorded
+
+    @property
+    def ambiguous(self) -> bool:
+        """Matching jobs exist, but which one is this create's cannot be told (yet)."""
+        return self.remote_id is None and self.unclaimed > 0
 
 
 # Records are appended in time order, but a clock step or a caller's ``now`` can put one a
@@ -180,6 +196,91 @@ class Ledger:
 
     def status(self, local_id: str, status: str, progress: int | None) -> None:
         self._append(rec.STATUS, local_id, {"status": status, "progress": progress})
+
+    def alias(self, local_id: str, remote_id: str) -> None:
+        """The server now calls the job ``remote_id`` too (LiteLLM re-stamps ids)."""
+        self._append(rec.ALIAS, local_id, {"remote_id": remote_id})
+
+    def in_doubt(self, local_id: str, reason: str) -> None:
+        """The create may have made a job that cannot be looked up: the job stays open, its
+        reservation kept, until ``settle`` (or ``recover``) says what became of it."""
+        from video_gen.redact import redact
+
+        self._append(rec.IN_DOUBT, local_id, {"reason": redact(reason)})
+
+    def settle(self, local_id: str, *, charged_usd: float, reason: str, by: str = "user") -> None:
+        """End an open job as the user declares: charged ``charged_usd`` (0: not charged)."""
+        from video_gen.redact import redact
+
+        amount = rec.check_usd(charged_usd, "charged_usd")
+        fields = {"reason": redact(reason), "by": by}
+        self._finish(rec.SETTLED, local_id, fields, amount)
+
+    def claim(
+        self,
+        local_id: str,
+        request: GenerationRequest,
+        candidates: Iterable[tuple[str, str]],
+        *,
+        since: datetime,
+    ) -> Claim:
+        """Adopt, for the create ``local_id``, the job a lookup found, if it is certainly ours.
+
+        ``candidates`` are ``(remote id, status)`` of server jobs matching ``request`` made since
+        the create began. Under the ledger lock: jobs already recorded by any other job are
+        not ours; if exactly one is left and no other create with the same parameters is still
+        waiting for its answer, it is recorded as this create's (submitted, ``recovered``).
+        Otherwise nothing is recorded and the caller waits or records the create in doubt: a
+        concurrent create's job must never be adopted.
+        """
+        with self._writing():
+            known = self.known_remote_ids(since=since)
+            unclaimed = [(rid, status) for rid, status in candidates if rid not in known]
+            pending = self._unresolved_creates(local_id, request, since=since)
+            if len(unclaimed) == 1 and not pending:
+                remote_id, status = unclaimed[0]
+                fields = {"remote_id": remote_id, "status": status, "recovered": True}
+                self._file.append(
+                    rec.encode(rec.make(rec.SUBMITTED, local_id, rec.utcnow(), fields))
+                )
+                self._synced()
+                return Claim(remote_id, 0, 0)
+            return Claim(None, len(unclaimed), len(pending))
+
+    def _unresolved_creates(
+        self, local_id: str, request: GenerationRequest, *, since: datetime
+    ) -> list[str]:
+        """Other open jobs with the same parameters whose create has no job recorded yet
+        (a create still on the wire, or one lost like this one); call with the lock held."""
+        from video_gen.redact import redact
+
+        index = self._synced()
+        wanted = (request.provider, request.model, request.seconds, request.size)
+        prompt = redact(request.prompt)
+        stop = rec.as_utc(since) - CLOCK_SLACK
+        seen: dict[str, list[dict[str, Any]]] = {}
+        for line in self._file.lines_backward():
+            record, _ = rec.decode(line)
+            if record is None:
+                continue
+            if record["id"] in index.open and record["id"] != local_id:
+                seen.setdefault(record["id"], []).append(record)
+            if record["kind"] == rec.RESERVED and rec.parse_ts(record["ts"]) < stop:
+                break
+        out = []
+        for other, records in seen.items():
+            reserved = next((r for r in records if r["kind"] == rec.RESERVED), None)
+            if reserved is None or any(r.get("remote_id") for r in records):
+                continue
+            fields = (
+                reserved.get("provider"),
+                reserved.get("model"),
+                reserved.get("seconds"),
+                reserved.get("size"),
+            )
+            if fields == wanted and reserved.get("prompt") == prompt:
+                out.append(other)
+        return out
 
     def completed(self, local_id: str, actual_usd: float | None) -> None:
         """The job succeeded: it is charged ``actual_usd`` if known, else its estimate.

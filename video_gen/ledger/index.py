@@ -23,10 +23,12 @@ from typing import Any
 from video_gen.ledger import records as rec
 from video_gen.ledger.store import LedgerFile
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: a settled counter per model
 _FINGERPRINT_BYTES = 256
 _READ_CHUNK = 1 << 23
 MAX_ISSUES = 200  # bad lines remembered with their numbers; the rest are only counted
+# Where each final kind is counted in a per-model row (see Index.models).
+_COUNTER = {rec.COMPLETED: 1, rec.FAILED: 2, rec.RELEASED: 3, rec.SETTLED: 5}
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ class Index:
         self.fingerprint = ""
         self.last_id: str | None = None
         self.days: dict[str, int] = {}  # UTC day -> micro-USD charged
-        # month -> "provider/model" -> [charged micro-USD, completed, failed, released, seconds]
+        # month -> "provider/model" ->
+        #   [charged micro-USD, completed, failed, released, seconds, settled]
         self.models: dict[str, dict[str, list[int]]] = {}
         self.open: dict[str, Open] = {}
         self.issues: list[Issue] = []
@@ -89,10 +92,10 @@ class Index:
             charged = rec.charge_of(record, job.estimate)
             self.days[job.day] = self.days.get(job.day, 0) + charged
             row = self.models.setdefault(rec.month_of(job.day), {}).setdefault(
-                f"{job.provider}/{job.model}", [0, 0, 0, 0, 0]
+                f"{job.provider}/{job.model}", [0, 0, 0, 0, 0, 0]
             )
             row[0] += charged
-            row[1 + ("completed", "failed", "released").index(kind)] += 1
+            row[_COUNTER[kind]] += 1
             if kind == rec.COMPLETED:
                 row[4] += job.seconds
 

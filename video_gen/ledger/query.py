@@ -33,7 +33,7 @@ class JobView:
     """One job as the ledger tells it (all its records folded together)."""
 
     local_id: str
-    remote_id: str | None
+    remote_id: str | None  # the id the create answered (what `generate` printed)
     provider: str
     provider_kind: str
     model: str
@@ -56,6 +56,18 @@ class JobView:
     command: str | None
     error_code: str | None
     error_message: str | None
+    # Every id the server used for this job, the first one first (LiteLLM re-stamps ids).
+    remote_ids: tuple[str, ...] = ()
+
+    @property
+    def in_doubt(self) -> bool:
+        """A create that may have made a job which could not be looked up, not yet settled."""
+        return self.in_flight and self.remote_id is None and self.status == rec.IN_DOUBT
+
+    @property
+    def poll_id(self) -> str | None:
+        """The id to ask the server about: the newest one it used."""
+        return self.remote_ids[-1] if self.remote_ids else self.remote_id
 
     @property
     def final(self) -> bool:
@@ -100,6 +112,7 @@ class JobView:
             "command": self.command,
             "error_code": self.error_code,
             "error_message": self.error_message,
+            "remote_ids": list(self.remote_ids),
             "files": [
                 {"variant": f.variant, "path": str(f.path), "sha256": f.sha256, "bytes": f.bytes}
                 for f in self.files
@@ -119,6 +132,7 @@ class _Job:
         self.reserved: dict[str, Any] | None = None
         self.final: dict[str, Any] | None = None
         self.remote_id: str | None = None
+        self.remote_ids: list[str] = []
         self.status = "unknown"
         self.progress: int | None = None
         self.charged: int | None = None
@@ -136,7 +150,14 @@ class _Job:
             remote = record.get("remote_id")
             if isinstance(remote, str) and remote:
                 self.remote_id = remote
+                self._add_id(remote)
             self._set_status(record.get("status") or "submitted", None)
+        elif kind == rec.ALIAS:
+            remote = record.get("remote_id")
+            if isinstance(remote, str) and remote:
+                self._add_id(remote)
+        elif kind == rec.IN_DOUBT:
+            self._set_status(rec.IN_DOUBT, None)
         elif kind == rec.STATUS:
             progress = record.get("progress")
             self._set_status(record.get("status"), progress if isinstance(progress, int) else None)
@@ -149,6 +170,8 @@ class _Job:
                 self.status, self.progress = "completed", 100
             elif kind == rec.FAILED:
                 self.status = str(record.get("status") or "failed")
+            elif kind == rec.SETTLED:
+                self.status = "settled"
             else:
                 self.status = "released"
         elif kind == rec.DOWNLOADED:
@@ -159,6 +182,10 @@ class _Job:
                 int(record.get("bytes") or 0),
             )
             self.files = [f for f in self.files if f.path != entry.path] + [entry]
+
+    def _add_id(self, remote: str) -> None:
+        if remote not in self.remote_ids:
+            self.remote_ids.append(remote)
 
     def _set_status(self, status: Any, progress: int | None) -> None:
         if self.final is None and isinstance(status, str) and status:
@@ -191,9 +218,7 @@ class _Job:
         if isinstance(extra, dict):
             params.update({k: v for k, v in extra.items() if k not in _MAIN_PARAMS})
         actual = final.get("actual_usd")
-        error_message = (
-            opt(final, "message") if final.get("kind") != rec.RELEASED else opt(final, "reason")
-        )
+        error_message = opt(final, "message") or opt(final, "reason")
         return JobView(
             local_id=self.local_id,
             remote_id=self.remote_id,
@@ -219,6 +244,7 @@ class _Job:
             command=opt(first, "command"),
             error_code=opt(final, "code"),
             error_message=error_message,
+            remote_ids=tuple(self.remote_ids),
         )
 
 
@@ -281,6 +307,8 @@ def _status_matches(job: JobView, wanted: str) -> bool:
     wanted = wanted.strip().lower()
     if wanted in ("in-flight", "in_flight", "inflight"):
         return job.in_flight
+    if wanted in ("in-doubt", "in_doubt"):
+        return job.in_doubt
     if wanted == "failed":
         return job.ended_by == rec.FAILED
     return job.status.lower() == wanted
@@ -305,6 +333,7 @@ class ModelSpend:
     released: int
     in_flight: int
     seconds: int  # seconds of video completed
+    settled: int = 0  # ended by `video-gen settle`
 
 
 @dataclass(frozen=True)
@@ -330,6 +359,7 @@ class MonthSummary:
     today: DaySpend | None  # the current UTC day, when the month is the current one
     projection_usd: float | None  # spent + reserved extrapolated to month end (current month)
     generated_at: datetime
+    settled: int = 0  # jobs ended by `video-gen settle`
 
     @property
     def committed_usd(self) -> float:
@@ -357,6 +387,7 @@ class MonthSummary:
                 "completed": self.completed,
                 "failed": self.failed,
                 "released": self.released,
+                "settled": self.settled,
                 "in_flight": self.in_flight,
             },
             "today": None if self.today is None else _day_json(self.today),
@@ -371,6 +402,7 @@ class MonthSummary:
                     "completed": m.completed,
                     "failed": m.failed,
                     "released": m.released,
+                    "settled": m.settled,
                     "in_flight": m.in_flight,
                     "seconds": m.seconds,
                 }
@@ -417,7 +449,7 @@ def month_summary(index: Index, month: str, limits: BudgetLimits, now: datetime)
     reserved = sum(reserved_by_day.values())
     model_rows = []
     for key in sorted(set(models) | set(open_by_model)):
-        charged, completed, failed, released, seconds = models.get(key, [0, 0, 0, 0, 0])
+        charged, completed, failed, released, seconds, settled = models.get(key, [0, 0, 0, 0, 0, 0])
         held, in_flight = open_by_model.get(key, [0, 0])
         provider, _, model = key.partition("/")
         model_rows.append(
@@ -431,6 +463,7 @@ def month_summary(index: Index, month: str, limits: BudgetLimits, now: datetime)
                 released,
                 in_flight,
                 seconds,
+                settled,
             )
         )
     model_rows.sort(key=lambda m: (-(m.charged_usd + m.reserved_usd), m.provider, m.model))
@@ -458,6 +491,7 @@ def month_summary(index: Index, month: str, limits: BudgetLimits, now: datetime)
         completed=sum(row[1] for row in models.values()),
         failed=sum(row[2] for row in models.values()),
         released=sum(row[3] for row in models.values()),
+        settled=sum(row[5] for row in models.values()),
         in_flight=sum(row[1] for row in open_by_model.values()),
         days=day_rows,
         models=model_rows,
