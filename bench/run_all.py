@@ -15,6 +15,7 @@ ORDER = [
     "bench_batch.py",
     "bench_prompt_from_repo.py",
     "bench_prompt_quality.py",
+    "bench_film.py",
 ]
 
 

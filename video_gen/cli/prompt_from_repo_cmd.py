@@ -82,6 +82,14 @@ def prompt_from_repo(
             " and budget check first; a re-run resumes and never pays twice).",
         ),
     ] = False,
+    film: Annotated[
+        bool,
+        typer.Option(
+            "--film",
+            help="With --generate: also join the clips into one film with title cards (as"
+            " `video-gen film` does; needs pip install 'video-gen[film]').",
+        ),
+    ] = False,
     provider: opt.ProviderName = None,
     model: opt.Model = None,
     size: opt.Size = None,
@@ -153,9 +161,9 @@ def prompt_from_repo(
     for warning in result.warnings:
         ui.warn(warning)
 
-    if not generate and (dry_run or max_cost is not None or concurrency is not None):
+    if not generate and (dry_run or film or max_cost is not None or concurrency is not None):
         raise UsageError(
-            "--dry-run, --max-cost and --concurrency go with --generate",
+            "--dry-run, --film, --max-cost and --concurrency go with --generate",
             hint="add --generate to render the scenes",
         )
 
@@ -192,6 +200,8 @@ def prompt_from_repo(
             max_cost=max_cost,
             dry_run=dry_run,
             quiet=quiet,
+            film=film,
+            extra_styles=extra_styles,
         )
         return
     if out is not None:
@@ -215,39 +225,70 @@ def _render(
     max_cost: float | None,
     dry_run: bool,
     quiet: bool,
+    film: bool = False,
+    extra_styles: Any = None,
 ) -> None:
-    """Render the storyboard with the batch engine: pre-flight estimate, budget, resume.
+    """Render the storyboard with the batch use case: pre-flight estimate, budget, resume;
+    with ``film``, through the film use case, which also joins the clips."""
+    from dataclasses import replace
 
-    The storyboard is written beside the videos under a name carrying its content hash: the same
-    repository and options give the same file, so a re-run is the same batch and resumes it
-    (nothing paid twice), while a changed storyboard is a new batch.
-    """
-    import hashlib
-
-    from video_gen import naming, resolve
-    from video_gen.cli import batch_cmd
+    from video_gen import resolve
+    from video_gen.batch.validate import Defaults
+    from video_gen.cli import batch_display as show
+    from video_gen.cli.session import CliSession
     from video_gen.cli.ui import UI
     from video_gen.config import Config
-    from video_gen.fsutil import atomic_write_text
+    from video_gen.usecases.batch import BatchRequest
+    from video_gen.usecases.storyboard import write_storyboard
 
-    board_text = result.to_batch()
-    digest = hashlib.sha256(board_text.encode("utf-8")).hexdigest()[:10]
+    ui = UI(quiet=quiet)
     folder = resolve.output_dir(Config.load(), output_dir)
-    board = folder / f"{naming.slugify(result.project.name)}-{style}-{digest}.storyboard.jsonl"
-    if not board.exists():
-        atomic_write_text(board, board_text)
-    UI(quiet=quiet).info(f"storyboard: {board} ({len(result.scenes)} clip(s)); rendering it")
-    batch_cmd.batch(
+    board = write_storyboard(result, style, folder)
+    ui.info(f"storyboard: {board} ({len(result.scenes)} clip(s)); rendering it")
+    request = BatchRequest(
         file=str(board),
-        provider=provider,
-        model=model,
-        size=size,
+        defaults=Defaults(model=model, size=size),
         output_dir=folder,
         concurrency=concurrency,
         max_cost=max_cost,
-        dry_run=dry_run,
-        quiet=quiet,
     )
+    flags = {
+        "--provider": provider,
+        "--model": model,
+        "--size": size,
+        "--output-dir": folder,
+        "--concurrency": concurrency,
+        "--max-cost": max_cost,
+    }
+    if film:
+        from video_gen.cli import film_display
+        from video_gen.usecases.film import FilmRequest
+
+        code = film_display.run_film(
+            ui,
+            CliSession(ui, provider),
+            FilmRequest(
+                batch=replace(request, command="film"),
+                style=style,
+                extra_styles=extra_styles or {},
+            ),
+            resume=lambda loaded: show.resume_command(
+                "film", str(board), loaded, {**flags, "--style": style}, switches=[]
+            ),
+            dry_run=dry_run,
+        )
+    else:
+        code = show.run_batch(
+            ui,
+            CliSession(ui, provider),
+            request,
+            resume=lambda loaded: show.resume_command(
+                "batch", str(board), loaded, flags, switches=[]
+            ),
+            dry_run=dry_run,
+        )
+    if code:
+        raise typer.Exit(code)
 
 
 def _config_styles() -> dict[str, Any]:

@@ -252,7 +252,7 @@ def content_response(svc: Service, req: Request, job: Job, variant: str) -> Resp
         raise ApiError(404, f"Video generation {view.phase}; there is no content to download.")
     if view.phase != "completed":
         raise ApiError(404, "Video is not ready yet.")
-    body = make_body(variant, svc.video_bytes)
+    body = make_body(variant, svc.video_bytes, job)
     headers = {"Accept-Ranges": "bytes"}
     try:
         span = parse_range(req.header("range"), body.size)

@@ -9,14 +9,24 @@ roles, the story) comes from the project (``world.py``), so every style films th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 from video_gen.errors import ConfigError, UsageError
 
 DEFAULT_STYLE = "chaplin"
-FIELDS = ("title", "look", "look_short", "manner", "continuity", "camera", "title_cards", "card")
+FIELDS = (
+    "title",
+    "look",
+    "look_short",
+    "manner",
+    "continuity",
+    "camera",
+    "title_cards",
+    "card",
+    "film",  # how `video-gen film` joins this style's clips (checked by video_gen/film/look.py)
+)
 _IGNORED = ("schema_version", "extends")
 
 
@@ -31,6 +41,7 @@ class Style:
     camera: str
     title_cards: bool  # at most one short card per clip (the project's name), never on props
     card: str  # what the style calls it: "Title card"
+    film: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 def _str(name: str, data: Mapping[str, Any], key: str, required: bool = True) -> str:
@@ -66,7 +77,16 @@ def parse_style(name: str, data: Mapping[str, Any]) -> Style:
         camera=_str(name, data, "camera"),
         title_cards=cards,
         card=card,
+        film=_film_table(name, data.get("film")),
     )
+
+
+def _film_table(name: str, value: Any) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"style {name}: [film] must be a table", hint="see docs/film.md")
+    return dict(value)
 
 
 def packaged_styles() -> tuple[str, ...]:
@@ -90,6 +110,8 @@ def load_style(name: str, extra: Mapping[str, Any] | None = None) -> Style:
                 raise ConfigError(f"[styles.{name}] extends must name another style")
             base = _raw(base_name, extra)
             merged = {**base, **{k: v for k, v in table.items() if k != "extends"}}
+            if isinstance(table.get("film"), Mapping) and isinstance(base.get("film"), Mapping):
+                merged["film"] = {**base["film"], **table["film"]}
             return parse_style(name, merged)
         return parse_style(name, table)
     return parse_style(name, _raw(name, extra))
