@@ -14,6 +14,8 @@ ORDER = [
     "bench_ledger.py",
     "bench_batch.py",
     "bench_prompt_from_repo.py",
+    "bench_prompt_quality.py",
+    "bench_film.py",
 ]
 
 

@@ -100,7 +100,8 @@ def test_plugin_kind_is_listed_and_generates(
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     assert out["provider"] == "gw" and out["cost_usd"] == pytest.approx(0.40)  # sora-2 4 s
-    expected = hashlib.sha256(make_body("video").read_all()).hexdigest()
+    job = gateway.jobs.get(out["job_id"])  # the emulator renders each job's own clip
+    expected = hashlib.sha256(make_body("video", None, job).read_all()).hexdigest()
     assert hashlib.sha256(Path(out["file"]).read_bytes()).hexdigest() == expected
     assert gateway.stats.jobs_created == 1
     assert KEY not in res.stdout + res.stderr

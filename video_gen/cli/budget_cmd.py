@@ -39,7 +39,7 @@ def budget(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from video_gen.cli.history_cmd import echo_ledger_warnings
+    from video_gen.cli.ui import echo_ledger_warnings
     from video_gen.ledger import Ledger
 
     ledger = Ledger()
@@ -261,7 +261,7 @@ def report(
 
     Example: video-gen budget report --month 2026-10 --format csv --out 2026-10.csv
     """
-    from video_gen.cli.history_cmd import echo_ledger_warnings
+    from video_gen.cli.ui import echo_ledger_warnings
     from video_gen.ledger import Ledger
 
     ledger = Ledger()

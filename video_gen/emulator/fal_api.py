@@ -145,7 +145,7 @@ def _job(svc: Service, req: Request) -> Job:
 def status(svc: Service, req: Request) -> Response:
     job = _job(svc, req)
     view = svc.jobs.view(job)
-    state = native.ended(job, view)
+    state = native.ended(view)
     base = f"{svc.base_url}/{job.extra['app']}/requests/{job.id}"
     data: dict[str, Any] = {
         "request_id": job.id,
@@ -168,7 +168,7 @@ def status(svc: Service, req: Request) -> Response:
 def result(svc: Service, req: Request) -> Response:
     job = _job(svc, req)
     view = svc.jobs.view(job)
-    state = native.ended(job, view)
+    state = native.ended(view)
     if not view.final:
         raise ApiError(400, "Request is still in progress.")
     failure = job.failure
@@ -185,7 +185,7 @@ def result(svc: Service, req: Request) -> Response:
                 {"x-fal-error-type": "validation_error"},
             )
         raise ApiError(500, failure.message, headers={"x-fal-error-type": _FAILED})
-    size = make_body("video", svc.video_bytes).size
+    size = make_body("video", svc.video_bytes, job).size
     return Response(
         200,
         {

@@ -167,7 +167,7 @@ def create(svc: Service, req: Request) -> Response:
     previous = body.get("previous_interaction_id")
     if previous is not None:
         source = svc.jobs.get(str(previous))
-        if source is None or native.ended(source, svc.jobs.view(source)) != "completed":
+        if source is None or native.ended(svc.jobs.view(source)) != "completed":
             raise _bad(f"previous_interaction_id {previous!r} is not a completed interaction.")
     job = svc.create_job(
         "create",
@@ -208,7 +208,7 @@ def _file_ready(svc: Service, job: Job) -> bool:
 
 def render(svc: Service, job: Job) -> dict[str, Any]:
     view = svc.jobs.view(job)
-    state = native.ended(job, view)
+    state = native.ended(view)
     data: dict[str, Any] = {
         "id": job.id,
         "object": "interaction",
@@ -252,7 +252,7 @@ def _video(svc: Service, job: Job) -> dict[str, Any]:
             "mime_type": "video/mp4",
             "uri": f"{svc.base_url}/files/{job.id}:download?alt=media",
         }
-    raw = make_body("video", svc.video_bytes).read_all()
+    raw = make_body("video", svc.video_bytes, job).read_all()
     return {"type": "video", "mime_type": "video/mp4", "data": base64.b64encode(raw).decode()}
 
 
@@ -289,7 +289,7 @@ def file_meta(svc: Service, req: Request) -> Response:
         {
             "name": f"files/{name}",
             "mimeType": "video/mp4",
-            "sizeBytes": str(make_body("video", svc.video_bytes).size),
+            "sizeBytes": str(make_body("video", svc.video_bytes, job).size),
             "state": state,
             "uri": f"{svc.base_url}/files/{name}",
             "downloadUri": f"{svc.base_url}/files/{name}:download?alt=media",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from video_gen.emulator.api_errors import ApiError
 from video_gen.emulator.jobs import Failure, Job, JobView
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 KeyCheck = Callable[["Service", Request], None]
 ErrorBody = Callable[[ApiError], Any]
-CANCELLED = "cancelled"
+CANCELLED: Final = "cancelled"
 
 
 def guarded(handler: Handler, *, check_key: KeyCheck | None, body: ErrorBody) -> Handler:
@@ -60,16 +60,15 @@ def cancel(svc: Service, job: Job) -> bool:
     """Stop a job that has not ended (False when it already had)."""
     if svc.jobs.view(job).final:
         return False
-    job.failure = Failure(CANCELLED, "Cancelled by the client.", at="queue_end")
+    job.failure = Failure(CANCELLED, "Cancelled by the client.", at="queue_end", status=CANCELLED)
     job.queue_seconds = 0.0  # the failure shows at once
     return True
 
 
-def ended(job: Job, view: JobView) -> str:
-    """``completed``, ``cancelled``, ``failed`` or ``running``/``queued``."""
-    if view.phase == "failed" and job.failure is not None and job.failure.code == CANCELLED:
-        return CANCELLED
-    return view.phase
+def ended(view: JobView) -> str:
+    """``completed``, ``cancelled``, ``failed`` or ``running``/``queued`` (these APIs have no
+    expired jobs: one is a failure to them)."""
+    return "failed" if view.phase == "expired" else view.phase
 
 
 def model_table(name: str) -> Mapping[str, Mapping[str, Any]]:

@@ -127,7 +127,7 @@ def _iso(unix: float | None) -> str | None:
 
 def render(svc: Service, job: Job, *, summary: bool = False) -> dict[str, Any]:
     view = svc.jobs.view(job)
-    state = native.ended(job, view)
+    state = native.ended(view)
     status = "canceled" if state == native.CANCELLED else _STATUS.get(state, state)
     url = f"{svc.base_url}/predictions/{job.id}"
     data: dict[str, Any] = {

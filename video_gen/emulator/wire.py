@@ -13,6 +13,11 @@ if TYPE_CHECKING:
     from video_gen.emulator.service import Service
 
 
+# What a route learned while answering (the model, the deployment, the id asked for), for the
+# dialect dressing the answer: LiteLLM names the model group in its errors and headers.
+Notes = dict[str, str]
+
+
 @dataclass
 class Request:
     method: str  # HEAD is routed as GET; `head` remembers it
@@ -22,6 +27,7 @@ class Request:
     body: bytes = b""
     params: dict[str, str] = field(default_factory=dict)  # from the route pattern
     head: bool = False
+    notes: Notes = field(default_factory=dict)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
