@@ -326,3 +326,22 @@ def test_gemini_file_is_waited_for_until_active(native: EmulatorServer) -> None:
         assert b"".join(stream.chunks) == make_body("video").read_all()
     finally:
         provider.close()
+
+
+@pytest.mark.parametrize("server", KINDS, indirect=True)
+def test_film_through_faults(native: EmulatorServer, tmp_path: Path) -> None:
+    native.faults.add("429", endpoint="create")
+    native.faults.add("5xx", count=2, endpoint="retrieve")
+    native.faults.add("truncate", endpoint="content")
+    (tmp_path / "story.jsonl").write_text(
+        '{"prompt": "a red kite over the sea"}\n{"prompt": "a blue boat in the harbour"}\n'
+    )
+    res = runner.invoke(
+        app, ["film", "story.jsonl", "--seconds", "8", "--output-dir", "clips", "--json"]
+    )
+    assert res.exit_code == 0, res.stderr + res.stdout
+    no_key(res)
+    assert native.stats.jobs_created == 2
+    assert (tmp_path / "clips" / "story.film.mp4").stat().st_size > 0
+    total = sum(j.charged_usd or 0 for j in Ledger().jobs(limit=None))
+    assert total == pytest.approx(2 * COST_8S[native.profile.name])
