@@ -304,15 +304,20 @@ def test_cancel_on_interrupt_cancels_only_when_asked(native: EmulatorServer) -> 
     assert ledger.month().reserved_usd == pytest.approx(COST_8S[native.profile.name])
 
 
-@pytest.mark.parametrize("server", ["gemini"], indirect=True)
-def test_gemini_file_is_waited_for_until_active(native: EmulatorServer) -> None:
+def test_gemini_file_is_waited_for_until_active(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A video delivered as a file is downloadable only once the file is ACTIVE, which comes a
-    moment after the interaction completes: until then the job is not final."""
+    moment after the interaction completes (here 0.5 s: wide enough to be seen under load):
+    until then the job is not final."""
     from video_gen.cli.runtime import connector
     from video_gen.config import Config
     from video_gen.providers import open_provider, spec_for
     from video_gen.types import GenerationRequest
 
+    monkeypatch.setenv("NATIVE_KEY", KEY)
+    srv = EmulatorServer(job_seconds=2.5, profile="gemini", require_key=KEY).start()
+    configure(isolated_home, srv, "gemini")
     provider = open_provider(spec_for(Config.load(), "x"), connector())
     try:
         job = provider.submit(GenerationRequest("a kite", "gemini-omni-1.1-flash", 4, "720p"))
@@ -326,6 +331,7 @@ def test_gemini_file_is_waited_for_until_active(native: EmulatorServer) -> None:
         assert b"".join(stream.chunks) == make_body("video").read_all()
     finally:
         provider.close()
+        srv.stop()
 
 
 @pytest.mark.parametrize("server", KINDS, indirect=True)
