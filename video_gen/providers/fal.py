@@ -10,7 +10,7 @@ fetched without the key. fal reports no charge per job, so the estimate is what 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from video_gen.capabilities import ModelCapabilities
@@ -26,9 +26,6 @@ from video_gen.providers.base import ContentStream
 from video_gen.providers.hosted import HostedKind, HostedProvider, InputMap
 from video_gen.providers.kinds import CheckResult, Connect, RequestPreview
 from video_gen.types import GenerationRequest, RemoteJob
-
-if TYPE_CHECKING:
-    import requests
 
 DEFAULT_MODEL = "fal-ai/veo3.1/fast"
 _STATUS = {"IN_QUEUE": "queued", "IN_PROGRESS": "in_progress", "COMPLETED": "completed"}
@@ -154,11 +151,8 @@ class FalKind(HostedKind):
     models_table = "fal"
     default_model = DEFAULT_MODEL
 
-    def auth(self, key: str) -> dict[str, str]:
-        return key_header(key)
-
-    def parse_error(self, resp: requests.Response, auth_hint: str) -> APIError:
-        return parse_error(resp, auth_hint=auth_hint)
+    auth = staticmethod(key_header)
+    parse_error = staticmethod(parse_error)
 
     def _client(self, spec: Any, connect: Connect) -> FalClient:
         return FalClient(self.transport(spec, connect), platform_url=platform_url(spec))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from video_gen import capabilities
 from video_gen.capabilities import ModelCapabilities
@@ -34,9 +34,6 @@ from video_gen.providers.hosted import HostedKind, HostedProvider, memory_stream
 from video_gen.providers.kinds import CheckResult, Connect, RequestPreview
 from video_gen.providers.openai_videos import stream_from_response
 from video_gen.types import GenerationRequest, RemoteJob
-
-if TYPE_CHECKING:
-    import requests
 
 DEFAULT_MODEL = "gemini-omni-1.1-flash"
 DELIVERIES = ("uri", "inline")
@@ -248,11 +245,8 @@ class GeminiKind(HostedKind):
     open_audio = False
     open_seed = False
 
-    def auth(self, key: str) -> dict[str, str]:
-        return key_header(key)
-
-    def parse_error(self, resp: requests.Response, auth_hint: str) -> APIError:
-        return parse_error(resp, auth_hint=auth_hint)
+    auth = staticmethod(key_header)
+    parse_error = staticmethod(parse_error)
 
     def _client(self, spec: Any, connect: Connect) -> GeminiClient:
         return GeminiClient(self.transport(spec, connect))

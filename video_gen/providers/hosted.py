@@ -144,10 +144,14 @@ class HostedKind(KindBase):
     open_audio = True
     open_seed = True
 
-    def auth(self, key: str) -> dict[str, str]:
+    @staticmethod
+    def auth(key: str) -> dict[str, str]:
+        """The headers that carry ``key``."""
         raise NotImplementedError
 
-    def parse_error(self, resp: requests.Response, auth_hint: str) -> APIError:
+    @staticmethod
+    def parse_error(resp: requests.Response, *, auth_hint: str = "") -> APIError:
+        """The kind's reading of an error answer (``auth_hint``: how to set the key)."""
         raise NotImplementedError
 
     def transport(self, spec: Any, connect: Connect) -> Transport:
@@ -155,7 +159,7 @@ class HostedKind(KindBase):
         as secrets, its key hint, the kind's error parser."""
 
         def parser(resp: requests.Response) -> APIError:
-            return self.parse_error(resp, spec.key_hint)
+            return self.parse_error(resp, auth_hint=spec.key_hint)
 
         return connect(
             spec.base_url,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from video_gen.capabilities import ModelCapabilities
 from video_gen.client.replicate import ReplicateClient, parse_error
@@ -25,9 +25,6 @@ from video_gen.providers.base import ContentStream
 from video_gen.providers.hosted import HostedKind, HostedProvider, InputMap
 from video_gen.providers.kinds import CheckResult, Connect, RequestPreview
 from video_gen.types import GenerationRequest, RemoteJob
-
-if TYPE_CHECKING:
-    import requests
 
 DEFAULT_MODEL = "google/veo-3.1-fast"
 # A server clock a little behind ours must not hide the job a lost create made.
@@ -148,11 +145,8 @@ class ReplicateKind(HostedKind):
     models_table = "replicate"
     default_model = DEFAULT_MODEL
 
-    def auth(self, key: str) -> dict[str, str]:
-        return bearer(key)
-
-    def parse_error(self, resp: requests.Response, auth_hint: str) -> APIError:
-        return parse_error(resp, auth_hint=auth_hint)
+    auth = staticmethod(bearer)
+    parse_error = staticmethod(parse_error)
 
     def _client(self, spec: Any, connect: Connect) -> ReplicateClient:
         return ReplicateClient(self.transport(spec, connect))
