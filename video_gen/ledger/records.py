@@ -28,6 +28,8 @@ FAILED = "failed"
 RELEASED = "released"
 DOWNLOADED = "downloaded"
 FINAL_KINDS = frozenset({COMPLETED, FAILED, RELEASED})
+# The job counts of a month (``video-gen budget``): every final kind adds to one of them.
+OUTCOMES = (COMPLETED, FAILED, RELEASED)
 KNOWN_KINDS = frozenset({RESERVED, SUBMITTED, STATUS, COMPLETED, FAILED, RELEASED, DOWNLOADED})
 ENVELOPE = ("v", "ts", "kind", "id")
 
@@ -204,6 +206,17 @@ def charge_of(record: Mapping[str, Any], estimate: int) -> int:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
             return to_micro(value)
     return estimate
+
+
+def outcome_of(record: Mapping[str, Any]) -> str:
+    """Which of OUTCOMES a job's final record counts as."""
+    return str(record["kind"])
+
+
+def remote_ids_of(record: Mapping[str, Any]) -> list[str]:
+    """The server's ids for the job that a record names (lookups by any of them find it)."""
+    remote = record.get("remote_id")
+    return [remote] if isinstance(remote, str) and remote else []
 
 
 def check_event_kind(kind: str) -> str:
