@@ -205,7 +205,7 @@ def final_fields(
         if any(r["kind"] in rec.FINAL_KINDS for r in known):
             return None  # the first final record fixed the charge: a repeat changes nothing
     estimate = rec.from_micro(open_estimate) if open_estimate is not None else 0.0
-    return {**fields, "charged_usd": estimate if charge is None else charge}
+    return stamped({**fields, "charged_usd": estimate if charge is None else charge})
 
 
 def choose(prefix: str, matched: dict[str, bool], views: Any) -> str:
@@ -327,20 +327,20 @@ class LedgerBase:
                 fields["actual_usd"] = rec.check_usd(actual_usd, "actual_usd")
             except (TypeError, ValueError):
                 fields["reported_usd"] = repr(actual_usd)
-        self._finish(rec.COMPLETED, local_id, stamped(fields), fields["actual_usd"])
+        self._finish(rec.COMPLETED, local_id, fields, fields["actual_usd"])
 
     def failed(self, local_id: str, status: str, code: str | None, message: str | None) -> None:
         """The job ended failed, cancelled or expired: its reservation is released, charged 0."""
         from video_gen.redact import redact
 
         fields = {"status": status, "code": code, "message": redact(message) if message else None}
-        self._finish(rec.FAILED, local_id, stamped(fields), 0.0)
+        self._finish(rec.FAILED, local_id, fields, 0.0)
 
     def released(self, local_id: str, reason: str) -> None:
         """The create was refused or never reached the server: released, charged 0."""
         from video_gen.redact import redact
 
-        self._finish(rec.RELEASED, local_id, stamped({"reason": redact(reason)}), 0.0)
+        self._finish(rec.RELEASED, local_id, {"reason": redact(reason)}, 0.0)
 
     def downloaded(self, local_id: str, variant: str, path: Path, sha256: str, size: int) -> None:
         fields = {
@@ -477,6 +477,8 @@ class LedgerBase:
 
         if fmt not in report.FORMATS:
             raise UsageError(f"unknown report format {fmt!r}: one of {', '.join(report.FORMATS)}")
+        if limits is None:
+            limits = self.limits()
         with self._consistent():
             summary = self.month(month, limits=limits, now=now)
             start, end = month_bounds(summary.month)
