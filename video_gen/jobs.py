@@ -157,20 +157,29 @@ class JobRunner:
             self.on_event(JobEvent("warning", local_id=local_id, message=str(warning)))
         self.on_event(JobEvent("reserved", local_id=local_id, message=f"{estimate.usd:.2f} USD"))
         since = datetime.now(timezone.utc) - timedelta(days=2)
-        try:
-            with interrupts.deferred():
+        with interrupts.deferred():
+            try:
                 known = self.ledger.known_remote_ids(since=since)
                 job = (
                     create(known)
                     if create is not None
                     else self.provider.submit(request, exclude_ids=known)
                 )
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:
+                self.ledger.released(local_id, f"create failed: {exc}")
+                raise
+            try:
                 self.ledger.submitted(local_id, job.id, job.status)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:
-            self.ledger.released(local_id, f"create failed: {exc}")
-            raise
+            except VideoGenError as exc:
+                # The job exists and is paid for: never release its reservation. The ledger
+                # (a database that went away) already retried; say which job to finish later.
+                exc.hint = (
+                    f"job {job.id} was created and keeps running; its reservation {local_id}"
+                    f" stays held. When the ledger is back: video-gen download {job.id}"
+                )
+                raise
         self.on_event(
             JobEvent(
                 "submitted",

@@ -226,8 +226,7 @@ def choose(prefix: str, matched: dict[str, bool], views: Any) -> str:
         )
     shown: dict[str, JobView] = views(sorted(matched)[:10])
     listed = "; ".join(
-        f"{v.local_id} ({v.remote_id or 'no remote id'}, {v.model}, "
-        f"{v.created_at:%Y-%m-%d %H:%M})"
+        f"{v.local_id} ({v.remote_id or 'no remote id'}, {v.model}, {v.created_at:%Y-%m-%d %H:%M})"
         for v in sorted(shown.values(), key=lambda v: (v.created_at, v.local_id))
     )
     more = f" and {len(matched) - 10} more" if len(matched) > 10 else ""
@@ -244,7 +243,12 @@ class LedgerBase:
 
     # -- primitives a backend provides -----------------------------------------------------
     def _reserve(
-        self, fields: dict[str, Any], estimate: int, limits: BudgetLimits, job: str, moment: datetime
+        self,
+        fields: dict[str, Any],
+        estimate: int,
+        limits: BudgetLimits,
+        job: str,
+        moment: datetime,
     ) -> tuple[str, list[str]]:
         """Atomically: check ``estimate`` against the committed money of ``moment``'s month and
         day (``check``), then append a "reserved" record with ``fields``; the new local id."""

@@ -81,7 +81,12 @@ class JsonlLedger(LedgerBase):
 
     # -- the primitives ----------------------------------------------------------------------
     def _reserve(
-        self, fields: dict[str, Any], estimate: int, limits: BudgetLimits, job: str, moment: datetime
+        self,
+        fields: dict[str, Any],
+        estimate: int,
+        limits: BudgetLimits,
+        job: str,
+        moment: datetime,
     ) -> tuple[str, list[str]]:
         with self._writing() as index:
             warnings = check(estimate, committed(index.totals(moment.strftime("%Y-%m")), moment),

@@ -97,16 +97,19 @@ class PostgresLedger(LedgerBase):
 
     # -- the primitives --------------------------------------------------------------------
     def _reserve(
-        self, fields: dict[str, Any], estimate: int, limits: BudgetLimits, job: str, moment: datetime
+        self,
+        fields: dict[str, Any],
+        estimate: int,
+        limits: BudgetLimits,
+        job: str,
+        moment: datetime,
     ) -> tuple[str, list[str]]:
         month = moment.strftime("%Y-%m")
 
         def tx(cur: Cursor, attempt: Attempt) -> tuple[str, list[str]]:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (schema.RESERVE_LOCK,))
             warnings = check(estimate, committed(_totals(cur, month), moment), limits, job)
-            cur.execute(
-                "SELECT max(local_id) FROM video_gen.jobs WHERE reserved_seq IS NOT NULL"
-            )
+            cur.execute("SELECT max(local_id) FROM video_gen.jobs WHERE reserved_seq IS NOT NULL")
             row = cur.fetchone()
             local_id = rec.new_local_id(after=row[0] if row else None)
             _lock_job(cur, local_id)

@@ -13,6 +13,7 @@ them up: found means it committed, and its result is returned instead of appendi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -114,10 +115,8 @@ class Database:
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            try:
+            with contextlib.suppress(psycopg.Error):
                 conn.close()
-            except psycopg.Error:
-                pass
 
     def close(self) -> None:
         with self._lock:
