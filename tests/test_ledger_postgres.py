@@ -479,7 +479,7 @@ def test_the_server_restarted_in_the_middle_of_a_batch_loses_nothing_and_spends_
         try:
             wait_for(lambda: count(pg_url, "SELECT count(*) FROM video_gen.remote_ids") >= 2, 60)
             pg_cluster.restart("fast", pause=1.0)  # every session is cut, for a second
-            out, err = batch.communicate(timeout=120)
+            _, err = batch.communicate(timeout=120)
         finally:
             if batch.poll() is None:
                 batch.kill()
@@ -507,8 +507,10 @@ def test_two_runners_eight_generates_one_budget_for_five(
         return {**base, "VIDEO_GEN_HOME": str(home)}
 
     def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "video_gen", *args], env=env(home),
-                              cwd=home.parent, capture_output=True, text=True, timeout=120)  # fmt: skip
+        command = [sys.executable, "-m", "video_gen", *args]
+        return subprocess.run(
+            command, env=env(home), cwd=home.parent, capture_output=True, text=True, timeout=120
+        )
 
     for home in homes:
         home.mkdir()
