@@ -6,7 +6,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 DEMO_HOME := .demo/home
 DEMO_PROMPT := A paper boat sails down a rainy cobblestone street at dusk, silent film style
 
-.PHONY: help demo test lint fmt typecheck bench dist clean install dev
+.PHONY: help demo test lint fmt typecheck bench dist clean install dev postgres
 
 help:
 	@echo "make demo   - install and generate a video through the built-in emulator (no key)"
@@ -45,11 +45,15 @@ fmt: $(VENV)/.dev
 	$(BIN)/ruff format video_gen tests bench
 	$(BIN)/ruff check --fix video_gen tests bench
 
-test: $(VENV)/.dev
+# The ledger's tests start a throwaway PostgreSQL from the system's server binaries.
+postgres:
+	@bash .ci/install-postgres
+
+test: $(VENV)/.dev postgres
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest -q
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev postgres
 	$(BIN)/python bench/run_all.py
 
 dist: $(VENV)/.dev
