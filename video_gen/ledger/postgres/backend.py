@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from video_gen.ledger import records as rec
 from video_gen.ledger.backend import CLOCK_SLACK, ImportResult, LedgerBase, final_fields
@@ -86,7 +86,7 @@ class PostgresLedger(LedgerBase):
     def _write(self, fn: Any, what: str) -> Any:
         with self._mutex:
             self._ensure_schema()
-            return self.db.run(fn, what=what, isolation="READ COMMITTED")
+            return self.db.run(fn, what=what)  # READ COMMITTED: set for the session
 
     def _read(self, fn: Any, what: str) -> Any:
         with self._mutex:
@@ -108,12 +108,11 @@ class PostgresLedger(LedgerBase):
 
         def tx(cur: Cursor, attempt: Attempt) -> tuple[str, list[str]]:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (schema.RESERVE_LOCK,))
-            warnings = check(estimate, committed(_totals(cur, month), moment), limits, job)
-            cur.execute("SELECT max(local_id) FROM video_gen.jobs WHERE reserved_seq IS NOT NULL")
-            row = cur.fetchone()
-            local_id = rec.new_local_id(after=row[0] if row else None)
-            _lock_job(cur, local_id)
-            _store(cur, rec.make(rec.RESERVED, local_id, moment, fields), attempt)
+            totals, newest = _totals(cur, month, newest=True)
+            warnings = check(estimate, committed(totals, moment), limits, job)
+            local_id = rec.new_local_id(after=newest)
+            # A new id: nobody else can hold its row (ids are made under this lock).
+            _store(cur, rec.make(rec.RESERVED, local_id, moment, fields), attempt, job={})
             attempt.result = (local_id, warnings)
             return local_id, warnings
 
@@ -124,8 +123,7 @@ class PostgresLedger(LedgerBase):
         record = rec.make(kind, local_id, rec.utcnow(), fields)
 
         def tx(cur: Cursor, attempt: Attempt) -> None:
-            _lock_job(cur, local_id)
-            _store(cur, record, attempt)
+            _store(cur, record, attempt, job=_lock_job(cur, local_id))
 
         self._write(tx, f"{kind} record")
 
@@ -140,7 +138,7 @@ class PostgresLedger(LedgerBase):
             known = None if estimate is not None else _records_of(cur, [local_id])
             final = final_fields(local_id, estimate, known, fields, charge, self.location)
             if final is not None:
-                _store(cur, rec.make(kind, local_id, moment, final), attempt)
+                _store(cur, rec.make(kind, local_id, moment, final), attempt, job=state)
 
         self._write(tx, f"{kind} record")
 
@@ -347,21 +345,29 @@ def line_of(record: dict[str, Any]) -> tuple[str, bytes]:
 
 
 def _lock_job(cur: Cursor, local_id: str) -> dict[str, Any]:
-    """Take the job's row lock (creating its row), so its records fold in one order."""
+    """Take the job's row lock (creating its row), so its records fold in one order; the
+    row's money state and its share of ``spend`` (what ``refold`` moves it from)."""
     cur.execute(
         "INSERT INTO video_gen.jobs (local_id) VALUES (%s) ON CONFLICT DO NOTHING", (local_id,)
     )
     cur.execute(
-        "SELECT in_flight, estimate FROM video_gen.jobs WHERE local_id = %s FOR UPDATE",
+        "SELECT in_flight, estimate, share_day, provider, model, share FROM video_gen.jobs"
+        " WHERE local_id = %s FOR UPDATE",
         (local_id,),
     )
     row = cur.fetchone()
     assert row is not None
-    return {"in_flight": bool(row[0]), "estimate": int(row[1] or 0)}
+    in_flight, estimate, day, provider, model, share = row
+    return {
+        "in_flight": bool(in_flight),
+        "estimate": int(estimate or 0),
+        "share": None if day is None else (day, provider or "", model or "", share),
+    }
 
 
-def _store(cur: Cursor, record: dict[str, Any], attempt: Attempt) -> None:
-    """Append ``record`` and bring its job's row and share of spend up to date (job locked)."""
+def _store(cur: Cursor, record: dict[str, Any], attempt: Attempt, *, job: dict[str, Any]) -> None:
+    """Append ``record`` and bring its job's row and share of spend up to date. ``job`` is the
+    locked row's state from ``_lock_job``, or ``{}`` for a job that has no row yet."""
     text, digest = line_of(record)
     local_id = record["id"]
     occurrence = 0
@@ -384,32 +390,40 @@ def _store(cur: Cursor, record: dict[str, Any], attempt: Attempt) -> None:
             " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
             (remote, local_id, seq, rec.parse_ts(record["ts"])),
         )
-    refold(cur, local_id)
+    if job:
+        cur.execute(
+            "SELECT seq, body FROM video_gen.records WHERE local_id = %s ORDER BY seq",
+            (local_id,),
+        )
+        rows = cur.fetchall()
+    else:
+        rows = [(seq, record)]  # its first record: nothing to read back
+    refold(cur, local_id, rows, job.get("share"), new=not job)
 
 
-def refold(cur: Cursor, local_id: str) -> None:
-    """Recompute the job's row from all its records, and move its share of ``spend``."""
-    cur.execute(
-        "SELECT seq, body FROM video_gen.records WHERE local_id = %s ORDER BY seq", (local_id,)
-    )
-    rows = cur.fetchall()
+def refold(cur: Cursor, local_id: str, rows: list[Any], old: Any, *, new: bool = False) -> None:
+    """Recompute the job's row from all its records ``rows`` ((seq, record) in order) with the
+    shared ``fold``, and move its share of ``spend`` from ``old`` to the new one."""
     view = fold([body for _, body in rows])[local_id]
     reserved_seq = next((seq for seq, body in rows if body["kind"] == rec.RESERVED), None)
-    cur.execute(
-        "SELECT share_day, provider, model, share FROM video_gen.jobs WHERE local_id = %s",
-        (local_id,),
-    )
-    old = cur.fetchone()
     values = job_row(view, reserved_seq)
-    cur.execute(
-        "UPDATE video_gen.jobs SET "
-        + ", ".join(f"{column} = %({column})s" for column in values)
-        + " WHERE local_id = %(local_id)s",
-        {**values, "local_id": local_id},
-    )
+    if new:
+        columns = ["local_id", *values]
+        cur.execute(
+            f"INSERT INTO video_gen.jobs ({', '.join(columns)}) VALUES"
+            f" ({', '.join(f'%({c})s' for c in columns)})",
+            {**values, "local_id": local_id},
+        )
+    else:
+        cur.execute(
+            "UPDATE video_gen.jobs SET "
+            + ", ".join(f"{column} = %({column})s" for column in values)
+            + " WHERE local_id = %(local_id)s",
+            {**values, "local_id": local_id},
+        )
     deltas: dict[tuple[date, str, str], list[int]] = {}
-    if old is not None and old[0] is not None:
-        _add(deltas, (old[0], old[1] or "", old[2] or ""), [-int(v) for v in old[3]])
+    if old is not None:
+        _add(deltas, old[:3], [-int(v) for v in old[3]])
     if values["share_day"] is not None:
         _add(deltas, (values["share_day"], view.provider, view.model), values["share"])
     apply_spend(cur, deltas)
@@ -464,21 +478,36 @@ def apply_spend(cur: Cursor, deltas: dict[tuple[date, str, str], list[int]]) -> 
 
 
 # -- reading ---------------------------------------------------------------------------------
-def _totals(cur: Cursor, month: str) -> SpendTotals:
+@overload
+def _totals(cur: Cursor, month: str) -> SpendTotals: ...
+@overload
+def _totals(cur: Cursor, month: str, *, newest: bool) -> tuple[SpendTotals, str | None]: ...
+def _totals(cur: Cursor, month: str, *, newest: bool = False) -> Any:
+    """The month's ``spend``; with ``newest``, also the newest reserved local id (one query: a
+    reservation holds the lock meanwhile, so every round trip counts)."""
     from video_gen.ledger.query import month_bounds
 
     start, end = month_bounds(month)
-    cur.execute(
+    spend = (
         "SELECT day, provider, model, "
         + ", ".join(_SPEND_COLUMNS)
-        + " FROM video_gen.spend WHERE day >= %s AND day < %s",
-        (start.date(), end.date()),
+        + " FROM video_gen.spend WHERE day >= %(start)s AND day < %(end)s"
     )
+    if newest:
+        spend = (
+            "SELECT m.last, s.* FROM (SELECT max(local_id) AS last FROM video_gen.jobs"
+            f" WHERE reserved_seq IS NOT NULL) m LEFT JOIN ({spend}) s ON true"
+        )
+    cur.execute(spend, {"start": start.date(), "end": end.date()})
     totals = SpendTotals(month, {}, {})
-    for day, provider, model, *row in cur.fetchall():
-        if any(row):
-            totals.add(day.isoformat(), f"{provider}/{model}", [int(v) for v in row])
-    return totals
+    last = None
+    for row in cur.fetchall():
+        if newest:
+            last, row = row[0], row[1:]
+        day, provider, model, *money = row
+        if day is not None and any(money):
+            totals.add(day.isoformat(), f"{provider}/{model}", [int(v) for v in money])
+    return (totals, last) if newest else totals
 
 
 def _records_of(cur: Cursor, local_ids: list[str]) -> list[dict[str, Any]]:

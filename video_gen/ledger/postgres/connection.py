@@ -95,6 +95,9 @@ class Database:
                     f"SET statement_timeout = {timeout_ms};"
                     f" SET lock_timeout = {timeout_ms};"
                     f" SET idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_MS};"
+                    # Each statement of a reservation must see what the previous holder of
+                    # the lock committed: READ COMMITTED, whatever the server's default.
+                    " SET default_transaction_isolation = 'read committed';"
                     " SET TIME ZONE 'UTC'"
                 )
                 if self.on_connect is not None:

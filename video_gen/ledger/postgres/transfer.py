@@ -104,6 +104,8 @@ def import_into(db: Database, records: Iterable[dict[str, Any]]) -> ImportResult
             " FROM video_gen.records WHERE seq > %s",
             (before,),
         )
+        cur.execute("CREATE INDEX ON import_touched (local_id)")
+        cur.execute("ANALYZE import_touched")
         cur.execute(
             "INSERT INTO video_gen.jobs (local_id) SELECT local_id FROM import_touched"
             " ON CONFLICT DO NOTHING"
@@ -111,7 +113,7 @@ def import_into(db: Database, records: Iterable[dict[str, Any]]) -> ImportResult
         jobs = _refold_all(cur)
         return ImportResult(added=added, skipped=total - added, jobs=jobs)
 
-    return db.run(tx, what="import", isolation="READ COMMITTED")
+    return db.run(tx, what="import")
 
 
 def _refold_all(cur: psycopg.Cursor[Any]) -> int:
