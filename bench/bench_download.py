@@ -22,7 +22,7 @@ from video_gen.client.videos import VideosClient
 from video_gen.download import download
 from video_gen.providers.openai_videos import OpenAIVideosProvider
 base, job, out = sys.argv[1:4]
-p = OpenAIVideosProvider("bench", VideosClient(base, "k"))
+p = OpenAIVideosProvider("bench", VideosClient.connect(base, "k"))
 t0 = time.perf_counter()
 r = download(p, job, "video", Path(out), "bench")
 dt = time.perf_counter() - t0
@@ -39,7 +39,7 @@ def run(mb: int) -> dict[str, float]:
         EmulatorServer(job_seconds=0.2, video_bytes=size) as srv,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        c = __import__("video_gen.client.videos", fromlist=["VideosClient"]).VideosClient(
+        c = __import__("video_gen.client.videos", fromlist=["VideosClient"]).VideosClient.connect(
             srv.base_url, "k"
         )
         job = c.create(prompt="bench", model="sora-2", seconds="4", size="720x1280")

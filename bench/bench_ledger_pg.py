@@ -151,7 +151,9 @@ def main() -> dict[str, float]:
             p50, p99 = reserve_latency(env, 8, args.reserves)
             results[f"{backend}_reserve_8proc_median_s"] = p50
             results[f"{backend}_reserve_8proc_p99_s"] = p99
-            print(f"{backend} reserve, 8 processes: median {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f}")
+            print(
+                f"{backend} reserve, 8 processes: median {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f}"
+            )
 
     print(f"\nledger: {args.jobs} jobs, {records} records, {size_mb:.0f} MB of JSON Lines")
     print(f"{'measure':<34}{'result':>12}")

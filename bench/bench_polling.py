@@ -18,7 +18,7 @@ from video_gen.types import GenerationRequest
 
 def ours(job_seconds: float) -> tuple[int, float]:
     with EmulatorServer(job_seconds=job_seconds) as srv:
-        p = OpenAIVideosProvider("bench", VideosClient(srv.base_url, "k"))
+        p = OpenAIVideosProvider("bench", VideosClient.connect(srv.base_url, "k"))
         job = p.submit(GenerationRequest("a bench", "sora-2", 4, "720x1280"))
         created = time.monotonic()
         schedule = PollSchedule()

@@ -78,7 +78,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     import backoff._sync
 
-    import video_gen.client.videos
+    import video_gen.client.transport
     import video_gen.download
 
     # A stand-in `time` module for just these modules: patching time.sleep itself would also
@@ -86,7 +86,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     shim = types.SimpleNamespace(
         sleep=fake_sleep, time=real_time.time, monotonic=real_time.monotonic
     )
-    for module in (backoff._sync, video_gen.client.videos, video_gen.download):
+    for module in (backoff._sync, video_gen.client.transport, video_gen.download):
         monkeypatch.setattr(module, "time", shim)
     return recorded
 

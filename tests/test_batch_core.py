@@ -302,7 +302,7 @@ def test_engine_stops_submitting_when_a_reservation_is_refused(tmp_path: Path) -
     batch_items = _items("a\nb\nc\nd\n")
     ledger = RefusingLedger(refuse_at=2)
     with EmulatorServer(job_seconds=0.3) as srv:
-        provider = OpenAIVideosProvider("openai", VideosClient(srv.base_url, "k"))
+        provider = OpenAIVideosProvider("openai", VideosClient.connect(srv.base_url, "k"))
         states = initial_states(state.decide(batch_items, []))
         engine = BatchEngine(
             states,

@@ -157,7 +157,7 @@ def test_an_orphaned_reservation_adopts_the_job_its_create_made(remote: Emulator
             item_key=item["key"],
         )
     # The first item's create reached the server before the kill; the second's never did.
-    made = VideosClient(remote.base_url, KEY).create(
+    made = VideosClient.connect(remote.base_url, KEY).create(
         prompt="a boat", model="sora-2", seconds="4", size="720x1280"
     )
     res = runner.invoke(app, ["batch", *ARGS, "--json"])

@@ -282,7 +282,13 @@ def test_budget_json() -> None:
     data = json.loads(result.stdout)
     assert data["month"] == "2026-11" and data["timezone"] == "UTC"
     assert (data["spent_usd"], data["reserved_usd"], data["remaining_usd"]) == (1.55, 0.8, 47.65)
-    assert data["jobs"] == {"completed": 2, "failed": 1, "released": 0, "in_flight": 1}
+    assert data["jobs"] == {
+        "completed": 2,
+        "failed": 1,
+        "released": 0,
+        "settled": 0,
+        "in_flight": 1,
+    }
     assert len(data["days"]) == 30 and {m["model"] for m in data["models"]} == {
         "sora-2",
         "sora-2-pro",

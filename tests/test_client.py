@@ -8,9 +8,11 @@ import pytest
 from fakekeys import fake_key
 
 from video_gen.client.retry import RetryPolicy
-from video_gen.client.videos import Timeouts, VideosClient
+from video_gen.client.transport import Timeouts
+from video_gen.client.videos import VideosClient
 from video_gen.emulator import EmulatorServer
 from video_gen.errors import (
+    AmbiguousCreateError,
     APIConnectionError,
     AuthenticationError,
     BadRequestError,
@@ -30,7 +32,7 @@ FIELDS = {
 
 
 def client(srv: EmulatorServer, **kw: object) -> VideosClient:
-    return VideosClient(srv.base_url, KEY, **kw)  # type: ignore[arg-type]
+    return VideosClient.connect(srv.base_url, KEY, **kw)
 
 
 def test_create_retrieve_list_delete(emulator: EmulatorServer) -> None:
@@ -117,33 +119,37 @@ def test_moderation_block_at_create(emulator: EmulatorServer) -> None:
 
 
 @pytest.mark.parametrize("fault", ["create-500", "create-drop"])
-def test_ambiguous_create_makes_exactly_one_job(
+def test_ambiguous_create_is_never_posted_again_by_the_client(
     emulator: EmulatorServer, sleeps: list[float], fault: str
 ) -> None:
+    """A create that may have made a job raises for the job layer to look; the client itself
+    never sends it twice."""
     emulator.faults.add(fault, endpoint="create")
-    job = client(emulator).create(**FIELDS)
-    assert emulator.stats.creates_received == 1  # found through the list, never posted again
-    assert emulator.stats.jobs_created == 1
-    assert emulator.jobs.get(job["id"]) is not None
+    began = time.time()
+    with pytest.raises(AmbiguousCreateError) as err:
+        client(emulator).create(**FIELDS)
+    assert err.value.cause.status in (500, None)
+    assert emulator.stats.creates_received == 1 and emulator.stats.jobs_created == 1
+    found = client(emulator).candidates(FIELDS, since=began)
+    assert [j["id"] for j in found] == [next(iter(emulator.jobs)).id]
 
 
-def test_ambiguous_create_does_not_take_a_job_the_caller_owns(
-    emulator: EmulatorServer, sleeps: list[float]
-) -> None:
+def test_candidates_match_every_field_and_stop_at_the_horizon(emulator: EmulatorServer) -> None:
     c = client(emulator)
+    began = time.time()
     mine = c.create(**FIELDS)
-    emulator.faults.add("5xx", endpoint="create")  # fails before making anything
-    job = c.create(**FIELDS, exclude_ids=frozenset({mine["id"]}))
-    assert job["id"] != mine["id"]
-    assert emulator.stats.jobs_created == 2
+    c.create(**{**FIELDS, "prompt": "another prompt"})
+    c.create(**{**FIELDS, "size": "1280x720"})
+    assert [j["id"] for j in c.candidates(FIELDS, since=began)] == [mine["id"]]
+    assert c.candidates(FIELDS, since=time.time() + 3600) == []
 
 
-def test_create_5xx_before_the_job_exists_posts_again(
-    emulator: EmulatorServer, sleeps: list[float]
-) -> None:
-    emulator.faults.add("5xx", count=2, endpoint="create")
-    client(emulator).create(**FIELDS)
-    assert emulator.stats.creates_received == 3 and emulator.stats.jobs_created == 1
+def test_a_refused_or_rate_limited_create_is_retried_by_the_client(sleeps: list[float]) -> None:
+    """A 429 (or a refused connection) made no job: sending it again cannot pay twice."""
+    with EmulatorServer(job_seconds=0.5, faults="429@create=2,retry-after=1") as srv:
+        client(srv).create(**FIELDS)
+        assert srv.stats.creates_received == 3 and srv.stats.jobs_created == 1
+    assert sleeps == [1.0, 1.0]
 
 
 def test_read_timeout_is_a_connection_error(sleeps: list[float]) -> None:
@@ -156,7 +162,7 @@ def test_read_timeout_is_a_connection_error(sleeps: list[float]) -> None:
 
 
 def test_refused_connection_is_unavailable(sleeps: list[float]) -> None:
-    c = VideosClient("http://127.0.0.1:9/v1", KEY, retry=RetryPolicy(max_retries=1))
+    c = VideosClient.connect("http://127.0.0.1:9/v1", KEY, retry=RetryPolicy(max_retries=1))
     with pytest.raises(APIConnectionError) as err:
         c.list()
     assert getattr(err.value, "sent", None) is False

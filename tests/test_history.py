@@ -27,6 +27,7 @@ LIMITS = BudgetLimits(monthly_usd=1000.0)
 JSON_KEYS = {
     "id",
     "remote_id",
+    "remote_ids",
     "created_at",
     "updated_at",
     "status",

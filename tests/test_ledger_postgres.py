@@ -265,8 +265,8 @@ def test_every_record_names_its_machine_user_and_ci_job_and_history_filters_on_t
 
     host, user = socket.gethostname(), getpass.getuser()
     written = list(ledger.records())
-    assert all(r["by"]["host"] == host and r["by"]["user"] == user for r in written)
-    assert [r["by"].get("ci") for r in written] == ["github:7212345678/render"] * 2 + [None]
+    assert all(r["origin"]["host"] == host and r["origin"]["user"] == user for r in written)
+    assert [r["origin"].get("ci") for r in written] == ["github:7212345678/render"] * 2 + [None]
 
     def listed(*args: str) -> list[str]:
         res = cli("history", "--json", *args)
@@ -551,42 +551,40 @@ def test_two_runners_eight_generates_one_budget_for_five(
     assert not any((h / "data" / "ledger.jsonl").exists() for h in homes)
 
 
-def test_a_remote_id_the_database_lost_track_of_is_never_released(
-    pg_url: str, monkeypatch: pytest.MonkeyPatch
+def test_a_created_job_whose_id_cannot_be_recorded_keeps_its_reservation(
+    pg_url: str, remote: EmulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A create that answered, with the ledger gone before its id was recorded: the job layer
-    keeps the reservation (the money may be spent) and names the job to finish later."""
-    from video_gen.errors import VideoGenError
+    keeps the reservation (the money may be spent) and names the job to settle later."""
+    from video_gen import pricing
+    from video_gen.cli import runtime
+    from video_gen.cli.ui import UI
+    from video_gen.errors import JobNotRecordedError
     from video_gen.jobs import JobRunner, RunOptions
-    from video_gen.types import RemoteJob
 
     ledger = PostgresLedger(pg_url, retry_seconds=0.5, statement_timeout=1)
     ledger.migrate()
+    rt = runtime.load(UI(quiet=True), "openai")
+    real_submit = rt.provider.submit
 
-    class Provider:
-        kind = "openai-videos"
-        api = "openai-videos"
-        name = "openai"
+    def submit_then_lose_the_database(*args: Any, **kwargs: Any) -> Any:
+        job = real_submit(*args, **kwargs)
+        monkeypatch.setattr(ledger.db, "url", "postgresql://vgtest@127.0.0.1:1/gone")
+        ledger.db.close()  # the database becomes unreachable right after the create
+        return job
 
-        def capabilities(self, model: str) -> Any:
-            from video_gen.capabilities import packaged
-
-            return packaged(model)
-
-        def submit(self, request: Any, exclude_ids: Any = ()) -> RemoteJob:
-            # The database becomes unreachable right after the create answered.
-            monkeypatch.setattr(ledger.db, "url", "postgresql://vgtest@127.0.0.1:1/gone")
-            ledger.db.close()
-            return RemoteJob(id="video_paid", status="queued", progress=0)
-
-    from video_gen import pricing
-
-    jobs = JobRunner(Provider(), ledger, limits=LIMITS, price_table=pricing.rows())  # type: ignore[arg-type]
+    monkeypatch.setattr(rt.provider, "submit", submit_then_lose_the_database)
+    jobs = JobRunner(rt.provider, ledger, limits=LIMITS, price_table=pricing.rows())
     request = GenerationRequest(prompt="x", model="sora-2", seconds=4, size="720x1280")
-    with pytest.raises(LedgerUnavailableError) as info:
+    with pytest.raises(JobNotRecordedError) as info:
         jobs.start(request, RunOptions(output_dir=Path("out")))
-    assert isinstance(info.value, VideoGenError) and info.value.exit_code == 7
-    assert "video-gen download video_paid" in (info.value.hint or "")
+    rt.close()
+    assert info.value.exit_code == ExitCode.UNAVAILABLE
+    remote_id = info.value.remote_id
+    assert remote.stats.creates_received == 1 and remote_id.startswith("video_")
+    assert f"video-gen settle {info.value.local_id} --remote-id {remote_id}" in (
+        info.value.hint or ""
+    )
     monkeypatch.setattr(ledger.db, "url", pg_url)
     ledger.db.close()
     month = ledger.month(limits=LIMITS)

@@ -55,7 +55,7 @@ def test_place_never_overwrites(tmp_path: Path) -> None:
 
 
 def _provider(srv: EmulatorServer) -> OpenAIVideosProvider:
-    return OpenAIVideosProvider("t", VideosClient(srv.base_url, "k"))
+    return OpenAIVideosProvider("t", VideosClient.connect(srv.base_url, "k"))
 
 
 def _completed_job(srv: EmulatorServer, provider: OpenAIVideosProvider) -> str:

@@ -270,17 +270,56 @@ def test_openrouter_resolution_sizes_and_validation(
 
 
 @pytest.mark.parametrize("server", ["openrouter"], indirect=True)
-def test_openrouter_ambiguous_create_is_not_retried_and_releases(
+def test_openrouter_ambiguous_create_is_recorded_in_doubt_never_re_sent(
     server: EmulatorServer, isolated_home: Path, env_key: str
 ) -> None:
+    """OpenRouter has no job list: a create that may have made a job is never posted again;
+    it is recorded in doubt with its reservation kept, and `settle` resolves it."""
     configure(isolated_home, named(server, "openrouter", OR_EXTRA))
     server.faults.add("create-500", endpoint="create")
     res = gen()
     assert res.exit_code == ExitCode.UNAVAILABLE
-    assert "may have reached the server" in res.stderr and "may exist" in res.stderr
+    assert "NOT sent again" in res.stderr and "in doubt" in res.stderr
+    assert "video-gen settle" in res.stderr
     assert server.stats.creates_received == 1 and server.stats.jobs_created == 1
     job = Ledger().jobs()[0]
-    assert job.charged_usd == 0 and not job.in_flight and Ledger().month().reserved_usd == 0
+    assert job.in_doubt and job.in_flight and job.charged_usd is None
+    assert job.estimate_usd > 0
+    assert Ledger().month().reserved_usd == pytest.approx(job.estimate_usd)
+    # The user finds the job on the provider and adopts it; it is then followed like any job.
+    (made,) = list(server.jobs)
+    adopted = runner.invoke(app, ["settle", job.local_id, "--remote-id", made.id])
+    assert adopted.exit_code == 0, adopted.stderr
+    assert "adopted" in adopted.stdout
+    got = runner.invoke(app, ["download", job.local_id])
+    assert got.exit_code == 0, got.stderr
+    view = Ledger().get(job.local_id)
+    assert view.remote_id == made.id and view.ended_by == "completed" and not view.in_flight
+    assert server.stats.creates_received == 1
+
+
+@pytest.mark.parametrize("server", ["openrouter"], indirect=True)
+def test_in_doubt_create_settled_not_charged_frees_the_reservation(
+    server: EmulatorServer, isolated_home: Path, env_key: str
+) -> None:
+    configure(isolated_home, named(server, "openrouter", OR_EXTRA))
+    server.faults.add("5xx", endpoint="create")  # failed before any job: but who can tell?
+    assert gen().exit_code == ExitCode.UNAVAILABLE
+    job = Ledger().jobs()[0]
+    assert job.in_doubt
+    listed = runner.invoke(app, ["history", "--status", "in-doubt", "--json"])
+    assert [j["id"] for j in json.loads(listed.stdout)] == [job.local_id]
+    # Neither status nor download sends the local id to the server.
+    status = runner.invoke(app, ["status", job.local_id])
+    assert status.exit_code == ExitCode.USAGE and "no remote id" in status.stderr
+    settled = runner.invoke(app, ["settle", job.local_id, "--not-charged", "--reason", "none"])
+    assert settled.exit_code == 0, settled.stderr
+    view = Ledger().get(job.local_id)
+    assert not view.in_flight and view.charged_usd == 0 and view.status == "settled"
+    assert Ledger().month().reserved_usd == 0
+    again = runner.invoke(app, ["settle", job.local_id, "--charged"])
+    assert again.exit_code == ExitCode.USAGE and "already ended" in again.stderr
+    assert server.stats.creates_received == 1
 
 
 @pytest.mark.parametrize("server", ["openrouter"], indirect=True)

@@ -8,8 +8,8 @@ fault injection, and the server's own counters to assert that a paid create was 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
-import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,13 +22,15 @@ from video_gen.capabilities import ModelCapabilities, parse_resolution_size
 from video_gen.cli import app
 from video_gen.client.openrouter import OpenRouterClient
 from video_gen.client.retry import RetryPolicy
-from video_gen.client.videos import VideosClient
+from video_gen.client.transport import Transport
 from video_gen.config import Config
 from video_gen.emulator import EmulatorServer
 from video_gen.errors import (
+    AmbiguousCreateError,
     APIConnectionError,
     AuthenticationError,
     ConfigError,
+    LookupUnavailableError,
     RateLimitError,
     ServerError,
     UnsupportedOperationError,
@@ -38,10 +40,12 @@ from video_gen.exit_codes import ExitCode
 from video_gen.providers import (
     ProviderSpec,
     capabilities_for,
+    kinds,
     models_of,
     open_provider,
     spec_for,
     specs,
+    validate_request,
 )
 from video_gen.providers.emulator import EmulatorProvider
 from video_gen.providers.openai_videos import OpenAIVideosProvider
@@ -57,8 +61,8 @@ def write_config(home: Path, text: str) -> None:
     (home / "config.toml").write_text(text, encoding="utf-8")
 
 
-def factory(base_url: str, key: str) -> VideosClient:
-    return VideosClient(base_url, key, retry=RetryPolicy(max_retries=2))
+factory = functools.partial(Transport, retry=RetryPolicy(max_retries=2))
+OPENROUTER = kinds.get("openrouter")
 
 
 @pytest.fixture
@@ -73,19 +77,8 @@ def openrouter() -> Iterator[EmulatorServer]:
 
 
 @pytest.fixture
-def naps(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> list[float]:
-    """Like `sleeps`, and also for the OpenRouter client's create retries."""
-    import time as real_time
-
-    import video_gen.client.openrouter
-
-    def fake_sleep(seconds: float) -> None:
-        sleeps.append(round(seconds, 3))
-
-    shim = types.SimpleNamespace(
-        sleep=fake_sleep, time=real_time.time, monotonic=real_time.monotonic
-    )
-    monkeypatch.setattr(video_gen.client.openrouter, "time", shim)
+def naps(sleeps: list[float]) -> list[float]:
+    """Retry sleeps, recorded not slept (the transport's, which OpenRouter's creates use too)."""
     return sleeps
 
 
@@ -154,7 +147,7 @@ profile = "vllm-omni"
 @pytest.mark.parametrize(
     ("table", "needle"),
     [
-        ('kind = "sora"', "unknown kind"),
+        ('kind = "sora"', "unknown provider kind 'sora'"),
         ('kind = "emulator"\nprofile = "nope"', "unknown emulator profile"),
         ('headers = "x"', "headers must be a table"),
     ],
@@ -206,16 +199,19 @@ def test_bad_declared_capabilities_are_config_errors(bad: dict[str, object]) -> 
 
 def test_openrouter_capabilities_packaged_declared_and_unknown() -> None:
     veo = capabilities_for(spec("openrouter"), "google/veo-3.1")
-    assert veo is not None and veo.api == "openrouter" and veo.seconds == (4, 6, 8)
+    assert veo is not None and veo.size_style == "resolution" and veo.seconds == (4, 6, 8)
     assert veo.resolutions == ("720p", "1080p") and not veo.remix
+    assert veo.audio and veo.audio_default and veo.seed and veo.last_frame
     unknown = capabilities_for(spec("openrouter"), "kwaivgi/kling-3.0")
-    assert unknown is not None and unknown.api == "openrouter" and unknown.resolutions is None
+    assert unknown is not None and unknown.size_style == "resolution"
+    assert unknown.resolutions is None
     declared = capabilities_for(
         spec("openrouter", models={"kwaivgi/kling-3.0": {"seconds": [5, 10]}}), "kwaivgi/kling-3.0"
     )
-    assert declared is not None and declared.api == "openrouter" and declared.seconds == (5, 10)
+    assert declared is not None and declared.size_style == "resolution"
+    assert declared.seconds == (5, 10) and not declared.remix
     emu = capabilities_for(spec("emulator", profile="openrouter"), "google/veo-3.1")
-    assert emu is not None and emu.api == "openrouter"
+    assert emu is not None and emu.size_style == "resolution"
 
 
 @pytest.mark.parametrize(
@@ -240,7 +236,7 @@ def test_sizes_map_to_resolution_and_aspect_ratio(
 
 
 def test_resolution_sizes_are_accepted_only_for_openrouter() -> None:
-    veo = capabilities.packaged("google/veo-3.1", "openrouter")
+    veo = capabilities.packaged("google/veo-3.1", OPENROUTER)
     capabilities.validate(req(size="1080p@16:9", model="google/veo-3.1"), veo)
     capabilities.validate(req(size="720p", model="google/veo-3.1"), veo)
     with pytest.raises(UsageError, match="not 1:1") as err:
@@ -252,11 +248,11 @@ def test_resolution_sizes_are_accepted_only_for_openrouter() -> None:
     with pytest.raises(UsageError, match="4, 6, 8 seconds"):
         capabilities.validate(req(seconds=5, model="google/veo-3.1"), veo)
     with pytest.raises(UsageError, match="not an OpenRouter model id"):
-        capabilities.validate(req(model="sora-2"), veo)
+        validate_request("openrouter", req(model="sora-2"), veo)
     with pytest.raises(UsageError, match="neither WIDTHxHEIGHT nor a resolution"):
         capabilities.validate(req(size="big", model="google/veo-3.1"), veo)
     # Everyone else keeps WIDTHxHEIGHT.
-    sora = capabilities.packaged("sora-2")
+    sora = capabilities.packaged("sora-2", kinds.get("openai-videos"))
     with pytest.raises(UsageError, match="is not WIDTHxHEIGHT"):
         capabilities.validate(req(model="sora-2", size="720p"), sora)
     with pytest.raises(UsageError, match="is not WIDTHxHEIGHT"):
@@ -268,7 +264,7 @@ def test_openrouter_reference_image_needs_a_format_not_a_size(tmp_path: Path) ->
 
     Image.new("RGB", (640, 480), "white").save(tmp_path / "ref.png")
     (tmp_path / "fake.png").write_text("not an image")
-    veo = capabilities.packaged("google/veo-3.1", "openrouter")
+    veo = capabilities.packaged("google/veo-3.1", OPENROUTER)
     capabilities.validate(req(model="google/veo-3.1", input_reference=tmp_path / "ref.png"), veo)
     with pytest.raises(UsageError, match="not a JPEG, PNG or WebP"):
         capabilities.validate(
@@ -293,11 +289,8 @@ def test_request_body_maps_seconds_size_and_first_frame(tmp_path: Path) -> None:
 # -- the OpenRouter client and provider, over loopback --------------------------------------
 
 
-def or_provider(srv: EmulatorServer, **kw: object) -> OpenRouterProvider:
-    client = OpenRouterClient(
-        VideosClient(srv.base_url, KEY, retry=RetryPolicy(max_retries=2)),
-        **kw,  # type: ignore[arg-type]
-    )
+def or_provider(srv: EmulatorServer, **kw: str) -> OpenRouterProvider:
+    client = OpenRouterClient.connect(srv.base_url, KEY, retry=RetryPolicy(max_retries=2), **kw)
     return OpenRouterProvider("or", client)
 
 
@@ -336,20 +329,24 @@ def test_openrouter_create_poll_download_and_usage_cost(
 def test_ambiguous_create_is_never_sent_twice(
     openrouter: EmulatorServer, naps: list[float]
 ) -> None:
-    # No job list exists to look in, so a create that may have reached the server is not retried.
+    """No job list exists to look in: a create that may have reached the server is raised as
+    ambiguous, never re-sent, and the provider says it cannot be looked up (the job layer then
+    records it in doubt: tests/test_profiles.py)."""
     openrouter.faults.add("create-500", endpoint="create")
-    with pytest.raises(ServerError) as err:
+    with pytest.raises(AmbiguousCreateError) as err:
         or_provider(openrouter).submit(req())
-    assert "may have reached the server" in str(err.value) and "not sent again" in str(err.value)
-    assert "a job (and a charge) may exist" in (err.value.hint or "")
+    assert isinstance(err.value.cause, ServerError)
     assert openrouter.stats.creates_received == 1 and openrouter.stats.jobs_created == 1
     openrouter.faults.add("5xx", endpoint="create")
-    with pytest.raises(ServerError):
+    with pytest.raises(AmbiguousCreateError):
         or_provider(openrouter).submit(req())
     openrouter.faults.add("drop", endpoint="create")
-    with pytest.raises(APIConnectionError, match="may have reached"):
+    with pytest.raises(AmbiguousCreateError) as err:
         or_provider(openrouter).submit(req())
+    assert isinstance(err.value.cause, APIConnectionError)
     assert openrouter.stats.creates_received == 3 and naps == []
+    with pytest.raises(LookupUnavailableError, match="no list of video jobs"):
+        or_provider(openrouter).find_recent(req(), since=0)
 
 
 def test_create_refused_before_the_job_store_is_retried(
@@ -414,7 +411,7 @@ def test_open_provider_builds_each_kind(openrouter: EmulatorServer) -> None:
     try:
         assert isinstance(emu, EmulatorProvider) and isinstance(emu.inner, OpenRouterProvider)
         assert emu.capabilities("google/veo-3.1") == capabilities.packaged(
-            "google/veo-3.1", "openrouter"
+            "google/veo-3.1", OPENROUTER
         )
         assert emu.submit(req()).status == "pending"
     finally:
@@ -503,8 +500,9 @@ profile = "openrouter"
     )
     res = runner.invoke(app, ["providers", "check", "or"])
     assert res.exit_code == 0, res.stderr
-    assert "reachable, key accepted" in res.stdout and "/api/v1/videos/models" in res.stdout
-    assert "3 video models listed" in res.stdout
+    assert "reachable, key accepted" in res.stdout and "GET " in res.stdout
+    assert "/api/v1/key answered OK" in res.stdout  # the models listing needs no key
+    assert "video models listed" in res.stdout and "job list: no" in res.stdout
     data = json.loads(runner.invoke(app, ["providers", "check", "or", "--json"]).stdout)
     assert data["key_accepted"] is True and "google/veo-3.1-fast" in data["models"]
     openai = runner.invoke(app, ["providers", "check", "openai"])

@@ -3,9 +3,10 @@
 Validation happens before any call, so a bad parameter costs nothing and the message names the
 exact fix. A model with no declared capabilities is passed through: the server decides.
 
-Two request shapes exist. ``/v1/videos`` servers take a pixel size (``720x1280``); OpenRouter takes
-a ``resolution`` (``720p``) and an ``aspect_ratio`` (``9:16``), so for it ``--size`` may also be
-written ``720p`` or ``720p@9:16`` and a pixel size is mapped (``parse_resolution_size``).
+Two size styles exist. ``/v1/videos`` servers take a pixel size (``720x1280``); OpenRouter (and
+other kinds whose ``size_style`` is "resolution") take a ``resolution`` (``720p``) and an
+``aspect_ratio`` (``9:16``), so for them ``--size`` may also be written ``720p`` or ``720p@9:16``
+and a pixel size is mapped (``parse_resolution_size``).
 """
 
 from __future__ import annotations
@@ -14,16 +15,29 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from video_gen.errors import ConfigError, UsageError
 from video_gen.types import GenerationRequest
+
+
+class Shape(Protocol):
+    """What capabilities need to know of a provider kind (``providers/kinds.py``)."""
+
+    @property
+    def size_style(self) -> str: ...
+    @property
+    def models_table(self) -> str | None: ...
+    @property
+    def remix_default(self) -> bool: ...
+
 
 _SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
 _RESOLUTION = re.compile(r"^(\d{3,4})p(?:@(\d{1,2}):(\d{1,2}))?$")
 # Aspect ratios a pixel size is rounded to when within 2% (854x480 is 16:9, not 427:240).
 _COMMON_RATIOS = ((16, 9), (9, 16), (1, 1), (4, 3), (3, 4), (21, 9), (9, 21), (3, 2), (2, 3))
-Api = Literal["openai-videos", "openrouter"]
+# How a model takes its size: a pixel size (720x1280), or a resolution and an aspect ratio.
+SizeStyle = Literal["pixels", "resolution"]
 
 
 @dataclass(frozen=True)
@@ -33,37 +47,58 @@ class ModelCapabilities:
     sizes: tuple[str, ...] | None  # None: any WIDTHxHEIGHT
     remix: bool = True
     input_reference: bool = True
-    # The request shape the model is validated for: OpenRouter's takes resolutions and aspect
-    # ratios instead of pixel sizes (None: any).
-    api: Api = "openai-videos"
+    # "resolution": the model takes a resolution and an aspect ratio (720p@9:16) rather than a
+    # pixel size; --size may then be written either way (``parse_resolution_size``).
+    size_style: SizeStyle = "pixels"
     resolutions: tuple[str, ...] | None = None
     aspect_ratios: tuple[str, ...] | None = None
+    # Optional features a request may ask for; a request asking for one the model lacks is
+    # refused before anything is sent.
+    audio: bool = False  # the model can make sound (and --audio/--no-audio choose)
+    audio_default: bool = False  # sound is made (and billed) unless --no-audio
+    seed: bool = False
+    last_frame: bool = False
 
     @classmethod
     def from_data(
-        cls, model: str, data: Mapping[str, Any], *, api: Api = "openai-videos"
+        cls, model: str, data: Mapping[str, Any], kind: Shape | None = None
     ) -> ModelCapabilities:
         """From a TOML table; ``seconds = "any"`` (or absent) means any positive integer."""
+        style = kind.size_style if kind is not None else "pixels"
         return cls(
             model=model,
             seconds=_seconds(model, data.get("seconds")),
             sizes=_strings(model, "sizes", data.get("sizes")),
-            remix=bool(data.get("remix", api != "openrouter")),
-            input_reference=bool(data.get("input_reference", True)),
-            api=api,
+            remix=_flag(model, data, "remix", kind.remix_default if kind is not None else True),
+            input_reference=_flag(model, data, "input_reference", True),
+            size_style="resolution" if style == "resolution" else "pixels",
             resolutions=_strings(model, "resolutions", data.get("resolutions")),
             aspect_ratios=_strings(model, "aspect_ratios", data.get("aspect_ratios")),
+            audio=_flag(model, data, "audio", False) or _flag(model, data, "audio_default", False),
+            audio_default=_flag(model, data, "audio_default", False),
+            seed=_flag(model, data, "seed", False),
+            last_frame=_flag(model, data, "last_frame", False),
         )
 
     def seconds_text(self) -> str:
         return "any" if self.seconds is None else ", ".join(str(s) for s in self.seconds)
 
     def sizes_text(self) -> str:
-        if self.api == "openrouter":
+        if self.size_style == "resolution":
             res = ", ".join(self.resolutions) if self.resolutions else "any resolution"
             ratios = ", ".join(self.aspect_ratios) if self.aspect_ratios else "any aspect ratio"
             return f"{res} @ {ratios}"
         return ", ".join(self.sizes) if self.sizes else "any WIDTHxHEIGHT"
+
+
+def _flag(model: str, data: Mapping[str, Any], name: str, default: bool) -> bool:
+    value = data.get(name, default)
+    if not isinstance(value, bool):
+        raise ConfigError(
+            f"capabilities of {model!r}: {name} must be true or false, not {value!r}",
+            hint=f"write {name} = true",
+        )
+    return value
 
 
 def _seconds(model: str, value: Any) -> tuple[int, ...] | None:
@@ -93,22 +128,22 @@ def _strings(model: str, name: str, value: Any) -> tuple[str, ...] | None:
     )
 
 
-def packaged(model: str, api: Api = "openai-videos") -> ModelCapabilities | None:
-    """The packaged capabilities of ``model`` for a request shape (``models.toml``)."""
-    entry = _packaged_table(api).get(model)
-    return ModelCapabilities.from_data(model, entry, api=api) if entry is not None else None
+def packaged(model: str, kind: Shape) -> ModelCapabilities | None:
+    """The packaged capabilities of ``model`` for a kind (its table in ``models.toml``)."""
+    entry = _packaged_table(kind).get(model)
+    return ModelCapabilities.from_data(model, entry, kind) if entry is not None else None
 
 
-def known_models(api: Api = "openai-videos") -> list[str]:
-    return sorted(_packaged_table(api))
+def known_models(kind: Shape) -> list[str]:
+    return sorted(_packaged_table(kind))
 
 
-def _packaged_table(api: Api) -> Mapping[str, Any]:
+def _packaged_table(kind: Shape) -> Mapping[str, Any]:
     from video_gen import data
 
-    table = data.load("models.toml")
-    # [models] is the /v1/videos shape; other shapes have their own table, e.g. [openrouter].
-    found = table.get("models" if api == "openai-videos" else api, {})
+    if kind.models_table is None:
+        return {}
+    found = data.load("models.toml").get(kind.models_table, {})
     return found if isinstance(found, Mapping) else {}
 
 
@@ -136,8 +171,9 @@ def validate(request: GenerationRequest, caps: ModelCapabilities | None) -> None
         )
     if request.seconds <= 0:
         raise UsageError(f"--seconds must be positive, not {request.seconds}", hint="--seconds 4")
-    if caps is not None and caps.api == "openrouter":
-        _validate_openrouter(request, caps)
+    _check_features(request, caps)
+    if caps is not None and caps.size_style == "resolution":
+        _validate_resolution(request, caps)
         return
     width, height = parse_size(request.size)
     if caps is not None:
@@ -173,13 +209,27 @@ def _check_reference_allowed(request: GenerationRequest, caps: ModelCapabilities
         raise UsageError(f"{request.model} takes no --input-reference on this provider")
 
 
-def _validate_openrouter(request: GenerationRequest, caps: ModelCapabilities) -> None:
-    if "/" not in request.model:
-        raise UsageError(
-            f"{request.model!r} is not an OpenRouter model id (they look like google/veo-3.1)",
-            hint="pass --model google/veo-3.1-fast, or set the provider's default: video-gen"
-            f" config set providers.{request.provider}.model google/veo-3.1-fast",
-        )
+def _check_features(request: GenerationRequest, caps: ModelCapabilities | None) -> None:
+    """Optional features asked for that the model does not have (unknown model: server decides)."""
+    if caps is None:
+        return
+    asked = [
+        ("--audio/--no-audio", request.audio is not None and not caps.audio),
+        ("--seed", request.seed is not None and not caps.seed),
+        ("--last-frame", request.last_frame is not None and not caps.last_frame),
+    ]
+    for flag, refused in asked:
+        if refused:
+            raise UsageError(
+                f"{request.model} on provider {request.provider!r} takes no {flag}",
+                hint=f"drop {flag}, or declare it for the model in the config"
+                " (docs/providers.md#declared-capabilities)",
+            )
+    if request.last_frame is not None:
+        check_image_file(request.last_frame)
+
+
+def _validate_resolution(request: GenerationRequest, caps: ModelCapabilities) -> None:
     _check_seconds(request, caps)
     wanted = parse_resolution_size(request.size)
     if caps.resolutions is not None and wanted.resolution not in caps.resolutions:
@@ -201,13 +251,14 @@ def _validate_openrouter(request: GenerationRequest, caps: ModelCapabilities) ->
         )
     _check_reference_allowed(request, caps)
     if request.input_reference is not None:
-        # OpenRouter fits a first frame to the video itself: any size will do, any format won't.
+        # These servers fit a first frame to the video themselves: any size will do, any
+        # format won't.
         check_image_file(request.input_reference)
 
 
 @dataclass(frozen=True)
 class ResolutionSize:
-    """A ``--size`` as OpenRouter takes it: ``resolution`` and, when known, ``aspect_ratio``."""
+    """A ``--size`` in resolution style: ``resolution`` and, when known, ``aspect_ratio``."""
 
     resolution: str  # "720p"
     aspect_ratio: str | None  # "9:16"; None: the model's default
@@ -279,15 +330,11 @@ def check_reference_image(path: Path, width: int, height: int) -> None:
 
 def sniff_image(path: Path) -> str | None:
     """The image's MIME type from its magic bytes (the extension may lie)."""
+    from video_gen import media
+
     with path.open("rb") as fh:
-        head = fh.read(16)
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+        kind = media.sniff(fh.read(media.HEAD_BYTES))
+    return kind if kind in media.ACCEPTS["thumbnail"] else None
 
 
 def _nearest(value: int, allowed: tuple[int, ...]) -> int:

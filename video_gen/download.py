@@ -12,12 +12,17 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from video_gen import naming
+from video_gen import media, naming
 from video_gen.errors import APIConnectionError, DownloadIncompleteError, ServerError
 from video_gen.providers.base import Provider
 from video_gen.types import VARIANT_SUFFIX, DownloadResult
 
 ProgressFn = Callable[[int, "int | None"], None]
+
+
+class VariantUnavailableError(DownloadIncompleteError):
+    """The server answered something other than the variant asked for (a thumbnail that is
+    really the MP4, an error page): nothing is saved under the variant's name."""
 
 
 def download(
@@ -36,6 +41,7 @@ def download(
     sha = hashlib.sha256()
     done = 0
     resumes = 0
+    head = b""  # the first bytes, to tell what the file really is
     try:
         with open(tmp, "wb") as fh:
             while True:
@@ -49,8 +55,13 @@ def download(
                             fh.truncate()
                             sha = hashlib.sha256()
                             done = 0
+                            head = b""
                         total = stream.total
                         for chunk in stream.chunks:
+                            if len(head) < media.HEAD_BYTES:
+                                head = (head + chunk)[: media.HEAD_BYTES]
+                                if len(head) >= media.HEAD_BYTES:
+                                    suffix = _checked_suffix(variant, job_id, head)
                             fh.write(chunk)
                             sha.update(chunk)
                             done += len(chunk)
@@ -80,12 +91,33 @@ def download(
                 time.sleep(min(0.2 * 2 ** (resumes - 1), 3.0))
             fh.flush()
             os.fsync(fh.fileno())
+        if len(head) < media.HEAD_BYTES:  # a file shorter than every signature
+            suffix = _checked_suffix(variant, job_id, head)
         final = naming.place(tmp, directory, stem, suffix)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
     return DownloadResult(
         variant=variant, path=final, bytes=done, sha256=sha.hexdigest(), resumed=resumes
+    )
+
+
+def _checked_suffix(variant: str, job_id: str, head: bytes) -> str:
+    """The suffix the bytes' real type gets, or VariantUnavailableError when they are not the
+    variant asked for (then nothing is kept under its name)."""
+    mime = media.sniff(head)
+    suffix = media.suffix_for(variant, mime)
+    if suffix is not None:
+        return suffix
+    if variant != "video" and media.suffix_for("video", mime) is not None:
+        raise VariantUnavailableError(
+            f"the server sent the video ({mime}) when asked for the {variant} of {job_id}:"
+            f" it does not make {variant}s",
+            hint=f"download without --{variant}",
+        )
+    raise VariantUnavailableError(
+        f"the server sent {media.describe(mime)} as the {variant} of {job_id}",
+        hint=f"retry later: video-gen download {job_id} (--verbose shows the HTTP exchange)",
     )
 
 

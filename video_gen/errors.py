@@ -59,6 +59,7 @@ class APIError(VideoGenError):
         self.param = param
         self.request_id = request_id
         self.retry_after = retry_after
+        self.body: object = None  # the parsed error body, when there was one
         super().__init__(message, hint=hint)
 
     def __str__(self) -> str:
@@ -107,10 +108,74 @@ class APIConnectionError(APIError):
     """The server could not be reached, or the connection dropped, after every retry."""
 
     exit_code = ExitCode.UNAVAILABLE
+    # Whether the request may have reached the server (a refused connection did not): a create
+    # that may have arrived may have made a job.
+    sent: bool = True
 
 
 class APITimeoutError(APIConnectionError):
     """A connect or read timeout, after every retry."""
+
+
+class InsufficientCreditsError(APIError):
+    """402: the provider account has no credits left (its own top-up, not video-gen's budget)."""
+
+    exit_code = ExitCode.PROVIDER_CREDITS
+
+
+class AmbiguousCreateError(APIError):
+    """A create failed in a way that may have made a job (5xx, read timeout, dropped after
+    sending). Raised by providers; the job layer looks for the job before anything else."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+    def __init__(self, cause: APIError) -> None:
+        self.cause = cause
+        super().__init__(
+            cause.message,
+            status=cause.status,
+            code=cause.code,
+            param=cause.param,
+            request_id=cause.request_id,
+            retry_after=cause.retry_after,
+            hint=cause.hint,
+        )
+
+    def __str__(self) -> str:
+        return str(self.cause)
+
+
+class LookupUnavailableError(VideoGenError):
+    """The server cannot be searched for a lost create: no job list, a list that fails, or job
+    objects without the fields needed to tell ours apart."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class CreateInDoubtError(VideoGenError):
+    """A create may have made a paid job that cannot be looked up: it was not posted again, the
+    reservation is kept, and the user is told what to check (``video-gen settle``)."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+    def __init__(self, local_id: str, message: str, *, hint: str) -> None:
+        self.local_id = local_id
+        super().__init__(message, hint=hint)
+
+
+class JobNotRecordedError(VideoGenError):
+    """A create answered but its id could not be recorded (the ledger database was unreachable
+    for ``ledger.retry_seconds``): the job runs, and its reservation stays held."""
+
+    def __init__(self, local_id: str, remote_id: str, cause: VideoGenError) -> None:
+        self.local_id = local_id
+        self.remote_id = remote_id
+        self.exit_code = cause.exit_code
+        super().__init__(
+            f"job {remote_id} was created, but the ledger could not record it: {cause}",
+            hint=f"the job keeps running and its reservation {local_id} stays held; when the"
+            f" ledger is back: video-gen settle {local_id} --remote-id {remote_id}",
+        )
 
 
 class UnsupportedOperationError(VideoGenError):

@@ -21,6 +21,7 @@ class ExitCode(IntEnum):
     DOWNLOAD_INCOMPLETE = 8  # the video could not be downloaded completely
     BUDGET_REFUSED = 9  # the budget (or a missing price) forbids spending
     PARTIAL_FAILURE = 10  # a batch finished but some items failed
+    PROVIDER_CREDITS = 11  # the provider account has no credits left (HTTP 402)
     INTERRUPTED = 130  # Ctrl-C (the remote job keeps running; resume with `video-gen download`)
 
 
@@ -36,5 +37,6 @@ DESCRIPTIONS: dict[ExitCode, str] = {
     ExitCode.DOWNLOAD_INCOMPLETE: "the download could not be completed (`video-gen download`)",
     ExitCode.BUDGET_REFUSED: "refused by the budget, or the model has no known price",
     ExitCode.PARTIAL_FAILURE: "a batch finished with some items failed",
+    ExitCode.PROVIDER_CREDITS: "the provider account has no credits left (top it up there)",
     ExitCode.INTERRUPTED: "interrupted by Ctrl-C (the remote job keeps running)",
 }

@@ -12,16 +12,25 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from video_gen import capabilities, interrupts, naming, pricing
-from video_gen.download import download
+from video_gen import interrupts, naming, pricing
+from video_gen.client.retry import RetryPolicy, is_retryable, wait_gen
+from video_gen.download import VariantUnavailableError, download
 from video_gen.errors import (
+    AmbiguousCreateError,
+    APIConnectionError,
+    CreateInDoubtError,
     DeadlineExceededError,
     Interrupted,
     JobFailedError,
+    JobNotRecordedError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    UnsupportedOperationError,
     VideoGenError,
 )
 from video_gen.polling import PollSchedule
@@ -52,6 +61,16 @@ class Recorder(Protocol):
     ) -> Any: ...
     def submitted(self, local_id: str, remote_id: str, status: str) -> None: ...
     def status(self, local_id: str, status: str, progress: int | None) -> None: ...
+    def alias(self, local_id: str, remote_id: str) -> None: ...
+    def in_doubt(self, local_id: str, reason: str) -> None: ...
+    def claim(
+        self,
+        local_id: str,
+        request: GenerationRequest,
+        candidates: Iterable[tuple[str, str]],
+        *,
+        since: datetime,
+    ) -> Any: ...
     def completed(self, local_id: str, actual_usd: float | None) -> None: ...
     def failed(self, local_id: str, status: str, code: str | None, message: str | None) -> None: ...
     def released(self, local_id: str, reason: str) -> None: ...
@@ -113,23 +132,28 @@ class JobRunner:
         limits: Any,
         price_table: Iterable[pricing.PriceRow],
         on_event: EventFn | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.provider = provider
         self.ledger = ledger
         self.limits = limits
         self.price_table = list(price_table)
         self.on_event = on_event or (lambda e: None)
-        self.clock = clock
-        self.sleep = sleep
+        self.clock = clock or time.monotonic
+        self.sleep = sleep or time.sleep
+        self.retry = retry or RetryPolicy()
 
     # -- stages ------------------------------------------------------------------------------
     def check(self, request: GenerationRequest) -> Estimate:
         """Validate and price ``request``; spends nothing (this is all --dry-run does)."""
-        capabilities.validate(request, self.provider.capabilities(request.model))
+        from video_gen.providers import validate_request
+
+        caps = self.provider.capabilities(request.model)
+        validate_request(self.provider.api, request, caps)
         return pricing.estimate(
-            request, self.provider.kind, self.price_table, api=self.provider.api
+            request, self.provider.kind, self.price_table, api=self.provider.api, caps=caps
         )
 
     def start(
@@ -137,7 +161,7 @@ class JobRunner:
         request: GenerationRequest,
         options: RunOptions,
         *,
-        create: Callable[[frozenset[str]], RemoteJob] | None = None,
+        create: Callable[[], RemoteJob] | None = None,
     ) -> Started:
         """Estimate, reserve, create (``create`` replaces ``provider.submit``, e.g. a remix)."""
         began = self.clock()
@@ -156,30 +180,17 @@ class JobRunner:
         for warning in getattr(reservation, "warnings", ()) or ():
             self.on_event(JobEvent("warning", local_id=local_id, message=str(warning)))
         self.on_event(JobEvent("reserved", local_id=local_id, message=f"{estimate.usd:.2f} USD"))
-        since = datetime.now(timezone.utc) - timedelta(days=2)
-        with interrupts.deferred():
-            try:
-                known = self.ledger.known_remote_ids(since=since)
-                job = (
-                    create(known)
-                    if create is not None
-                    else self.provider.submit(request, exclude_ids=known)
-                )
-            except KeyboardInterrupt:
-                raise
-            except BaseException as exc:
-                self.ledger.released(local_id, f"create failed: {exc}")
-                raise
-            try:
-                self.ledger.submitted(local_id, job.id, job.status)
-            except VideoGenError as exc:
-                # The job exists and is paid for: never release its reservation. The ledger
-                # (a database that went away) already retried; say which job to finish later.
-                exc.hint = (
-                    f"job {job.id} was created and keeps running; its reservation {local_id}"
-                    f" stays held. When the ledger is back: video-gen download {job.id}"
-                )
-                raise
+        try:
+            with interrupts.deferred():
+                job = self._create(local_id, request, create)
+        except (KeyboardInterrupt, CreateInDoubtError, JobNotRecordedError):
+            raise  # the job stays open: in doubt, or for a re-run to find (batch, recover)
+        except BaseException as exc:
+            self.ledger.released(local_id, f"create failed: {exc}")
+            raise
+        finally:
+            for notice in self.provider.notices():
+                self.on_event(JobEvent("warning", local_id=local_id, message=notice))
         self.on_event(
             JobEvent(
                 "submitted",
@@ -190,6 +201,73 @@ class JobRunner:
             )
         )
         return Started(local_id, job, estimate, request, began)
+
+    def _create(
+        self,
+        local_id: str,
+        request: GenerationRequest,
+        create: Callable[[], RemoteJob] | None,
+    ) -> RemoteJob:
+        """Post the create once, and again only when the server certainly made no job.
+
+        The id is recorded before this returns (Ctrl-C is held back meanwhile). A create that
+        may have made a job is looked for (``recovery.recover``): adopted when found, posted
+        again when the server certainly has none, recorded in doubt when that cannot be known.
+        """
+        from video_gen import recovery
+
+        post = create or (lambda: self.provider.submit(request))
+        began = time.time()
+        waits = wait_gen(self.retry)
+        next(waits)
+        attempt = 0
+        while True:
+            try:
+                job = post()
+            except AmbiguousCreateError as exc:
+                found = recovery.recover(
+                    self.provider,
+                    self.ledger,
+                    local_id,
+                    request,
+                    since=began,
+                    cause=exc.cause,
+                    sleep=self.sleep,
+                    clock=self.clock,
+                )
+                if found is not None:
+                    self.on_event(
+                        JobEvent(
+                            "warning",
+                            local_id=local_id,
+                            message=f"the create failed ({exc.cause}) but made job {found.id}:"
+                            " following it (nothing was posted again)",
+                        )
+                    )
+                    return found  # recorded by the claim
+                if not is_retryable(exc.cause) or attempt >= self.retry.max_retries:
+                    raise exc.cause from None
+                delay = waits.send(exc.cause)
+                self.on_event(
+                    JobEvent(
+                        "retry",
+                        local_id=local_id,
+                        message=f"{exc.cause}; no job was made, so the create is sent again"
+                        f" (try {attempt + 2} in {delay:.1f}s)",
+                        http_status=exc.cause.status,
+                        retry_after=exc.cause.retry_after,
+                    )
+                )
+                self.sleep(delay)
+                attempt += 1
+                continue
+            try:
+                self.ledger.submitted(local_id, job.id, job.status)
+            except VideoGenError as exc:
+                # The job exists and may be billed: its reservation must never be released.
+                # The ledger (a database that went away) already retried for a while.
+                raise JobNotRecordedError(local_id, job.id, exc) from None
+            return job
 
     def wait(
         self,
@@ -205,6 +283,8 @@ class JobRunner:
         schedule = PollSchedule(fixed=poll_interval)
         schedule.start(self.clock())
         last = (job.status, job.progress)
+        known_ids = {job.id}
+        failures = 0  # transient poll failures in a row: the job is fine, our view of it is not
         while not job.phase.final:
             now = self.clock()
             remaining = deadline - now
@@ -212,7 +292,34 @@ class JobRunner:
                 self.ledger.event(local_id, "timeout", remote_id=job.id, after_s=timeout)
                 raise DeadlineExceededError(job.id, timeout)
             self.sleep(min(schedule.next_delay(job, now), remaining))
-            job = self.provider.refresh(job.id)
+            try:
+                fresh = self.provider.refresh(job.id)
+            except (RateLimitError, ServerError, APIConnectionError) as exc:
+                failures += 1
+                delay = min(
+                    exc.retry_after if exc.retry_after is not None else 2.0 ** min(failures, 5),
+                    30.0,
+                    max(deadline - self.clock(), 0.0),
+                )
+                self.on_event(
+                    JobEvent(
+                        "retry",
+                        local_id=local_id,
+                        job_id=job.id,
+                        message=f"{exc}; the job keeps running, asking again in {delay:.1f}s",
+                        http_status=exc.status,
+                        retry_after=exc.retry_after,
+                    )
+                )
+                self.sleep(delay)
+                continue
+            failures = 0
+            if fresh.id and fresh.id not in known_ids:
+                # The server now calls the job by another id (LiteLLM re-stamps them): record
+                # it, so every command finds the job by either, and keep following it.
+                known_ids.add(fresh.id)
+                self.ledger.alias(local_id, fresh.id)
+            job = fresh
             if (job.status, job.progress) != last:
                 if job.status != last[0]:
                     self.ledger.status(local_id, job.status, job.progress)
@@ -262,9 +369,25 @@ class JobRunner:
                     )
                 )
 
-            result = download(
-                self.provider, job.id, variant, options.output_dir, stem, on_progress=progress
-            )
+            try:
+                result = download(
+                    self.provider, job.id, variant, options.output_dir, stem, on_progress=progress
+                )
+            except (VariantUnavailableError, UnsupportedOperationError) as exc:
+                if variant == "video":
+                    raise
+                # A companion the server does not make (or answers with the video instead):
+                # the video is what was paid for, so say so once and carry on.
+                self.on_event(
+                    JobEvent(
+                        "warning",
+                        local_id=local_id,
+                        job_id=job.id,
+                        variant=variant,
+                        message=f"{variant} skipped: {exc.message}",
+                    )
+                )
+                continue
             if variant == "video":
                 # Companions share the video's final name (it may have gained a -2).
                 stem = result.path.name[: -len(result.path.suffix)]
@@ -289,7 +412,7 @@ class JobRunner:
         request: GenerationRequest,
         options: RunOptions,
         *,
-        create: Callable[[frozenset[str]], RemoteJob] | None = None,
+        create: Callable[[], RemoteJob] | None = None,
     ) -> GenerationResult:
         started = self.start(request, options, create=create)
         return self.finish(started, options)
@@ -316,6 +439,8 @@ class JobRunner:
             ) from None
         except JobFailedError:
             raise
+        except NotFoundError as exc:
+            raise _forgotten(exc, local_id, job.id) from None
         except VideoGenError as exc:
             if exc.hint is None:
                 exc.hint = f"the job keeps running; resume with: video-gen download {job.id}"
@@ -355,11 +480,27 @@ class JobRunner:
         ``job``: the job's state when the caller has just fetched it (saves a request).
         """
         if job is None:
-            job = self.provider.refresh(job_id)
+            try:
+                job = self.provider.refresh(job_id)
+            except NotFoundError as exc:
+                raise _forgotten(exc, local_id, job_id) from None
         started = Started(
             local_id, job, Estimate(estimate_usd or 0.0, 0.0, "ledger"), request, self.clock()
         )
         return self.finish(started, options, record_final=not already_final)
+
+
+def _forgotten(exc: NotFoundError, local_id: str, job_id: str) -> NotFoundError:
+    """A recorded job the server answers 404 for: expired or deleted there. Its reservation
+    stays until the user says whether it was charged."""
+    if local_id == "-":  # a foreign id: nothing of ours to settle
+        return exc
+    exc.message = f"the server no longer knows job {job_id}: {exc.message}"
+    exc.hint = (
+        f"if it was charged: video-gen settle {local_id} --charged; if not:"
+        f" video-gen settle {local_id} --not-charged (its reservation is kept until then)"
+    )
+    return exc
 
 
 class UnrecordedJob:
@@ -371,6 +512,16 @@ class UnrecordedJob:
 
     def submitted(self, local_id: str, remote_id: str, status: str) -> None: ...
     def status(self, local_id: str, status: str, progress: int | None) -> None: ...
+    def alias(self, local_id: str, remote_id: str) -> None: ...
+    def in_doubt(self, local_id: str, reason: str) -> None: ...
+    def claim(
+        self,
+        local_id: str,
+        request: GenerationRequest,
+        candidates: Iterable[tuple[str, str]],
+        *,
+        since: datetime,
+    ) -> Any: ...
     def completed(self, local_id: str, actual_usd: float | None) -> None: ...
     def failed(self, local_id: str, status: str, code: str | None, message: str | None) -> None: ...
     def released(self, local_id: str, reason: str) -> None: ...

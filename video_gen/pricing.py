@@ -9,19 +9,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from video_gen.errors import BudgetError
 from video_gen.types import Estimate, GenerationRequest
 
-# An emulator is priced like the API it imitates (``api``: its profile's request shape, by
-# default the OpenAI Videos shape): budgets, refusals and the ledger behave in tests and demos
-# exactly as they would against a paid server. Rows for kind "emulator" still apply to it.
-_PRICED_AS = {"emulator": "openai-videos"}
+if TYPE_CHECKING:
+    from video_gen.capabilities import ModelCapabilities
 
 
 @dataclass(frozen=True)
 class PriceRow:
+    """A price: USD per second for a provider kind's model, optionally only at one size or
+    resolution and with or without sound (Veo bills audio; OpenRouter prices by both).
+
+    An emulator is priced like the API it imitates (``api``): budgets, refusals and the ledger
+    behave in tests and demos exactly as they would against a paid server. Rows for kind
+    "emulator" still apply to it.
+    """
+
     provider: str  # provider kind or "*"
     model: str  # glob
     size: str  # glob over WIDTHxHEIGHT or resolution
@@ -29,22 +35,47 @@ class PriceRow:
     source: str
     as_of: str
     origin: str  # "packaged" or "config"
+    resolution: str = "*"  # glob over 720p, 1080p ...
+    audio: bool | None = None  # None: with or without sound
 
-    def matches(self, kind: str, model: str, size: str, api: str | None = None) -> bool:
-        kinds = {kind, api or _PRICED_AS.get(kind, kind)}
+    def matches(
+        self,
+        kind: str,
+        model: str,
+        size: str,
+        api: str | None = None,
+        *,
+        audio: bool | None = None,
+    ) -> bool:
+        kinds = {kind, api or kind}
         return (
             (self.provider == "*" or self.provider in kinds)
             and fnmatchcase(model, self.model)
             and fnmatchcase(size, self.size)
+            and (self.resolution == "*" or fnmatchcase(_resolution(size), self.resolution))
+            and (self.audio is None or self.audio == bool(audio))
         )
 
-    def specificity(self) -> tuple[int, int, int, int]:
+    def specificity(self) -> tuple[int, int, int, int, int, int]:
         return (
             self.origin == "config",
             "*" not in self.model and "?" not in self.model,
             self.size != "*",
+            self.resolution != "*",
+            self.audio is not None,
             self.provider != "*",
         )
+
+
+def _resolution(size: str) -> str:
+    """``720p`` for 720x1280, 1280x720, 720p and 720p@9:16; "" when it is neither."""
+    from video_gen.capabilities import parse_resolution_size
+    from video_gen.errors import UsageError
+
+    try:
+        return parse_resolution_size(size).resolution
+    except UsageError:
+        return ""
 
 
 def _row(data: Mapping[str, Any], origin: str) -> PriceRow:
@@ -57,6 +88,8 @@ def _row(data: Mapping[str, Any], origin: str) -> PriceRow:
             source=str(data.get("source", "config file" if origin == "config" else "")),
             as_of=str(data.get("as_of", "")),
             origin=origin,
+            resolution=str(data.get("resolution", "*")),
+            audio=_audio(data.get("audio")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         from video_gen.errors import ConfigError
@@ -65,6 +98,12 @@ def _row(data: Mapping[str, Any], origin: str) -> PriceRow:
             f"a [[prices]] row is missing or has a bad field: {exc}",
             hint='each row needs model = "..." and usd_per_second = 0.10',
         ) from None
+
+
+def _audio(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValueError(f"audio must be true or false, not {value!r}")
 
 
 def packaged_rows() -> list[PriceRow]:
@@ -85,12 +124,18 @@ def rows(overrides: Iterable[Mapping[str, Any]] = ()) -> list[PriceRow]:
 
 
 def find(
-    kind: str, model: str, size: str, table: Iterable[PriceRow], *, api: str | None = None
+    kind: str,
+    model: str,
+    size: str,
+    table: Iterable[PriceRow],
+    *,
+    api: str | None = None,
+    audio: bool | None = None,
 ) -> PriceRow | None:
     """The most specific row for a provider of ``kind`` speaking ``api``."""
     best: PriceRow | None = None
     for row in table:
-        if row.matches(kind, model, size, api) and (
+        if row.matches(kind, model, size, api, audio=audio) and (
             best is None or row.specificity() > best.specificity()
         ):
             best = row
@@ -98,10 +143,22 @@ def find(
 
 
 def estimate(
-    request: GenerationRequest, kind: str, table: Iterable[PriceRow], *, api: str | None = None
+    request: GenerationRequest,
+    kind: str,
+    table: Iterable[PriceRow],
+    *,
+    api: str | None = None,
+    caps: ModelCapabilities | None = None,
 ) -> Estimate:
-    """The expected cost of ``request``; raises BudgetError when the model has no price."""
-    row = find(kind, request.model, request.size, table, api=api)
+    """The expected cost of ``request``; raises BudgetError when the model has no price.
+
+    Sound not asked for either way is priced as the model makes it by default (``caps``): Veo
+    makes and bills sound unless told not to.
+    """
+    audio = request.audio
+    if audio is None and caps is not None and caps.audio:
+        audio = caps.audio_default
+    row = find(kind, request.model, request.size, table, api=api, audio=audio)
     if row is None:
         raise BudgetError(
             f"no known price for model {request.model!r} ({request.size}) on provider"
@@ -111,6 +168,8 @@ def estimate(
         )
     where = "config" if row.origin == "config" else "packaged table"
     source = f"{where}: {row.source}" + (f", {row.as_of}" if row.as_of else "")
+    if row.audio is not None:
+        source += ", with sound" if row.audio else ", without sound"
     return Estimate(
         usd=round(row.usd_per_second * request.seconds, 6),
         usd_per_second=row.usd_per_second,

@@ -19,7 +19,12 @@ def request(
     seconds: int | None = None,
     size: str | None = None,
     input_reference: Path | None = None,
+    audio: bool | None = None,
+    seed: int | None = None,
+    last_frame: Path | None = None,
 ) -> GenerationRequest:
+    """The request with every parameter resolved (``audio`` None: the model's default, which
+    the estimate prices: see ``pricing.estimate``)."""
     return GenerationRequest(
         prompt=prompt,
         model=model or spec.model or str(config.value("defaults.model")),
@@ -27,6 +32,9 @@ def request(
         size=size or str(config.value("defaults.size")),
         input_reference=input_reference,
         provider=spec.name,
+        audio=audio,
+        seed=seed,
+        last_frame=last_frame,
     )
 
 

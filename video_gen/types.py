@@ -52,6 +52,11 @@ class GenerationRequest:
     input_reference: Path | None = None
     provider: str = "openai"
     extra: Mapping[str, str] = field(default_factory=dict)
+    # Optional features (refused before any call by models that lack them): sound on or off
+    # (None: the model's default), a seed, and a last-frame image.
+    audio: bool | None = None
+    seed: int | None = None
+    last_frame: Path | None = None
 
     def params(self) -> dict[str, Any]:
         """The parameters as recorded in the ledger and shown by --dry-run."""
@@ -64,6 +69,12 @@ class GenerationRequest:
         }
         if self.input_reference is not None:
             out["input_reference"] = str(self.input_reference)
+        if self.audio is not None:
+            out["audio"] = self.audio
+        if self.seed is not None:
+            out["seed"] = self.seed
+        if self.last_frame is not None:
+            out["last_frame"] = str(self.last_frame)
         if self.extra:
             out["extra"] = dict(self.extra)
         return out

@@ -37,6 +37,15 @@ def params_digest(request: GenerationRequest, reference_sha256: str | None) -> s
         "input_reference": reference_sha256,
         "extra": dict(sorted(request.extra.items())),
     }
+    # Features added later enter the digest only when asked for, so items written before them
+    # keep their keys (a resume must recognise them, or it would pay again).
+    for name, value in (
+        ("audio", request.audio),
+        ("seed", request.seed),
+        ("last_frame", str(request.last_frame) if request.last_frame else None),
+    ):
+        if value is not None:
+            canonical[name] = value
     text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -24,7 +24,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from video_gen.batch.validate import Item
 from video_gen.errors import (
     APIConnectionError,
     BudgetError,
+    CreateInDoubtError,
     DeadlineExceededError,
     Interrupted,
     JobFailedError,
@@ -53,6 +53,8 @@ from video_gen.types import GenerationRequest, GenerationResult, RemoteJob
 PENDING, SUBMITTING, RUNNING, DOWNLOADING = "pending", "submitting", "running", "downloading"
 DONE, ALREADY_DONE = "done", "already_done"
 FAILED, REFUSED, UNFINISHED, INVALID = "failed", "refused", "unfinished", "invalid"
+# The create may have made a job that cannot be looked up: never re-sent; `video-gen settle`.
+IN_DOUBT = "in_doubt"
 SUCCEEDED = frozenset({DONE, ALREADY_DONE})
 ACTIVE = frozenset({SUBMITTING, RUNNING, DOWNLOADING})
 STATUSES = (
@@ -65,6 +67,7 @@ STATUSES = (
     FAILED,
     REFUSED,
     UNFINISHED,
+    IN_DOUBT,
     INVALID,
 )
 
@@ -268,7 +271,6 @@ class BatchEngine:
         self.abort_grace = abort_grace
         self.manifest_interval = manifest_interval
         self._lock = threading.RLock()
-        self._recover_lock = threading.Lock()
         self._results: queue.Queue[tuple[ItemState, _Outcome]] = queue.Queue()
         self._stop = threading.Event()
         self._abort = threading.Event()
@@ -381,7 +383,9 @@ class BatchEngine:
             return
         exc = outcome.error
         created = state.job_id is not None
-        if isinstance(exc, BudgetError) and not created:
+        if isinstance(exc, CreateInDoubtError):
+            self._set(state, IN_DOUBT, local_id=exc.local_id, error=exc.message, hint=exc.hint)
+        elif isinstance(exc, BudgetError) and not created:
             self._set(state, REFUSED, error=exc.message, hint=exc.hint)
             self._stop_submitting(state, todo)
         elif isinstance(exc, RateLimitError) and not created:
@@ -621,27 +625,36 @@ class BatchEngine:
     def _recover(
         self, provider: Provider, request: GenerationRequest, earlier: Any
     ) -> RemoteJob | None:
-        """An orphaned reservation: adopt the job its create made, if the server has one."""
-        with self._recover_lock:  # two orphans with equal parameters must not adopt one job
-            known = self.ledger.known_remote_ids(since=earlier.created_at - timedelta(days=1))
-            found = provider.find_recent(
-                request, since=earlier.created_at.timestamp(), exclude_ids=known
-            )
-            if found is not None:
-                self.ledger.submitted(earlier.local_id, found.id, found.status)
-                self.on_notice(
-                    Notice(
-                        "recovered",
-                        f"found job {found.id} made by an earlier,"
-                        " interrupted create; re-attaching (no new create)",
-                    )
+        """An orphaned reservation (its create never answered, or was left in doubt): adopt the
+        job its create made if the server certainly has it; None when it certainly has none
+        (then the orphan is released and submitted again); CreateInDoubtError when that cannot
+        be known (then nothing is sent)."""
+        from video_gen import recovery
+        from video_gen.errors import APIConnectionError as _Cause
+
+        found = recovery.recover(
+            provider,
+            self.ledger,
+            earlier.local_id,
+            request,
+            since=earlier.created_at.timestamp(),
+            cause=_Cause("an earlier run's create never answered"),
+            sleep=self._sleep,
+        )
+        if found is not None:
+            self.on_notice(
+                Notice(
+                    "recovered",
+                    f"found job {found.id} made by an earlier, interrupted create;"
+                    " re-attaching (no new create)",
                 )
-                return found
-            self.ledger.released(
-                earlier.local_id,
-                f"{ORPHAN_RELEASE}; no job found on the server, so it is submitted again",
             )
-            return None
+            return found
+        self.ledger.released(
+            earlier.local_id,
+            f"{ORPHAN_RELEASE}; no job found on the server, so it is submitted again",
+        )
+        return None
 
     def _sleep(self, seconds: float) -> None:
         """JobRunner's sleep: an abort raises KeyboardInterrupt in the worker, which JobRunner

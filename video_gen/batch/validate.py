@@ -19,6 +19,7 @@ from video_gen.batch.identity import item_key, params_digest
 from video_gen.batch.items import Problem, RawItem
 from video_gen.capabilities import ModelCapabilities
 from video_gen.errors import UsageError, VideoGenError
+from video_gen.providers import validate_request
 from video_gen.types import Estimate, GenerationRequest
 
 
@@ -148,11 +149,11 @@ def _check(
     )
     caps = info.capabilities(request.model)
     try:
-        capabilities.validate(request, caps)
+        validate_request(info.spec.api, request, caps)
     except UsageError as exc:
         return problem(_field_of(request, caps), exc)
     try:
-        estimate = pricing.estimate(request, info.kind, info.prices, api=info.spec.api)
+        estimate = pricing.estimate(request, info.kind, info.prices, api=info.spec.api, caps=caps)
     except VideoGenError as exc:
         return problem("model", exc)
     ref_sha = None

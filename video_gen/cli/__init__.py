@@ -45,6 +45,13 @@ COMMANDS: tuple[Entry, ...] = (
         "Make a new video from a completed one with a changed prompt (a new paid job).",
     ),
     Entry(
+        "settle",
+        "settle_cmd",
+        "settle",
+        "Settle a job left in doubt, or one the server no longer knows: adopt its remote job, or"
+        " declare it charged or not.",
+    ),
+    Entry(
         "batch",
         "batch_cmd",
         "batch",

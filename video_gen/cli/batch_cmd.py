@@ -508,8 +508,13 @@ class _PlainView:
                 self.ui.info(f"[{s.label}] downloading")
             elif s.status == r.DONE:
                 self.ui.info(f"[{s.label}] saved {_show_path(s.file)} ({s.cost_usd or 0:.2f} USD)")
-            elif s.status in (r.FAILED, r.REFUSED, r.UNFINISHED):
-                word = {r.FAILED: "failed", r.REFUSED: "refused", r.UNFINISHED: "left running"}
+            elif s.status in (r.FAILED, r.REFUSED, r.UNFINISHED, r.IN_DOUBT):
+                word = {
+                    r.FAILED: "failed",
+                    r.REFUSED: "refused",
+                    r.UNFINISHED: "left running",
+                    r.IN_DOUBT: "in doubt",
+                }
                 self.ui.info(f"[{s.label}] {word[s.status]}: {s.error}")
 
     def notice(self, n: Any) -> None:
@@ -570,7 +575,8 @@ class _RichView:
 
         counts = r.totals(self.states)
         finished = sum(
-            counts[k] for k in (r.DONE, r.ALREADY_DONE, r.FAILED, r.REFUSED, r.UNFINISHED)
+            counts[k]
+            for k in (r.DONE, r.ALREADY_DONE, r.FAILED, r.REFUSED, r.UNFINISHED, r.IN_DOUBT)
         )
         running = sum(counts[k] for k in r.ACTIVE)
         detail = (
@@ -622,8 +628,8 @@ def _final_line(s: Any) -> str | None:
 
     if s.status == r.DONE:
         return f"✓ {s.label}: saved {_show_path(s.file)} ({s.cost_usd or 0:.2f} USD)"
-    if s.status in (r.FAILED, r.REFUSED, r.UNFINISHED):
-        return f"✗ {s.label}: {s.status}: {s.error}"
+    if s.status in (r.FAILED, r.REFUSED, r.UNFINISHED, r.IN_DOUBT):
+        return f"✗ {s.label}: {s.status.replace('_', ' ')}: {s.error}"
     return None
 
 
@@ -651,7 +657,9 @@ def _summarise(
     totals = result.totals()
     failed = [s for s in result.states if s.status in (r.FAILED, r.REFUSED, r.INVALID)]
     unfinished = [s for s in result.states if s.status in (r.UNFINISHED, r.PENDING)]
-    hints: list[str] = []
+    hints: list[str] = [
+        f"item {s.label} is in doubt: {s.hint}" for s in result.states if s.status == r.IN_DOUBT
+    ]
     if result.interrupted or unfinished:
         hints.append(f"resume with: {resume_cmd}")
     if any(s.status == r.FAILED for s in failed):
@@ -706,7 +714,16 @@ def _table(states: list[Any], totals: dict[str, Any], manifest_path: Path, hints
         lines.append("  ".join(cells).rstrip())
     counted = [
         f"{totals[k]} {k.replace('_', ' ')}"
-        for k in (r.DONE, r.ALREADY_DONE, r.FAILED, r.REFUSED, r.UNFINISHED, r.PENDING, r.INVALID)
+        for k in (
+            r.DONE,
+            r.ALREADY_DONE,
+            r.FAILED,
+            r.REFUSED,
+            r.UNFINISHED,
+            r.IN_DOUBT,
+            r.PENDING,
+            r.INVALID,
+        )
         if totals.get(k)
     ]
     lines.append(

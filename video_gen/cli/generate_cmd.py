@@ -20,6 +20,9 @@ def generate(
     seconds: opt.Seconds = None,
     size: opt.Size = None,
     input_reference: opt.InputReference = None,
+    last_frame: opt.LastFrame = None,
+    audio: opt.Audio = None,
+    seed: opt.Seed = None,
     output_dir: opt.OutputDir = None,
     name: opt.Name = None,
     provider: opt.ProviderName = None,
@@ -67,6 +70,12 @@ def generate(
         ref = past.params.get("input_reference")
         if input_reference is None and ref:
             input_reference = Path(ref)
+        if last_frame is None and past.params.get("last_frame"):
+            last_frame = Path(past.params["last_frame"])
+        if audio is None and isinstance(past.params.get("audio"), bool):
+            audio = past.params["audio"]
+        if seed is None and isinstance(past.params.get("seed"), int):
+            seed = past.params["seed"]
         if provider is None and past.provider and past.provider != rt.spec.name:
             rt = runtime.load(ui, past.provider, open_remote=False)
     else:
@@ -79,6 +88,9 @@ def generate(
         seconds=seconds,
         size=size,
         input_reference=input_reference,
+        audio=audio,
+        seed=seed,
+        last_frame=last_frame,
     )
     options = runtime.run_options(
         rt,
@@ -89,11 +101,13 @@ def generate(
         poll_interval=poll_interval,
         variants=runtime.variants(thumbnail, spritesheet),
     )
-    from video_gen import capabilities, naming, pricing
+    from video_gen import naming, pricing
+    from video_gen.providers import validate_request
 
     naming.check_template(options.name_template)
-    capabilities.validate(request, rt.capabilities(request.model))
-    estimate = pricing.estimate(request, rt.spec.kind, rt.prices, api=rt.spec.api)
+    caps = rt.capabilities(request.model)
+    validate_request(rt.spec.api, request, caps)
+    estimate = pricing.estimate(request, rt.spec.kind, rt.prices, api=rt.spec.api, caps=caps)
     if dry_run:
         _print_dry_run(ui, rt, request, estimate, options)
         return
@@ -115,36 +129,18 @@ def generate(
 
 
 def _print_dry_run(ui, rt, request, estimate, options) -> None:  # type: ignore[no-untyped-def]
-    from video_gen.capabilities import sniff_image
+    from video_gen.providers import preview
 
-    body: dict[str, object]
-    if rt.spec.api == "openrouter":
-        from video_gen.providers.openrouter import request_body
-
-        body = request_body(request)
-        if "frame_images" in body:  # a data URL of the whole image is no use on a terminal
-            body["frame_images"] = [f"@{request.input_reference} (first frame)"]
-    else:
-        body = {
-            "prompt": request.prompt,
-            "model": request.model,
-            "seconds": str(request.seconds),
-            "size": request.size,
-        }
-        if request.input_reference is not None:
-            body["input_reference"] = (
-                f"@{request.input_reference} ({sniff_image(request.input_reference)})"
-            )
+    sent = preview(rt.spec, request)
     month = rt.ledger.month(limits=rt.limits)
     fits = rt.ledger.would_fit(estimate.usd, rt.limits)
-    url = f"{rt.spec.base_url.rstrip('/')}/videos"
     if ui.json_output:
         ui.json(
             {
                 "dry_run": True,
                 "provider": rt.spec.name,
                 "kind": rt.spec.kind,
-                "request": {"method": "POST", "url": url, "body": body},
+                "request": {"method": sent.method, "url": sent.url, "body": dict(sent.body)},
                 "estimate_usd": estimate.usd,
                 "usd_per_second": estimate.usd_per_second,
                 "price_source": estimate.source,
@@ -159,8 +155,8 @@ def _print_dry_run(ui, rt, request, estimate, options) -> None:  # type: ignore[
             }
         )
         return
-    lines = [f"POST {url}  (provider {rt.spec.name}, {rt.spec.kind})"]
-    lines += [f"  {k}: {v}" for k, v in body.items()]
+    lines = [f"{sent.method} {sent.url}  (provider {rt.spec.name}, {rt.spec.kind})"]
+    lines += [f"  {k}: {v}" for k, v in sent.body.items()]
     lines.append(
         f"estimated cost: {estimate.usd:.2f} USD ({request.seconds} s x "
         f"{estimate.usd_per_second:.2f} USD/s; {estimate.source})"

@@ -20,7 +20,7 @@ history_app = typer.Typer(
 _MAX_WARNINGS = 5
 _PROMPT_WIDTH = 40
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_ENVELOPE = frozenset({"v", "ts", "kind", "id", "by"})  # "by" is shown once, above
+_ENVELOPE = frozenset({"v", "ts", "kind", "id", "origin"})  # origin: shown once, above
 # Fields of the "reserved" record that `history show` prints above its timeline.
 _SHOWN_ABOVE = _ENVELOPE | {
     "provider",

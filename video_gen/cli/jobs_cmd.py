@@ -30,6 +30,25 @@ def _lookup(rt: Any, job_id: str) -> Any:
         return None
 
 
+def _remote_id(record: Any, job_id: str) -> str:
+    """The id to send to the server: the ledger's (the newest the server used) for a recorded
+    job, the argument itself for a foreign one. A recorded job without one is never sent: its
+    local id means nothing to the server."""
+    from video_gen.errors import UsageError
+
+    if record is None:
+        return job_id
+    if record.poll_id:
+        return str(record.poll_id)
+    state = "in doubt" if record.in_doubt else record.status
+    raise UsageError(
+        f"job {record.local_id} has no remote id ({state}): its create never answered, so the"
+        " server cannot be asked about it",
+        hint=f"video-gen settle {record.local_id} --remote-id ID if you find its job on the"
+        f" provider, or --not-charged if there is none",
+    )
+
+
 def _load(ui: Any, provider: str | None, job_id: str) -> tuple[Any, Any]:
     from video_gen.cli import runtime
 
@@ -62,9 +81,8 @@ def status(
     ui = UI(verbose=verbose, json_output=json_output)
     runtime.setup_logging(verbose)
     rt, record = _load(ui, provider, job_id)
-    remote_id = record.remote_id if record is not None and record.remote_id else job_id
     try:
-        job = rt.provider.refresh(remote_id)
+        job = rt.provider.refresh(_remote_id(record, job_id))
     finally:
         rt.close()
     if json_output:
@@ -140,8 +158,8 @@ def download(
     rt.listeners.append(progress)
     try:
         job = None  # fetched at most once here; resume() polls from it
-        if record is not None and record.remote_id:
-            remote_id, local_id = record.remote_id, record.local_id
+        if record is not None:
+            remote_id, local_id = _remote_id(record, job_id), record.local_id
             request = GenerationRequest(
                 prompt=record.prompt or "",
                 model=record.model,
@@ -228,7 +246,7 @@ def remix(
     prompt = resolve.read_prompt(prompt, None)
     rt, record = _load(ui, provider, job_id)
     try:
-        remote_id = record.remote_id if record is not None and record.remote_id else job_id
+        remote_id = _remote_id(record, job_id)
         if record is not None:
             model, seconds, size = record.model, int(record.seconds), record.size
         else:
@@ -242,7 +260,13 @@ def remix(
             provider=rt.spec.name,
             extra={"remix_of": remote_id},
         )
-        estimate = pricing.estimate(request, rt.spec.kind, rt.prices, api=rt.spec.api)
+        estimate = pricing.estimate(
+            request,
+            rt.spec.kind,
+            rt.prices,
+            api=rt.spec.api,
+            caps=rt.capabilities(request.model),
+        )
         if dry_run:
             body = {
                 "method": "POST",
@@ -275,7 +299,7 @@ def remix(
         )
         try:
             result = runner.run(
-                request, options, create=lambda known: rt.provider.remix(remote_id, prompt)
+                request, options, create=lambda: rt.provider.remix(remote_id, prompt)
             )
         finally:
             progress.close()

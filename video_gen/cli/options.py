@@ -115,3 +115,28 @@ Thumbnail = Annotated[bool, typer.Option("--thumbnail", help="Also download the 
 Spritesheet = Annotated[
     bool, typer.Option("--spritesheet", help="Also download the JPEG spritesheet.")
 ]
+Audio = Annotated[
+    bool | None,
+    typer.Option(
+        "--audio/--no-audio",
+        help="Make sound, or not (default: the model's own; Veo makes and bills sound unless"
+        " --no-audio). Refused by models without sound.",
+        show_default=False,
+    ),
+]
+Seed = Annotated[
+    int | None,
+    typer.Option(
+        "--seed",
+        help="Seed for a repeatable result, on models that take one.",
+        show_default=False,
+    ),
+]
+LastFrame = Annotated[
+    Path | None,
+    typer.Option(
+        "--last-frame",
+        help="Last-frame image (JPEG, PNG or WebP), on models that take one (Veo on OpenRouter).",
+        show_default=False,
+    ),
+]

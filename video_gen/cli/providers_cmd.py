@@ -18,7 +18,16 @@ _OPENAI_OFF = "api.openai.com"
 
 
 @providers_app.callback(invoke_without_command=True)
-def providers(ctx: typer.Context, json_output: opt.Json = False) -> None:
+def providers(
+    ctx: typer.Context,
+    list_kinds: Annotated[
+        bool,
+        typer.Option(
+            "--kinds", help="List the provider kinds instead: built in and installed plugins."
+        ),
+    ] = False,
+    json_output: opt.Json = False,
+) -> None:
     """List the providers: name, kind, base URL, default model, and where the key comes from
     (never the key itself). The default provider is marked with *.
 
@@ -29,6 +38,10 @@ def providers(ctx: typer.Context, json_output: opt.Json = False) -> None:
     from video_gen.cli.ui import UI
     from video_gen.config import Config
     from video_gen.providers import specs
+
+    if list_kinds:
+        _kinds(UI(json_output=json_output))
+        return
 
     config = Config.load()
     default = str(config.value("defaults.provider"))
@@ -61,6 +74,28 @@ def providers(ctx: typer.Context, json_output: opt.Json = False) -> None:
         )
 
 
+def _kinds(ui: Any) -> None:
+    from video_gen.providers import kinds
+
+    rows = []
+    for name in kinds.names():
+        kind = kinds.get(name)
+        rows.append(
+            {
+                "kind": name,
+                "origin": kinds.origin(name),
+                "description": kind.description,
+                "default_base_url": kind.default_base_url or None,
+                "key_env": kind.default_key_env,
+            }
+        )
+    if ui.json_output:
+        ui.json({"kinds": rows})
+        return
+    table = [["KIND", "FROM", "WHAT"]] + [[r["kind"], r["origin"], r["description"]] for r in rows]
+    ui.result(_columns(table))
+
+
 def _describe(spec: Any, default: str, default_model: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "name": spec.name,
@@ -77,10 +112,7 @@ def _describe(spec: Any, default: str, default_model: str) -> dict[str, Any]:
         },
         "declared_models": sorted(spec.declared_models()),
     }
-    if spec.kind == "emulator":
-        profile = str(spec.options.get("profile", "openai"))
-        out["profile"] = profile
-        out["base_url"] = f"(in-process, profile {profile})"
+    out.update(spec.impl.describe(spec))
     if spec.headers:
         out["headers"] = sorted(spec.headers)  # names only: a header may carry a secret
     return out
@@ -102,8 +134,6 @@ def check(
     """
     from video_gen.cli import runtime
     from video_gen.cli.ui import UI
-    from video_gen.client.retry import RetryPolicy
-    from video_gen.client.videos import Timeouts, VideosClient
     from video_gen.config import Config
     from video_gen.providers import check as check_provider
     from video_gen.providers import spec_for
@@ -111,14 +141,7 @@ def check(
     ui = UI(verbose=verbose, json_output=json_output)
     runtime.setup_logging(verbose)
     spec = spec_for(Config.load(), name)
-
-    def client_factory(base_url: str, key: str) -> VideosClient:
-        # A check answers quickly: one retry, short timeouts.
-        return VideosClient(
-            base_url, key, timeouts=Timeouts(connect=5.0, read=20.0), retry=RetryPolicy(1)
-        )
-
-    found = check_provider(spec, client_factory)
+    found = check_provider(spec, runtime.connector(quick=True))
     if json_output:
         ui.json(
             {
@@ -126,16 +149,35 @@ def check(
                 "kind": found.kind,
                 "base_url": found.base_url,
                 "reachable": True,
-                "key_accepted": True if spec.needs_key else None,
+                "key_accepted": found.key_accepted,
                 "endpoint": found.endpoint,
                 "detail": found.detail,
+                "server": found.server,
+                "job_list": found.job_list,
                 "models": list(found.models),
+                "notes": list(found.notes),
+                "warnings": list(found.warnings),
             }
         )
         return
-    key = "key accepted" if spec.needs_key else "no key needed"
-    ui.result(f"{found.name} ({found.kind}): reachable, {key}: {found.endpoint} answered OK")
-    ui.result(f"  {found.detail}")
+    key = {True: "key accepted", None: "no key needed", False: "key refused"}[found.key_accepted]
+    server = f", {found.server}" if found.server else ""
+    ui.result(
+        f"{found.name} ({found.kind}{server}): reachable, {key}: {found.endpoint} answered OK"
+    )
+    for line in (found.detail, *found.notes):
+        ui.result(f"  {line}")
+    if found.job_list is not None:
+        ui.result(
+            "  job list: "
+            + (
+                "yes (a create that fails ambiguously is looked up before anything is re-sent)"
+                if found.job_list
+                else "no (a create that fails ambiguously is recorded in doubt, never re-sent)"
+            )
+        )
+    for warning in found.warnings:
+        ui.warn(warning)
 
 
 def models(
@@ -194,7 +236,14 @@ def _model_row(
     probes = sizes or (default_size,)
     prices = []
     for size in probes:
-        row = pricing.find(spec.kind, model, size, table, api=spec.api)
+        row = pricing.find(
+            spec.kind,
+            model,
+            size,
+            table,
+            api=spec.api,
+            audio=caps.audio_default if caps is not None and caps.audio else None,
+        )
         prices.append(
             {
                 "size": size,
@@ -217,6 +266,8 @@ def _model_row(
             list(caps.aspect_ratios) if caps is not None and caps.aspect_ratios else None
         ),
         "remix": caps.remix if caps is not None else None,
+        "audio": caps.audio if caps is not None else None,
+        "audio_default": caps.audio_default if caps is not None else None,
         "prices": prices,
         "priced": priced,
         "seconds_text": caps.seconds_text() if caps is not None else "?",

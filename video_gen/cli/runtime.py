@@ -85,9 +85,6 @@ def load(ui: UI, provider: str | None, *, open_remote: bool = True) -> Runtime:
 
 
 def open_remote_provider(rt: Runtime) -> None:
-    from video_gen.client.retry import RetryPolicy
-    from video_gen.client.videos import Timeouts, VideosClient
-
     if rt.spec.needs_key and not rt.spec.api_key:
         rt.spec = ask_for_key(rt.config, rt.spec)
 
@@ -101,12 +98,22 @@ def open_remote_provider(rt: Runtime) -> None:
             )
         )
 
-    def client_factory(base_url: str, key: str) -> VideosClient:
-        return VideosClient(
-            base_url, key, timeouts=Timeouts(), retry=RetryPolicy(), on_retry=on_retry
-        )
+    rt.provider = open_provider(rt.spec, connector(on_retry=on_retry))
 
-    rt.provider = open_provider(rt.spec, client_factory)
+
+def connector(*, quick: bool = False, on_retry: Any = None) -> Any:
+    """The transport factory providers are opened with: the default timeouts and retry policy
+    (``quick``: short timeouts and one retry, for checks that should answer fast)."""
+    import functools
+
+    from video_gen.client.retry import RetryPolicy
+    from video_gen.client.transport import Timeouts, Transport
+
+    if quick:
+        return functools.partial(
+            Transport, timeouts=Timeouts(connect=5.0, read=20.0), retry=RetryPolicy(1)
+        )
+    return functools.partial(Transport, timeouts=Timeouts(), retry=RetryPolicy(), on_retry=on_retry)
 
 
 def ask_for_key(config: Config, spec: ProviderSpec) -> ProviderSpec:

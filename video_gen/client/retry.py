@@ -47,27 +47,39 @@ def may_have_created(exc: BaseException) -> bool:
     hide a job the server made. A refused connection or a 429 did not reach the job store.
     """
     if isinstance(exc, APIConnectionError):
-        return getattr(exc, "sent", True)
+        return exc.sent
     if isinstance(exc, APIError) and exc.status is not None:
         return exc.status >= 500 or exc.status in (408, 409)
     return False
 
 
+# LiteLLM's proxy passes the upstream's headers on renamed with this prefix (its own 429s
+# carry ``llm_provider-retry-after``), so a hint may arrive under either name.
+_FORWARDED = "llm_provider-"
+
+
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
-    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
+    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date), also
+    as forwarded by a proxy (``llm_provider-retry-after``)."""
     lowered = {k.lower(): v for k, v in headers.items()}
-    ms = lowered.get("retry-after-ms")
-    if ms is not None:
-        try:
-            value = float(ms) / 1000.0
-            if value >= 0:
-                return value
-        except ValueError:
-            pass
-    ra = lowered.get("retry-after")
-    if ra is None:
-        return None
-    ra = ra.strip()
+    for prefix in ("", _FORWARDED):
+        ms = lowered.get(prefix + "retry-after-ms")
+        if ms is not None:
+            try:
+                value = float(ms) / 1000.0
+                if value >= 0:
+                    return value
+            except ValueError:
+                pass
+        ra = lowered.get(prefix + "retry-after")
+        if ra is not None:
+            found = _retry_after_value(ra.strip(), now)
+            if found is not None:
+                return found
+    return None
+
+
+def _retry_after_value(ra: str, now: float | None) -> float | None:
     try:
         value = float(ra)
         return value if value >= 0 else None

@@ -9,7 +9,7 @@ it (the reservation first, atomically with the budget check), and ``video-gen bu
 
 from __future__ import annotations
 
-from video_gen.ledger.backend import AmbiguousIdError, ImportResult, LedgerBackend
+from video_gen.ledger.backend import AmbiguousIdError, Claim, ImportResult, LedgerBackend
 from video_gen.ledger.budget import BudgetLimits, Reservation
 from video_gen.ledger.jsonl import JsonlLedger
 from video_gen.ledger.query import (
@@ -29,6 +29,7 @@ Ledger = JsonlLedger
 __all__ = [
     "AmbiguousIdError",
     "BudgetLimits",
+    "Claim",
     "DaySpend",
     "FileRecord",
     "ImportResult",

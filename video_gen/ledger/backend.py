@@ -10,7 +10,7 @@ both backends at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -43,6 +43,28 @@ class AmbiguousIdError(UsageError):
 
 
 @dataclass(frozen=True)
+class Claim:
+    """What ``claim`` decided about the jobs a lookup found for a lost create."""
+
+    remote_id: str | None  # claimed for this create (recorded as submitted), or None
+    unclaimed: int  # matching jobs no other ledger job has recorded
+    pending: int  # other creates with the same parameters whose job is not yet recorded
+
+    @property
+    def ambiguous(self) -> bool:
+        """Matching jobs exist, but which one is this create's cannot be told (yet)."""
+        return self.remote_id is None and self.unclaimed > 0
+
+
+# ``claim``'s decision, made by the shared code inside a backend's lock: given the remote ids
+# the ledger knows and the "reserved" records of other open jobs with no remote id yet, the
+# Claim and the fields of the "submitted" record to append (None: append nothing).
+ClaimDecision = Callable[
+    [frozenset[str], list[dict[str, Any]]], tuple[Claim, dict[str, Any] | None]
+]
+
+
+@dataclass(frozen=True)
 class ImportResult:
     """What ``import_records`` did: records added, records already there, jobs touched."""
 
@@ -72,6 +94,19 @@ class LedgerBackend(Protocol):
     ) -> Reservation: ...
     def submitted(self, local_id: str, remote_id: str, status: str) -> None: ...
     def status(self, local_id: str, status: str, progress: int | None) -> None: ...
+    def alias(self, local_id: str, remote_id: str) -> None: ...
+    def in_doubt(self, local_id: str, reason: str) -> None: ...
+    def settle(
+        self, local_id: str, *, charged_usd: float, reason: str, by: str = "user"
+    ) -> None: ...
+    def claim(
+        self,
+        local_id: str,
+        request: GenerationRequest,
+        candidates: Iterable[tuple[str, str]],
+        *,
+        since: datetime,
+    ) -> Claim: ...
     def completed(self, local_id: str, actual_usd: float | None) -> None: ...
     def failed(self, local_id: str, status: str, code: str | None, message: str | None) -> None: ...
     def released(self, local_id: str, reason: str) -> None: ...
@@ -175,12 +210,35 @@ def reservation_fields(
 
 
 def stamped(fields: dict[str, Any]) -> dict[str, Any]:
-    """``fields`` with ``by`` (machine, user, CI job) added, unless the caller set one."""
+    """``fields`` with ``origin`` (machine, user, CI job) added, unless the caller set one."""
     from video_gen.ledger.origin import stamp
 
-    if "by" in fields:
+    if "origin" in fields:
         return fields
-    return {**fields, "by": stamp()}
+    return {**fields, "origin": stamp()}
+
+
+def pending_creates(
+    local_id: str, request: GenerationRequest, unanswered: list[dict[str, Any]]
+) -> list[str]:
+    """Of the "reserved" records of open jobs with no remote id yet, the other creates with the
+    same parameters as ``request`` (a create still on the wire, or one lost like this one)."""
+    from video_gen.redact import redact
+
+    wanted = (
+        request.provider,
+        request.model,
+        request.seconds,
+        request.size,
+        redact(request.prompt),
+    )
+    return [
+        r["id"]
+        for r in unanswered
+        if r["id"] != local_id
+        and (r.get("provider"), r.get("model"), r.get("seconds"), r.get("size"), r.get("prompt"))
+        == wanted
+    ]
 
 
 def final_fields(
@@ -263,6 +321,12 @@ class LedgerBase:
         """Atomically append the final record ``final_fields`` makes, or nothing."""
         raise NotImplementedError
 
+    def _claim(self, local_id: str, since: datetime, decide: ClaimDecision) -> Claim:
+        """Under the lock that orders claims and records: ``decide`` from the remote ids known
+        since ``since`` (less CLOCK_SLACK) and the unanswered open jobs reserved since then;
+        append the "submitted" record it returns."""
+        raise NotImplementedError
+
     def _totals(self, month: str) -> SpendTotals:
         raise NotImplementedError
 
@@ -318,6 +382,56 @@ class LedgerBase:
 
     def status(self, local_id: str, status: str, progress: int | None) -> None:
         self._record(rec.STATUS, local_id, {"status": status, "progress": progress})
+
+    def alias(self, local_id: str, remote_id: str) -> None:
+        """The server now calls the job ``remote_id`` too (LiteLLM re-stamps ids)."""
+        self._record(rec.ALIAS, local_id, {"remote_id": remote_id})
+
+    def in_doubt(self, local_id: str, reason: str) -> None:
+        """The create may have made a job that cannot be looked up: the job stays open, its
+        reservation kept, until ``settle`` (or ``recover``) says what became of it."""
+        from video_gen.redact import redact
+
+        self._record(rec.IN_DOUBT, local_id, {"reason": redact(reason)})
+
+    def settle(self, local_id: str, *, charged_usd: float, reason: str, by: str = "user") -> None:
+        """End an open job as the user declares: charged ``charged_usd`` (0: not charged)."""
+        from video_gen.redact import redact
+
+        amount = rec.check_usd(charged_usd, "charged_usd")
+        self._finish(rec.SETTLED, local_id, {"reason": redact(reason), "by": by}, amount)
+
+    def claim(
+        self,
+        local_id: str,
+        request: GenerationRequest,
+        candidates: Iterable[tuple[str, str]],
+        *,
+        since: datetime,
+    ) -> Claim:
+        """Adopt, for the create ``local_id``, the job a lookup found, if it is certainly ours.
+
+        ``candidates`` are ``(remote id, status)`` of server jobs matching ``request`` made since
+        the create began. Under the ledger lock: jobs already recorded by any other job are
+        not ours; if exactly one is left and no other create with the same parameters is still
+        waiting for its answer, it is recorded as this create's (submitted, ``recovered``).
+        Otherwise nothing is recorded and the caller waits or records the create in doubt: a
+        concurrent create's job must never be adopted.
+        """
+        found = list(candidates)
+
+        def decide(
+            known: frozenset[str], unanswered: list[dict[str, Any]]
+        ) -> tuple[Claim, dict[str, Any] | None]:
+            unclaimed = [(rid, status) for rid, status in found if rid not in known]
+            pending = pending_creates(local_id, request, unanswered)
+            if len(unclaimed) == 1 and not pending:
+                remote_id, status = unclaimed[0]
+                fields = {"remote_id": remote_id, "status": status, "recovered": True}
+                return Claim(remote_id, 0, 0), stamped(fields)
+            return Claim(None, len(unclaimed), len(pending)), None
+
+        return self._claim(local_id, rec.as_utc(since), decide)
 
     def completed(self, local_id: str, actual_usd: float | None) -> None:
         """The job succeeded: it is charged ``actual_usd`` if known, else its estimate.

@@ -21,13 +21,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from video_gen.ledger import records as rec
-from video_gen.ledger.query import SpendTotals, spend_row
+from video_gen.ledger.query import SPEND_COLUMNS, SpendTotals, spend_row
 from video_gen.ledger.store import LedgerFile
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: a settled counter per model
 _FINGERPRINT_BYTES = 256
 _READ_CHUNK = 1 << 23
 MAX_ISSUES = 200  # bad lines remembered with their numbers; the rest are only counted
+# The columns of SPEND_COLUMNS an index keeps per month and model (the money of ended jobs; the
+# open ones are kept one by one in Index.open).
+STORED = SPEND_COLUMNS.index("settled") + 1
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ class Index:
         self.fingerprint = ""
         self.last_id: str | None = None
         self.days: dict[str, int] = {}  # UTC day -> micro-USD charged
-        # month -> "provider/model" -> [charged micro-USD, completed, failed, released, seconds]
+        # month -> "provider/model" ->
+        #   [charged micro-USD, completed, failed, released, seconds, settled]
         self.models: dict[str, dict[str, list[int]]] = {}
         self.open: dict[str, Open] = {}
         self.issues: list[Issue] = []
@@ -90,9 +94,9 @@ class Index:
             share = spend_row(job.estimate, job.seconds, record)
             self.days[job.day] = self.days.get(job.day, 0) + share[0]
             row = self.models.setdefault(rec.month_of(job.day), {}).setdefault(
-                f"{job.provider}/{job.model}", [0, 0, 0, 0, 0]
+                f"{job.provider}/{job.model}", [0] * STORED
             )
-            for i in range(5):
+            for i in range(STORED):
                 row[i] += share[i]
 
     def feed(self, data: bytes) -> int:
@@ -127,7 +131,7 @@ class Index:
             if day.startswith(month):
                 out.days[day] = [charged, 0, 0]
         for key, row in self.models.get(month, {}).items():
-            out.models[key] = [*row, 0, 0]
+            out.models[key] = [*row, *[0] * (len(SPEND_COLUMNS) - STORED)]
         for job in self.open.values():
             if job.day.startswith(month):
                 out.add(job.day, f"{job.provider}/{job.model}", spend_row(job.estimate, 0, None))

@@ -20,7 +20,14 @@ from typing import Any
 from video_gen import paths
 from video_gen.ledger import index as _index
 from video_gen.ledger import records as rec
-from video_gen.ledger.backend import CLOCK_SLACK, ImportResult, LedgerBase, final_fields
+from video_gen.ledger.backend import (
+    CLOCK_SLACK,
+    Claim,
+    ClaimDecision,
+    ImportResult,
+    LedgerBase,
+    final_fields,
+)
 from video_gen.ledger.budget import BudgetLimits, check
 from video_gen.ledger.query import JobFilter, JobView, SpendTotals, committed, fold, newest_first
 from video_gen.ledger.store import LedgerFile, LedgerLockedError
@@ -114,6 +121,31 @@ class JsonlLedger(LedgerBase):
                 return
             self._file.append(rec.encode(rec.make(kind, local_id, rec.utcnow(), final)))
             self._synced()
+
+    def _claim(self, local_id: str, since: datetime, decide: ClaimDecision) -> Claim:
+        with self._writing() as index:
+            known = self.known_remote_ids(since=since)
+            stop = since - CLOCK_SLACK
+            seen: dict[str, list[dict[str, Any]]] = {}
+            for line in self._file.lines_backward():
+                record, _ = rec.decode(line)
+                if record is None:
+                    continue
+                if record["id"] in index.open:
+                    seen.setdefault(record["id"], []).append(record)
+                if record["kind"] == rec.RESERVED and rec.parse_ts(record["ts"]) < stop:
+                    break
+            unanswered = []
+            for records in seen.values():
+                reserved = next((r for r in records if r["kind"] == rec.RESERVED), None)
+                if reserved is not None and not any(rec.remote_ids_of(r) for r in records):
+                    unanswered.append(reserved)
+            claim, fields = decide(known, unanswered)
+            if fields is not None:
+                record = rec.make(rec.SUBMITTED, local_id, rec.utcnow(), fields)
+                self._file.append(rec.encode(record))
+                self._synced()
+            return claim
 
     def _totals(self, month: str) -> SpendTotals:
         return self._snapshot().totals(month)

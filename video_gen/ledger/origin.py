@@ -1,4 +1,4 @@
-"""Who wrote a record: the machine, the OS user and the CI job, stamped on every record as ``by``.
+"""Who wrote a record: the machine, the OS user and the CI job, stamped on each as ``origin``.
 
 With one ledger shared by many machines and CI runners (the PostgreSQL backend), a spend must be
 traceable to where it came from; ``video-gen history --host/--user/--ci`` filters on it.
@@ -44,7 +44,7 @@ def _user() -> str:
 
 @functools.lru_cache(maxsize=1)
 def stamp() -> dict[str, str]:
-    """The ``by`` field of this process's records (computed once)."""
+    """The ``origin`` field of this process's records (computed once)."""
     out = {"host": socket.gethostname() or "unknown", "user": _user()}
     job = ci_job()
     if job:

@@ -34,7 +34,7 @@ class JobView:
     """One job as the ledger tells it (all its records folded together)."""
 
     local_id: str
-    remote_id: str | None
+    remote_id: str | None  # the id the create answered (what `generate` printed)
     provider: str
     provider_kind: str
     model: str
@@ -57,10 +57,22 @@ class JobView:
     command: str | None
     error_code: str | None
     error_message: str | None
-    host: str | None = None  # the machine, OS user and CI job that reserved it (``by``)
+    # Every id the server used for this job, the first one first (LiteLLM re-stamps ids).
+    remote_ids: tuple[str, ...] = ()
+    host: str | None = None  # the machine, OS user and CI job that reserved it (``origin``)
     user: str | None = None
     ci: str | None = None
     final_record: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def in_doubt(self) -> bool:
+        """A create that may have made a job which could not be looked up, not yet settled."""
+        return self.in_flight and self.remote_id is None and self.status == rec.IN_DOUBT
+
+    @property
+    def poll_id(self) -> str | None:
+        """The id to ask the server about: the newest one it used."""
+        return self.remote_ids[-1] if self.remote_ids else self.remote_id
 
     @property
     def final(self) -> bool:
@@ -105,6 +117,7 @@ class JobView:
             "command": self.command,
             "error_code": self.error_code,
             "error_message": self.error_message,
+            "remote_ids": list(self.remote_ids),
             "host": self.host,
             "user": self.user,
             "ci": self.ci,
@@ -127,6 +140,7 @@ class _Job:
         self.reserved: dict[str, Any] | None = None
         self.final: dict[str, Any] | None = None
         self.remote_id: str | None = None
+        self.remote_ids: list[str] = []
         self.status = "unknown"
         self.progress: int | None = None
         self.charged: int | None = None
@@ -144,7 +158,14 @@ class _Job:
             remote = record.get("remote_id")
             if isinstance(remote, str) and remote:
                 self.remote_id = remote
+                self._add_id(remote)
             self._set_status(record.get("status") or "submitted", None)
+        elif kind == rec.ALIAS:
+            remote = record.get("remote_id")
+            if isinstance(remote, str) and remote:
+                self._add_id(remote)
+        elif kind == rec.IN_DOUBT:
+            self._set_status(rec.IN_DOUBT, None)
         elif kind == rec.STATUS:
             progress = record.get("progress")
             self._set_status(record.get("status"), progress if isinstance(progress, int) else None)
@@ -157,6 +178,8 @@ class _Job:
                 self.status, self.progress = "completed", 100
             elif kind == rec.FAILED:
                 self.status = str(record.get("status") or "failed")
+            elif kind == rec.SETTLED:
+                self.status = "settled"
             else:
                 self.status = "released"
         elif kind == rec.DOWNLOADED:
@@ -167,6 +190,10 @@ class _Job:
                 int(record.get("bytes") or 0),
             )
             self.files = [f for f in self.files if f.path != entry.path] + [entry]
+
+    def _add_id(self, remote: str) -> None:
+        if remote not in self.remote_ids:
+            self.remote_ids.append(remote)
 
     def _set_status(self, status: Any, progress: int | None) -> None:
         if self.final is None and isinstance(status, str) and status:
@@ -199,11 +226,9 @@ class _Job:
         if isinstance(extra, dict):
             params.update({k: v for k, v in extra.items() if k not in _MAIN_PARAMS})
         actual = final.get("actual_usd")
-        error_message = (
-            opt(final, "message") if final.get("kind") != rec.RELEASED else opt(final, "reason")
-        )
-        by = first.get("by")
-        by = by if isinstance(by, dict) else {}
+        error_message = opt(final, "message") or opt(final, "reason")
+        origin = first.get("origin")
+        origin = origin if isinstance(origin, dict) else {}
         return JobView(
             local_id=self.local_id,
             remote_id=self.remote_id,
@@ -229,9 +254,10 @@ class _Job:
             command=opt(first, "command"),
             error_code=opt(final, "code"),
             error_message=error_message,
-            host=opt(by, "host"),
-            user=opt(by, "user"),
-            ci=opt(by, "ci"),
+            remote_ids=tuple(self.remote_ids),
+            host=opt(origin, "host"),
+            user=opt(origin, "user"),
+            ci=opt(origin, "ci"),
             final_record=self.final,
         )
 
@@ -301,6 +327,8 @@ def _status_matches(job: JobView, wanted: str) -> bool:
     wanted = wanted.strip().lower()
     if wanted in ("in-flight", "in_flight", "inflight"):
         return job.in_flight
+    if wanted in ("in-doubt", "in_doubt"):
+        return job.in_doubt
     if wanted == "failed":
         return job.ended_by == rec.FAILED
     return job.status.lower() == wanted
@@ -325,6 +353,7 @@ class ModelSpend:
     released: int
     in_flight: int
     seconds: int  # seconds of video completed
+    settled: int = 0  # ended by `video-gen settle`
 
 
 @dataclass(frozen=True)
@@ -350,6 +379,7 @@ class MonthSummary:
     today: DaySpend | None  # the current UTC day, when the month is the current one
     projection_usd: float | None  # spent + reserved extrapolated to month end (current month)
     generated_at: datetime
+    settled: int = 0  # jobs ended by `video-gen settle`
 
     @property
     def committed_usd(self) -> float:
@@ -377,6 +407,7 @@ class MonthSummary:
                 "completed": self.completed,
                 "failed": self.failed,
                 "released": self.released,
+                "settled": self.settled,
                 "in_flight": self.in_flight,
             },
             "today": None if self.today is None else _day_json(self.today),
@@ -391,6 +422,7 @@ class MonthSummary:
                     "completed": m.completed,
                     "failed": m.failed,
                     "released": m.released,
+                    "settled": m.settled,
                     "in_flight": m.in_flight,
                     "seconds": m.seconds,
                 }
@@ -417,12 +449,27 @@ def month_days(month: str) -> list[str]:
     return [(start + timedelta(days=i)).date().isoformat() for i in range((end - start).days)]
 
 
+# A month's money and job counts per provider/model (micro-USD; seconds of video completed).
+SPEND_COLUMNS = (
+    "charged",
+    "completed",
+    "failed",
+    "released",
+    "seconds",
+    "settled",
+    "reserved",
+    "in_flight",
+)
+_RESERVED = SPEND_COLUMNS.index("reserved")
+_IN_FLIGHT = SPEND_COLUMNS.index("in_flight")
+
+
 @dataclass
 class SpendTotals:
     """The money of one UTC month as a backend stores it (micro-USD), for budgets and summaries.
 
-    ``days``: day -> [charged, reserved, jobs in flight]; ``models``: "provider/model" ->
-    [charged, completed, failed, released, seconds completed, reserved, jobs in flight].
+    ``days``: day -> [charged, reserved, jobs in flight]; ``models``: "provider/model" -> a row
+    of SPEND_COLUMNS.
     """
 
     month: str
@@ -430,26 +477,27 @@ class SpendTotals:
     models: dict[str, list[int]]
 
     def add(self, day: str, key: str, row: list[int]) -> None:
-        """Add a row of the ``models`` shape for ``day`` and ``key`` (both tables follow)."""
-        charged, _, _, _, _, reserved, in_flight = row
+        """Add a row of SPEND_COLUMNS for ``day`` and ``key`` (both tables follow)."""
         days = self.days.setdefault(day, [0, 0, 0])
-        days[0] += charged
-        days[1] += reserved
-        days[2] += in_flight
-        model = self.models.setdefault(key, [0] * 7)
+        days[0] += row[0]
+        days[1] += row[_RESERVED]
+        days[2] += row[_IN_FLIGHT]
+        model = self.models.setdefault(key, [0] * len(SPEND_COLUMNS))
         for i, value in enumerate(row):
             model[i] += value
 
 
 def spend_row(estimate: int, seconds: int, final: dict[str, Any] | None) -> list[int]:
-    """A job's share of its month (the ``SpendTotals.models`` shape): its reservation while in
-    flight (``final`` None), else its charge and the outcome its final record counts as."""
+    """A job's share of its month (a row of SPEND_COLUMNS): its reservation while in flight
+    (``final`` None), else its charge and the count its final record adds to."""
+    row = [0] * len(SPEND_COLUMNS)
     if final is None:
-        return [0, 0, 0, 0, 0, estimate, 1]
-    row = [rec.charge_of(final, estimate), 0, 0, 0, 0, 0, 0]
-    row[1 + rec.OUTCOMES.index(rec.outcome_of(final))] = 1
+        row[_RESERVED], row[_IN_FLIGHT] = estimate, 1
+        return row
+    row[0] = rec.charge_of(final, estimate)
+    row[SPEND_COLUMNS.index(rec.outcome_of(final))] = 1
     if final["kind"] == rec.COMPLETED:
-        row[4] = seconds
+        row[SPEND_COLUMNS.index("seconds")] = seconds
     return row
 
 
@@ -498,7 +546,7 @@ def month_summary(
     models = totals.models
     model_rows = []
     for key in sorted(models):
-        charged, completed, failed, released, seconds, held, in_flight = models[key]
+        charged, completed, failed, released, seconds, settled, held, in_flight = models[key]
         provider, _, model = key.partition("/")
         model_rows.append(
             ModelSpend(
@@ -511,6 +559,7 @@ def month_summary(
                 released,
                 in_flight,
                 seconds,
+                settled,
             )
         )
     model_rows.sort(key=lambda m: (-(m.charged_usd + m.reserved_usd), m.provider, m.model))
@@ -538,7 +587,8 @@ def month_summary(
         completed=sum(row[1] for row in models.values()),
         failed=sum(row[2] for row in models.values()),
         released=sum(row[3] for row in models.values()),
-        in_flight=sum(row[6] for row in models.values()),
+        settled=sum(row[5] for row in models.values()),
+        in_flight=sum(row[7] for row in models.values()),
         days=day_rows,
         models=model_rows,
         today=today,

@@ -27,10 +27,17 @@ COMPLETED = "completed"
 FAILED = "failed"
 RELEASED = "released"
 DOWNLOADED = "downloaded"
-FINAL_KINDS = frozenset({COMPLETED, FAILED, RELEASED})
-# The job counts of a month (``video-gen budget``): every final kind adds to one of them.
-OUTCOMES = (COMPLETED, FAILED, RELEASED)
-KNOWN_KINDS = frozenset({RESERVED, SUBMITTED, STATUS, COMPLETED, FAILED, RELEASED, DOWNLOADED})
+# A create that may have made a job which cannot be looked up: the job stays open (its
+# reservation kept) until ``video-gen settle`` (or ``recover``) says what became of it.
+IN_DOUBT = "in_doubt"
+# Another id the server used for the same job (LiteLLM re-stamps ids): lookups by it find it.
+ALIAS = "alias"
+# A final record the user declared (``video-gen settle``): charged or not, with the reason.
+SETTLED = "settled"
+FINAL_KINDS = frozenset({COMPLETED, FAILED, RELEASED, SETTLED})
+KNOWN_KINDS = frozenset(
+    {RESERVED, SUBMITTED, STATUS, COMPLETED, FAILED, RELEASED, DOWNLOADED, IN_DOUBT, ALIAS, SETTLED}
+)
 ENVELOPE = ("v", "ts", "kind", "id")
 
 _EVENT_KIND = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -198,7 +205,13 @@ def encode(record: Mapping[str, Any]) -> bytes:
 
 def charge_of(record: Mapping[str, Any], estimate: int) -> int:
     """Micro-USD a job's final record charges: completed = actual if known else the estimate;
-    failed and released charge nothing (the reservation is released)."""
+    settled = what the user declared; failed and released charge nothing (the reservation is
+    released)."""
+    if record["kind"] == SETTLED:
+        value = record.get("charged_usd")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            return to_micro(value)
+        return estimate
     if record["kind"] != COMPLETED:
         return 0
     for key in ("charged_usd", "actual_usd"):
@@ -209,7 +222,8 @@ def charge_of(record: Mapping[str, Any], estimate: int) -> int:
 
 
 def outcome_of(record: Mapping[str, Any]) -> str:
-    """Which of OUTCOMES a job's final record counts as."""
+    """Which count of a month's jobs a final record adds to (``query.SPEND_COLUMNS``): its kind
+    (completed, failed, released, settled)."""
     return str(record["kind"])
 
 

@@ -1,43 +1,54 @@
-"""The provider registry: named providers from the config, and how to open one.
+"""Named providers: what the config declares, and how to open and check one.
 
 Built in: ``openai`` (the ``[api]`` settings: any ``/v1/videos`` server) and ``emulator`` (the
 built-in emulator, started in-process). More come from ``[providers.NAME]`` tables, each with a
-``kind`` (``KINDS``); adding a kind is adding a provider module and a branch in ``open_provider``.
+``kind`` from the registry (``kinds.py``): everything kind-specific is asked of the kind, so
+nothing here names one.
 
 A table may declare what its models accept (``[providers.NAME.models."MODEL"]`` with ``seconds``,
-``sizes``, or for OpenRouter ``resolutions`` and ``aspect_ratios``): validation then follows the
-server instead of Sora's fixed lists (``capabilities_for``).
+``sizes``, or for resolution-style kinds ``resolutions`` and ``aspect_ratios``): validation then
+follows the server instead of the packaged lists (``capabilities_for``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from video_gen.config import Config
-from video_gen.errors import ConfigError, UsageError
+from video_gen.errors import (
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    ConfigError,
+    UsageError,
+)
+from video_gen.providers import kinds
 from video_gen.providers.base import ContentStream, Provider
+from video_gen.providers.kinds import CheckResult, Connect, ProviderKind, RequestPreview
 
 if TYPE_CHECKING:
-    from video_gen.capabilities import Api, ModelCapabilities
-    from video_gen.providers.emulator import EmulatorProvider
+    from video_gen.capabilities import ModelCapabilities
 
 __all__ = [
-    "KINDS",
+    "CheckResult",
+    "Connect",
     "ContentStream",
     "Provider",
+    "ProviderKind",
     "ProviderSpec",
+    "RequestPreview",
     "capabilities_for",
+    "check",
+    "models_of",
     "open_provider",
     "spec_for",
     "specs",
+    "validate_request",
 ]
 
-KINDS = ("openai-videos", "openrouter", "emulator")
-DEFAULT_BASE_URLS = {"openrouter": "https://openrouter.ai/api/v1"}
-DEFAULT_KEY_ENVS = {"openrouter": "OPENROUTER_API_KEY"}
 # Keys of a [providers.NAME] table that are not passed on as options.
 _SPEC_KEYS = ("kind", "base_url", "api_key", "api_key_env", "model", "headers")
 
@@ -51,21 +62,21 @@ class ProviderSpec:
     key_source: str = ""  # where the key came from, for `providers` listings (never the key)
     key_hint: str = ""  # how to set it
     model: str | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
-    def needs_key(self) -> bool:
-        return self.kind != "emulator"
+    def impl(self) -> ProviderKind:
+        return kinds.get(self.kind)
 
     @property
-    def api(self) -> Api:
-        """The request shape it speaks: an emulator speaks its profile's."""
-        if self.kind == "openrouter" or (
-            self.kind == "emulator" and self.options.get("profile") == "openrouter"
-        ):
-            return "openrouter"
-        return "openai-videos"
+    def needs_key(self) -> bool:
+        return self.impl.needs_key
+
+    @property
+    def api(self) -> str:
+        """The API it speaks, which is what it is priced as (an emulator: the one it plays)."""
+        return self.impl.api(self)
 
     def declared_models(self) -> dict[str, ModelCapabilities]:
         """The capabilities declared in ``[providers.NAME.models."MODEL"]`` tables."""
@@ -84,8 +95,13 @@ class ProviderSpec:
                     f'[providers.{self.name}.models."{model}"] must be a table',
                     hint='e.g. seconds = [5, 10] and sizes = ["832x480"]',
                 )
-            out[str(model)] = ModelCapabilities.from_data(str(model), data, api=self.api)
+            out[str(model)] = ModelCapabilities.from_data(str(model), data, self.shape_kind())
         return out
+
+    def shape_kind(self) -> ProviderKind:
+        """The kind whose request shape this provider's models take (an emulator: the one it
+        plays)."""
+        return kinds.get(self.api)
 
 
 def specs(config: Config) -> dict[str, ProviderSpec]:
@@ -114,19 +130,19 @@ def specs(config: Config) -> dict[str, ProviderSpec]:
 def _named(name: str, table: Any) -> ProviderSpec:
     if not isinstance(table, dict):
         raise ConfigError(f"[providers.{name}] must be a table")
-    kind = str(table.get("kind", "openai-videos"))
-    if kind not in KINDS:
-        raise ConfigError(
-            f"[providers.{name}] has unknown kind {kind!r}",
-            hint=f"use one of: {', '.join(KINDS)}",
-        )
+    kind_name = str(table.get("kind", "openai-videos"))
+    try:
+        kind = kinds.get(kind_name)
+    except ConfigError as exc:
+        raise ConfigError(f"[providers.{name}]: {exc.message}", hint=exc.hint) from None
+    table = {**kind.spec_defaults(name, table), **table}
     # A key written in the table wins over the kind's usual variable (two accounts, two tables).
-    env = table.get("api_key_env") or (None if table.get("api_key") else DEFAULT_KEY_ENVS.get(kind))
+    env = table.get("api_key_env") or (None if table.get("api_key") else kind.default_key_env)
     key = os.environ.get(str(env)) if env else None
     source = f"env {env}" if key else ""
     if not key and table.get("api_key"):
         key, source = str(table["api_key"]), "config file"
-    if kind == "emulator":
+    if not kind.needs_key:
         source = "not needed"
     headers = table.get("headers") or {}
     if not isinstance(headers, dict):
@@ -134,15 +150,10 @@ def _named(name: str, table: Any) -> ProviderSpec:
             f"[providers.{name}] headers must be a table", hint='headers = { "X-Team" = "video" }'
         )
     model = table.get("model") or None
-    if kind == "emulator" and model is None and table.get("profile"):
-        model = _profile_default_model(name, str(table["profile"]))
     return ProviderSpec(
         name=name,
-        kind=kind,
-        base_url=str(
-            table.get("base_url")
-            or ("(in-process)" if kind == "emulator" else DEFAULT_BASE_URLS.get(kind, ""))
-        ),
+        kind=kind_name,
+        base_url=str(table.get("base_url") or kind.default_base_url),
         api_key=key,
         key_source=source,
         key_hint=(
@@ -152,20 +163,6 @@ def _named(name: str, table: Any) -> ProviderSpec:
         headers={str(k): str(v) for k, v in headers.items()},
         options={k: v for k, v in table.items() if k not in _SPEC_KEYS},
     )
-
-
-def _profile_default_model(name: str, profile: str) -> str | None:
-    """An emulator playing a server defaults to that server's model (Wan on vLLM-Omni ...)."""
-    from video_gen.emulator.profiles import PROFILES
-
-    found = PROFILES.get(profile)
-    if found is None:
-        raise ConfigError(
-            f"[providers.{name}] has unknown emulator profile {profile!r}",
-            hint=f"use one of: {', '.join(PROFILES)}",
-        )
-    # The openai profile serves Sora, which defaults.model already names.
-    return None if found.default_model == "sora-2" else found.default_model
 
 
 def _builtin_key(config: Config) -> tuple[str | None, str]:
@@ -189,128 +186,61 @@ def spec_for(config: Config, name: str) -> ProviderSpec:
     return all_specs[name]
 
 
-ClientFactory = Callable[[str, str], Any]
-
-
-def open_provider(spec: ProviderSpec, client_factory: ClientFactory) -> Provider:
-    """Open ``spec``. ``client_factory(base_url, key)`` builds the HTTP client (timeouts, hooks)."""
+def _ready(spec: ProviderSpec) -> None:
     if spec.needs_key and not spec.api_key:
         raise ConfigError(f"no API key for provider {spec.name!r}", hint=spec.key_hint)
-    models = spec.declared_models()
-    if spec.kind == "emulator":
-        return _open_emulator(spec, client_factory, models)
     if not spec.base_url:
         raise ConfigError(
             f"provider {spec.name!r} has no base_url",
             hint=f"video-gen config set providers.{spec.name}.base_url URL",
         )
-    client = client_factory(spec.base_url, spec.api_key or "")
-    if spec.headers:
-        client.session.headers.update({k: v for k, v in spec.headers.items() if v})
-    if spec.kind == "openai-videos":
-        from video_gen.providers.openai_videos import OpenAIVideosProvider
-
-        return OpenAIVideosProvider(
-            spec.name, client, models=models, remix=bool(spec.options.get("remix", True))
-        )
-    if spec.kind == "openrouter":
-        from video_gen.client.openrouter import OpenRouterClient
-        from video_gen.providers.openrouter import OpenRouterProvider
-
-        return OpenRouterProvider(
-            spec.name, OpenRouterClient(client, auth_hint=spec.key_hint), models=models
-        )
-    raise ConfigError(f"provider kind {spec.kind!r} is not supported")
 
 
-def _open_emulator(
-    spec: ProviderSpec, client_factory: ClientFactory, models: Mapping[str, ModelCapabilities]
-) -> EmulatorProvider:
-    from video_gen.providers.emulator import EmulatorProvider
-
-    job_seconds = spec.options.get("job_seconds")
-    return EmulatorProvider(
-        spec.name,
-        client_factory,
-        profile=str(spec.options.get("profile", "openai")),
-        job_seconds=float(job_seconds) if job_seconds is not None else None,
-        faults=str(spec.options.get("faults", "")),
-        models=models,
-    )
+def open_provider(spec: ProviderSpec, connect: Connect) -> Provider:
+    """Open ``spec``. ``connect`` builds a transport (timeouts, retry policy, retry hook bound)."""
+    _ready(spec)
+    spec.declared_models()  # a bad declaration is a config error before anything is sent
+    return spec.impl.open(spec, connect)
 
 
 def capabilities_for(spec: ProviderSpec, model: str) -> ModelCapabilities | None:
-    """Capabilities declared for ``model`` in the provider's config, else the packaged ones.
-
-    The same answer the opened provider gives (``Provider.capabilities``), without opening it.
-    """
-    from video_gen.capabilities import packaged
-
-    declared = spec.declared_models()
-    if spec.api == "openrouter":
-        from video_gen.providers.openrouter import model_capabilities
-
-        return model_capabilities(model, declared)
-    return declared.get(model) or packaged(model)
+    """What ``model`` takes on this provider (declared, else packaged), without opening it:
+    the same answer the opened provider gives (``Provider.capabilities``)."""
+    return spec.impl.capabilities(spec, model)
 
 
 def models_of(spec: ProviderSpec) -> dict[str, ModelCapabilities | None]:
-    """The models known for ``spec`` and what they take (None: nothing known, the server decides).
-
-    Its declared models and its default model; plus the packaged catalog of its request shape
-    when that is what it serves: always for OpenRouter, and for a ``/v1/videos`` provider that
-    declares nothing and serves a packaged model (Sora's list means nothing to a vLLM server).
-    """
-    from video_gen.capabilities import known_models
-
+    """The models known for ``spec`` and what they take (None: nothing known, the server decides):
+    its declared models, its default model and the kind's catalog."""
     declared = spec.declared_models()
-    catalog = known_models(spec.api)
-    out: dict[str, ModelCapabilities | None] = {}
-    if spec.api == "openrouter" or (not declared and (spec.model is None or spec.model in catalog)):
-        out = {m: capabilities_for(spec, m) for m in catalog}
+    out: dict[str, ModelCapabilities | None] = {
+        m: capabilities_for(spec, m) for m in spec.impl.catalog(spec)
+    }
     out.update(declared)
     if spec.model and spec.model not in out:
         out[spec.model] = capabilities_for(spec, spec.model)
     return out
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    """What ``check`` found: the server answered ``endpoint`` and accepted the key."""
-
-    name: str
-    kind: str
-    base_url: str
-    endpoint: str
-    detail: str
-    models: tuple[str, ...] = ()
+def preview(spec: ProviderSpec, request: Any) -> RequestPreview:
+    return spec.impl.preview(spec, request)
 
 
-def check(spec: ProviderSpec, client_factory: ClientFactory) -> CheckResult:
-    """One cheap authenticated call that spends nothing: list one video (``/v1/videos``) or
-    the video models (OpenRouter). Raises the typed error (401 -> exit 3, unreachable -> 7)
-    with what did work said in its message."""
-    from video_gen.errors import APIConnectionError, APIError, AuthenticationError
+def validate_request(api: str, request: Any, caps: ModelCapabilities | None) -> None:
+    """Every check before a create: the generic ones against ``caps``, then the kind's own
+    (``api``: the kind whose API is spoken, so an emulator is checked as what it plays)."""
+    from video_gen import capabilities
 
-    if spec.kind == "emulator":
-        provider = _open_emulator(spec, client_factory, spec.declared_models())
-        try:
-            server = provider.server
-            probe_spec = ProviderSpec(
-                name=spec.name,
-                kind=spec.kind,
-                base_url=server.base_url,
-                api_key="emulator-key",
-                model=spec.model,
-                options=spec.options,
-            )
-            return _probe(probe_spec, client_factory)
-        finally:
-            provider.close()
-    if spec.needs_key and not spec.api_key:
-        raise ConfigError(f"no API key for provider {spec.name!r}", hint=spec.key_hint)
+    capabilities.validate(request, caps)
+    kinds.get(api).validate(request, caps)
+
+
+def check(spec: ProviderSpec, connect: Connect) -> CheckResult:
+    """One cheap authenticated call that spends nothing (the kind's own), with what works said
+    in the error when it fails: refused key -> exit 3, unreachable -> 7, refused call -> 4."""
+    _ready(spec)
     try:
-        return _probe(spec, client_factory)
+        return spec.impl.check(spec, connect)
     except AuthenticationError as exc:
         exc.message = f"provider {spec.name!r} is reachable but refused the key: {exc.message}"
         exc.hint = spec.key_hint
@@ -324,36 +254,7 @@ def check(spec: ProviderSpec, client_factory: ClientFactory) -> CheckResult:
         )
         if exc.status == 404:
             exc.hint = (
-                f"check its base_url ({spec.base_url}): /v1/videos servers usually end in /v1,"
-                " OpenRouter in /api/v1"
+                f"check its base_url ({spec.base_url}): it is the API root that the kind's"
+                " paths are appended to (docs/providers.md)"
             )
         raise
-
-
-def _probe(spec: ProviderSpec, client_factory: ClientFactory) -> CheckResult:
-    client = client_factory(spec.base_url, spec.api_key or "")
-    if spec.headers:
-        client.session.headers.update({k: v for k, v in spec.headers.items() if v})
-    base = spec.base_url.rstrip("/")
-    try:
-        if spec.api == "openrouter":
-            from video_gen.client.openrouter import OpenRouterClient
-
-            listed = OpenRouterClient(client, auth_hint=spec.key_hint).models()
-            ids = tuple(str(m.get("id")) for m in listed if m.get("id"))
-            detail = f"{len(ids)} video model{'s' if len(ids) != 1 else ''} listed"
-            if spec.model and ids and spec.model not in ids:
-                detail += f"; the default model {spec.model} is NOT among them"
-            return CheckResult(spec.name, spec.kind, base, f"GET {base}/videos/models", detail, ids)
-        page = client.list(limit=1)
-        shown = len(page.get("data") or [])
-        more = " (and more)" if page.get("has_more") else ""
-        return CheckResult(
-            spec.name,
-            spec.kind,
-            base,
-            f"GET {base}/videos?limit=1",
-            f"{shown} video{'s' if shown != 1 else ''} listed{more}",
-        )
-    finally:
-        client.close()

@@ -2,7 +2,7 @@
 
 A provider turns a ``GenerationRequest`` into a remote job and back. Orchestration (``jobs.py``,
 batch, prompt-from-repo) only ever talks to this interface, so adding a provider is adding a
-module and a registry entry (``providers/__init__.py``), never editing the orchestration.
+module and a registry entry (``providers/kinds.py``), never editing the orchestration.
 """
 
 from __future__ import annotations
@@ -37,20 +37,24 @@ class ContentStream:
 
 @runtime_checkable
 class Provider(Protocol):
-    """submit, refresh, download, cancel, price: all a provider has to do."""
+    """submit, refresh, download, cancel, find, remix: all a provider has to do.
+
+    Creates (``submit``, ``remix``) are sent once: a failure that may have made a job raises
+    ``AmbiguousCreateError``, and the job layer then asks ``find_recent`` before anything else.
+    """
 
     name: str  # the configured name (``openai``, ``emulator``, ``my-litellm`` ...)
-    kind: str  # ``openai-videos``, ``openrouter``, ``emulator``
+    kind: str  # the registered kind (``openai-videos``, ``openrouter``, ``emulator`` ...)
 
     @property
     def api(self) -> str:
-        """The request shape spoken, ``openai-videos`` or ``openrouter``: what it is priced as."""
+        """The API spoken, which is what it is priced as (an emulator: the one it plays)."""
 
     def capabilities(self, model: str) -> ModelCapabilities | None:
         """What ``model`` accepts on this provider, or None when unknown (then: let it decide)."""
 
-    def submit(self, request: GenerationRequest, *, exclude_ids: frozenset[str] = ...) -> RemoteJob:
-        """Create the remote job exactly once (never a blind second create)."""
+    def submit(self, request: GenerationRequest) -> RemoteJob:
+        """Create the remote job (raises AmbiguousCreateError when it may exist anyway)."""
 
     def refresh(self, job_id: str) -> RemoteJob:
         """The job's current state."""
@@ -61,17 +65,20 @@ class Provider(Protocol):
     def cancel(self, job_id: str) -> None:
         """Ask the server to stop or delete the job."""
 
-    def find_recent(
-        self, request: GenerationRequest, *, since: float, exclude_ids: frozenset[str] = ...
-    ) -> RemoteJob | None:
-        """A job made since ``since`` (unix time) for ``request``, not in ``exclude_ids``.
+    def find_recent(self, request: GenerationRequest, *, since: float) -> list[RemoteJob]:
+        """Jobs made since ``since`` (unix time) that match ``request``, newest first.
 
-        How a lost create is recovered without paying twice; None when nothing matches or the
-        server cannot be searched (then the caller must not assume no job exists silently).
+        How a lost create is recovered without paying twice. Raises LookupUnavailableError when
+        the server cannot be searched (no job list, a failing list, job objects without the
+        fields to match): the caller must then never assume that no job exists.
         """
 
     def remix(self, job_id: str, prompt: str) -> RemoteJob:
         """A new job from a completed one (raises UnsupportedOperationError where unsupported)."""
+
+    def notices(self) -> list[str]:
+        """Warnings learned from the server since the last call (e.g. "this is a LiteLLM proxy
+        that re-posts failed creates"), for the caller to show once."""
 
     def close(self) -> None:
         """Release connections (and stop an in-process emulator)."""

@@ -1,59 +1,66 @@
-"""The built-in emulator as a provider: starts it in-process on loopback, then speaks to it
-exactly as to a real server (real HTTP, no key, no cost), for demos, tests and users' CI.
+"""Kind ``emulator``: the built-in emulator, started in-process on loopback, then spoken to
+exactly as a real server is (real HTTP, no key, no cost), for demos, tests and users' CI.
 
-A profile (``openai``, ``litellm``, ``vllm-omni``, ``sglang``, ``openrouter``) makes the emulator
-play one real server, quirks included, and the provider talks to it through the same provider
-class as to that server: ``OpenAIVideosProvider`` for the ``/v1/videos`` profiles,
-``OpenRouterProvider`` for ``openrouter``. Only ``kind`` and ``close`` are the emulator's own.
+A profile (``openai``, ``litellm``, ``vllm-omni``, ``sglang``, ``openrouter`` ...) makes the
+emulator play one real server, quirks included, and the provider talks to it through that
+server's own kind (looked up in the registry by the profile's shape). Only ``kind``, the server's
+life and ``close`` are the emulator's own.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from video_gen.capabilities import ModelCapabilities
 from video_gen.errors import ConfigError
+from video_gen.providers import kinds
 from video_gen.providers.base import ContentStream, Provider
+from video_gen.providers.kinds import CheckResult, Connect, KindBase, RequestPreview
 from video_gen.types import GenerationRequest, RemoteJob
 
 if TYPE_CHECKING:
     from video_gen.emulator.profiles import Profile
 
 EMULATOR_KEY = "emulator-key"
+# A profile's shape names the kind it imitates; where the names differ, this says so.
+_KIND_OF_SHAPE = {"openai": "openai-videos"}
+
+
+def imitated_kind(profile: Profile) -> str:
+    return _KIND_OF_SHAPE.get(profile.shape, profile.shape)
 
 
 class EmulatorProvider:
     kind = "emulator"
 
-    def __init__(
-        self,
-        name: str,
-        client_factory: Callable[[str, str], Any],
-        *,
-        job_seconds: float | None = None,
-        faults: str = "",
-        profile: str = "openai",
-        models: Mapping[str, ModelCapabilities] | None = None,
-    ) -> None:
+    def __init__(self, spec: Any, connect: Connect) -> None:
         from video_gen.emulator import EmulatorServer
 
+        options = spec.options
+        job_seconds = options.get("job_seconds")
         if job_seconds is None:
             job_seconds = float(os.environ.get("VIDEO_GEN_EMULATOR_JOB_SECONDS", "3"))
-        faults = faults or os.environ.get("VIDEO_GEN_EMULATOR_FAULTS", "")
+        faults = str(options.get("faults", "")) or os.environ.get("VIDEO_GEN_EMULATOR_FAULTS", "")
         try:
-            self.server = EmulatorServer(job_seconds=job_seconds, faults=faults, profile=profile)
+            self.server = EmulatorServer(
+                job_seconds=float(job_seconds),
+                faults=faults,
+                profile=str(options.get("profile", "openai")),
+            )
         except ValueError as exc:  # an unknown profile or a bad fault plan
             raise ConfigError(
-                f"provider {name!r}: {exc}",
-                hint=f"fix [providers.{name}] in the config (see docs/providers.md)",
+                f"provider {spec.name!r}: {exc}",
+                hint=f"fix [providers.{spec.name}] in the config (see docs/providers.md)",
             ) from None
-        self.name = name
+        self.name = spec.name
         self.server.start()
         try:
-            client = client_factory(self.server.base_url, EMULATOR_KEY)
-            self.inner: Provider = _speaker(name, self.server.profile, client, models or {})
+            self.inner: Provider = kinds.get(imitated_kind(self.server.profile)).open(
+                _inner_spec(spec, self.server), connect
+            )
         except BaseException:
             self.server.stop()
             raise
@@ -69,10 +76,8 @@ class EmulatorProvider:
     def capabilities(self, model: str) -> ModelCapabilities | None:
         return self.inner.capabilities(model)
 
-    def submit(
-        self, request: GenerationRequest, *, exclude_ids: frozenset[str] = frozenset()
-    ) -> RemoteJob:
-        return self.inner.submit(request, exclude_ids=exclude_ids)
+    def submit(self, request: GenerationRequest) -> RemoteJob:
+        return self.inner.submit(request)
 
     def refresh(self, job_id: str) -> RemoteJob:
         return self.inner.refresh(job_id)
@@ -83,17 +88,14 @@ class EmulatorProvider:
     def cancel(self, job_id: str) -> None:
         self.inner.cancel(job_id)
 
-    def find_recent(
-        self,
-        request: GenerationRequest,
-        *,
-        since: float,
-        exclude_ids: frozenset[str] = frozenset(),
-    ) -> RemoteJob | None:
-        return self.inner.find_recent(request, since=since, exclude_ids=exclude_ids)
+    def find_recent(self, request: GenerationRequest, *, since: float) -> list[RemoteJob]:
+        return self.inner.find_recent(request, since=since)
 
     def remix(self, job_id: str, prompt: str) -> RemoteJob:
         return self.inner.remix(job_id, prompt)
+
+    def notices(self) -> list[str]:
+        return self.inner.notices()
 
     def close(self) -> None:
         try:
@@ -102,15 +104,75 @@ class EmulatorProvider:
             self.server.stop()
 
 
-def _speaker(
-    name: str, profile: Profile, client: Any, models: Mapping[str, ModelCapabilities]
-) -> Provider:
-    """The provider a real server of this profile would get."""
-    if profile.shape == "openrouter":
-        from video_gen.client.openrouter import OpenRouterClient
-        from video_gen.providers.openrouter import OpenRouterProvider
+def _inner_spec(spec: Any, server: Any) -> Any:
+    """The spec the imitated kind gets: the emulator's address, its key, the profile's remix."""
+    return replace(
+        spec,
+        kind=imitated_kind(server.profile),
+        base_url=server.base_url,
+        api_key=EMULATOR_KEY,
+        options={**spec.options, "remix": server.profile.remix},
+    )
 
-        return OpenRouterProvider(name, OpenRouterClient(client), models=models)
-    from video_gen.providers.openai_videos import OpenAIVideosProvider
 
-    return OpenAIVideosProvider(name, client, models=models, remix=profile.remix)
+def _profile(spec_name: str, options: Mapping[str, Any]) -> Profile:
+    from video_gen.emulator.profiles import get_profile
+
+    try:
+        return get_profile(str(options.get("profile", "openai")))
+    except ValueError as exc:
+        raise ConfigError(
+            f"[providers.{spec_name}]: {exc}", hint="see docs/emulator.md#profiles"
+        ) from None
+
+
+class EmulatorKind(KindBase):
+    name = "emulator"
+    description = "the built-in emulator (no key, no cost); `profile` picks the server it plays"
+    default_base_url = "(in-process)"
+    needs_key = False
+
+    def _imitated(self, spec: Any) -> Any:
+        return kinds.get(imitated_kind(_profile(spec.name, spec.options)))
+
+    def api(self, spec: Any) -> str:
+        return str(self._imitated(spec).api(spec))
+
+    def open(self, spec: Any, connect: Connect) -> EmulatorProvider:
+        return EmulatorProvider(spec, connect)
+
+    def capabilities(self, spec: Any, model: str) -> ModelCapabilities | None:
+        return self._imitated(spec).capabilities(spec, model)  # type: ignore[no-any-return]
+
+    def catalog(self, spec: Any) -> list[str]:
+        return list(self._imitated(spec).catalog(spec))
+
+    def validate(self, request: GenerationRequest, caps: ModelCapabilities | None) -> None:
+        return None  # the imitated kind's own checks run through its capabilities
+
+    def preview(self, spec: Any, request: GenerationRequest) -> RequestPreview:
+        return self._imitated(spec).preview(spec, request)  # type: ignore[no-any-return]
+
+    def check(self, spec: Any, connect: Connect) -> CheckResult:
+        provider = EmulatorProvider(spec, connect)
+        try:
+            inner = _inner_spec(spec, provider.server)
+            found: CheckResult = kinds.get(inner.kind).check(inner, connect)
+        finally:
+            provider.close()
+        return replace(found, name=spec.name, kind=spec.kind, key_accepted=None)
+
+    def describe(self, spec: Any) -> dict[str, Any]:
+        profile = str(spec.options.get("profile", "openai"))
+        return {"profile": profile, "base_url": f"(in-process, profile {profile})"}
+
+    def spec_defaults(self, name: str, table: Mapping[str, Any]) -> dict[str, Any]:
+        """An emulator playing a server defaults to that server's model (Wan on vLLM-Omni ...);
+        the openai profile serves Sora, which defaults.model already names."""
+        if table.get("model") or not table.get("profile"):
+            return {}
+        found = _profile(name, table)
+        return {} if found.default_model == "sora-2" else {"model": found.default_model}
+
+
+KIND = EmulatorKind()

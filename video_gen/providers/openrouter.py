@@ -1,23 +1,27 @@
-"""Provider for OpenRouter's own video API (Veo 3.1, Wan, Seedance, Kling, ... behind one key).
+"""Kind ``openrouter``: OpenRouter's own video API (Veo 3.1, Wan, Seedance, Kling behind one key).
 
 Its shape differs from ``/v1/videos``: a JSON create with an integer ``duration``, a
-``resolution`` (``720p``) and an ``aspect_ratio`` (``9:16``) instead of a pixel size, a first
-frame as ``frame_images`` (a data URL), statuses ``pending``/``in_progress``/``completed``/
-``failed``/``cancelled``/``expired``, the actual charge as ``usage.cost``, and the video at
-``/videos/{id}/content?index=0``. There is no remix, no cancel, no thumbnail and no job list.
+``resolution`` (``720p``) and an ``aspect_ratio`` (``9:16``) instead of a pixel size, first and
+last frames as ``frame_images`` (data URLs), ``generate_audio`` and ``seed``, statuses
+``pending``/``in_progress``/``completed``/``failed``/``cancelled``/``expired``, the actual
+charge as ``usage.cost``, and the video at ``/videos/{id}/content?index=0``. There is no remix,
+no cancel, no thumbnail and no job list (so an ambiguous create is recorded in doubt).
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from video_gen import capabilities
 from video_gen.capabilities import ModelCapabilities
-from video_gen.client.openrouter import OpenRouterClient
-from video_gen.errors import UnsupportedOperationError
+from video_gen.client.openrouter import ACTIVITY_URL, OpenRouterClient, parse_error
+from video_gen.client.transport import bearer
+from video_gen.errors import LookupUnavailableError, UnsupportedOperationError, UsageError
 from video_gen.providers.base import ContentStream
+from video_gen.providers.kinds import CheckResult, Connect, KindBase, RequestPreview
 from video_gen.providers.openai_videos import stream_from_response
 from video_gen.types import GenerationRequest, RemoteJob
 
@@ -40,11 +44,7 @@ class OpenRouterProvider:
     def capabilities(self, model: str) -> ModelCapabilities | None:
         return model_capabilities(model, self._models)
 
-    def submit(
-        self, request: GenerationRequest, *, exclude_ids: frozenset[str] = frozenset()
-    ) -> RemoteJob:
-        # exclude_ids serves the "look before posting again" rule; OpenRouter has no job list to
-        # look in, so its client never posts a create twice instead (client/openrouter.py).
+    def submit(self, request: GenerationRequest) -> RemoteJob:
         return RemoteJob.from_api(self.client.create(request_body(request)))
 
     def refresh(self, job_id: str) -> RemoteJob:
@@ -61,25 +61,23 @@ class OpenRouterProvider:
     def cancel(self, job_id: str) -> None:
         raise UnsupportedOperationError(
             f"provider {self.name!r} (OpenRouter) cannot cancel a video job",
-            hint="it finishes on its own; see https://openrouter.ai/activity",
+            hint=f"it finishes on its own; see {ACTIVITY_URL}",
         )
 
-    def find_recent(
-        self,
-        request: GenerationRequest,
-        *,
-        since: float,
-        exclude_ids: frozenset[str] = frozenset(),
-    ) -> RemoteJob | None:
-        # OpenRouter lists no video jobs, so a lost create cannot be found from here: callers
-        # treat None as "not found" and must tell the user to check the activity page.
-        return None
+    def find_recent(self, request: GenerationRequest, *, since: float) -> list[RemoteJob]:
+        where = ACTIVITY_URL if "openrouter.ai" in self.client.base_url else self.client.base_url
+        raise LookupUnavailableError(
+            f"OpenRouter has no list of video jobs to look in (check {where})"
+        )
 
     def remix(self, job_id: str, prompt: str) -> RemoteJob:
         raise UnsupportedOperationError(
             f"provider {self.name!r} (OpenRouter) does not support remix",
             hint="generate again with a new prompt (--input-reference sets a first frame)",
         )
+
+    def notices(self) -> list[str]:
+        return []
 
     def close(self) -> None:
         self.client.close()
@@ -92,13 +90,30 @@ def model_capabilities(model: str, declared: Mapping[str, ModelCapabilities]) ->
     """
     return (
         declared.get(model)
-        or capabilities.packaged(model, "openrouter")
-        or ModelCapabilities(model=model, seconds=None, sizes=None, remix=False, api="openrouter")
+        or capabilities.packaged(model, KIND)
+        or ModelCapabilities(
+            model=model,
+            seconds=None,
+            sizes=None,
+            remix=False,
+            size_style="resolution",
+            audio=True,
+            seed=True,
+            last_frame=True,
+        )
     )
 
 
-def request_body(request: GenerationRequest) -> dict[str, Any]:
-    """The JSON create body: ``--seconds`` -> duration, ``--size`` -> resolution + aspect."""
+def _data_url(path: Path) -> str:
+    mime = capabilities.check_image_file(path)
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def request_body(request: GenerationRequest, *, inline_images: bool = True) -> dict[str, Any]:
+    """The JSON create body: ``--seconds`` -> duration, ``--size`` -> resolution + aspect.
+
+    ``inline_images=False`` names the image files instead of embedding them (for --dry-run).
+    """
     size = capabilities.parse_resolution_size(request.size)
     body: dict[str, Any] = {
         "model": request.model,
@@ -108,15 +123,110 @@ def request_body(request: GenerationRequest) -> dict[str, Any]:
     }
     if size.aspect_ratio is not None:
         body["aspect_ratio"] = size.aspect_ratio
-    if request.input_reference is not None:
-        mime = capabilities.check_image_file(request.input_reference)
-        data = base64.b64encode(request.input_reference.read_bytes()).decode("ascii")
-        body["frame_images"] = [
-            {
-                "type": "image_url",
-                "image_url": {"url": f"data:{mime};base64,{data}"},
-                "frame_type": "first_frame",
-            }
-        ]
+    frames = []
+    for frame_type, path in (
+        ("first_frame", request.input_reference),
+        ("last_frame", request.last_frame),
+    ):
+        if path is not None:
+            url = _data_url(path) if inline_images else f"@{path}"
+            frames.append(
+                {"type": "image_url", "image_url": {"url": url}, "frame_type": frame_type}
+            )
+    if frames:
+        body["frame_images"] = frames
+    if request.audio is not None:
+        body["generate_audio"] = request.audio
+    if request.seed is not None:
+        body["seed"] = request.seed
     body.update(request.extra)
     return body
+
+
+class OpenRouterKind(KindBase):
+    name = "openrouter"
+    description = "OpenRouter's video API: Veo 3.1, Wan, Seedance, Kling behind one key"
+    default_base_url = "https://openrouter.ai/api/v1"
+    default_key_env = "OPENROUTER_API_KEY"
+    size_style = "resolution"
+    models_table = "openrouter"
+    remix_default = False
+
+    def _client(self, spec: Any, connect: Connect) -> OpenRouterClient:
+        def parser(resp: Any) -> Any:
+            return parse_error(resp, auth_hint=spec.key_hint)
+
+        return OpenRouterClient(
+            connect(
+                spec.base_url,
+                auth=bearer(spec.api_key or ""),
+                secret_headers=spec.headers,
+                key_hint=spec.key_hint,
+                error_parser=parser,
+            )
+        )
+
+    def open(self, spec: Any, connect: Connect) -> OpenRouterProvider:
+        return OpenRouterProvider(
+            spec.name, self._client(spec, connect), models=spec.declared_models()
+        )
+
+    def capabilities(self, spec: Any, model: str) -> ModelCapabilities | None:
+        return model_capabilities(model, spec.declared_models())
+
+    def validate(self, request: GenerationRequest, caps: ModelCapabilities | None) -> None:
+        if "/" not in request.model:
+            raise UsageError(
+                f"{request.model!r} is not an OpenRouter model id (they look like google/veo-3.1)",
+                hint="pass --model google/veo-3.1-fast, or set the provider's default: video-gen"
+                f" config set providers.{request.provider}.model google/veo-3.1-fast",
+            )
+
+    def preview(self, spec: Any, request: GenerationRequest) -> RequestPreview:
+        return RequestPreview(
+            "POST",
+            f"{spec.base_url.rstrip('/')}/videos",
+            request_body(request, inline_images=False),
+        )
+
+    def check(self, spec: Any, connect: Connect) -> CheckResult:
+        """``GET /key`` proves the key (the models listing needs none), then the models."""
+        client = self._client(spec, connect)
+        base = spec.base_url.rstrip("/")
+        try:
+            info = client.key()
+            listed = client.models()
+        finally:
+            client.close()
+        ids = tuple(str(m.get("id")) for m in listed if m.get("id"))
+        detail = f"{len(ids)} video model{'s' if len(ids) != 1 else ''} listed"
+        if spec.model and ids and spec.model not in ids:
+            detail += f"; the default model {spec.model} is NOT among them"
+        notes = []
+        label = info.get("label")
+        if label:
+            notes.append(f"key {label}")
+        limit, remaining = info.get("limit"), info.get("limit_remaining")
+        if isinstance(limit, (int, float)):
+            notes.append(
+                f"key limit {limit:g} USD"
+                + (f", {remaining:g} remaining" if isinstance(remaining, (int, float)) else "")
+            )
+        return CheckResult(
+            spec.name,
+            spec.kind,
+            base,
+            f"GET {base}/key",
+            detail,
+            job_list=False,
+            server="OpenRouter",
+            models=ids,
+            notes=tuple(notes),
+            warnings=(
+                "no job list: a create that fails ambiguously cannot be looked up here, so"
+                " video-gen records it in doubt and never posts it again",
+            ),
+        )
+
+
+KIND = OpenRouterKind()

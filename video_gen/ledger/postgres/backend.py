@@ -24,12 +24,20 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, overload
 
 from video_gen.ledger import records as rec
-from video_gen.ledger.backend import CLOCK_SLACK, ImportResult, LedgerBase, final_fields
+from video_gen.ledger.backend import (
+    CLOCK_SLACK,
+    Claim,
+    ClaimDecision,
+    ImportResult,
+    LedgerBase,
+    final_fields,
+)
 from video_gen.ledger.budget import BudgetLimits, check
 from video_gen.ledger.origin import stamp
 from video_gen.ledger.postgres import schema
 from video_gen.ledger.postgres.connection import Attempt, Database
 from video_gen.ledger.query import (
+    SPEND_COLUMNS,
     JobFilter,
     JobView,
     SpendTotals,
@@ -46,7 +54,7 @@ if TYPE_CHECKING:
     Cursor = psycopg.Cursor[Any]
 
 _PAGE = 200  # jobs per query while listing history
-_SPEND_COLUMNS = ("charged", "completed", "failed", "released", "seconds", "reserved", "in_flight")
+_SPEND_COLUMNS = SPEND_COLUMNS  # the spend table's money columns, in this order
 
 
 class PostgresLedger(LedgerBase):
@@ -141,6 +149,38 @@ class PostgresLedger(LedgerBase):
                 _store(cur, rec.make(kind, local_id, moment, final), attempt, job=state)
 
         self._write(tx, f"{kind} record")
+
+    def _claim(self, local_id: str, since: datetime, decide: ClaimDecision) -> Claim:
+        stop = since - CLOCK_SLACK
+
+        def tx(cur: Cursor, attempt: Attempt) -> Claim:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (schema.CLAIM_LOCK,))
+            # One statement, one snapshot: a concurrent create's "submitted" is either seen as
+            # a known id or its job as still unanswered, never neither.
+            cur.execute(
+                "SELECT remote_id, NULL::json FROM video_gen.remote_ids WHERE ts >= %(stop)s"
+                " UNION ALL SELECT NULL, r.body FROM video_gen.jobs j"
+                " JOIN video_gen.records r ON r.seq = j.reserved_seq"
+                " WHERE j.in_flight AND j.created_at >= %(stop)s AND NOT EXISTS"
+                " (SELECT 1 FROM video_gen.remote_ids x WHERE x.local_id = j.local_id)",
+                {"stop": stop},
+            )
+            known: set[str] = set()
+            unanswered: list[dict[str, Any]] = []
+            for remote, body in cur.fetchall():
+                if remote is not None:
+                    known.add(remote)
+                else:
+                    unanswered.append(body)
+            claim, fields = decide(frozenset(known), unanswered)
+            if fields is not None:
+                record = rec.make(rec.SUBMITTED, local_id, rec.utcnow(), fields)
+                _store(cur, record, attempt, job=_lock_job(cur, local_id))
+            attempt.result = claim
+            return claim
+
+        result: Claim = self._write(tx, "claim of a recovered job")
+        return result
 
     def _totals(self, month: str) -> SpendTotals:
         result: SpendTotals = self._read(lambda cur, _: _totals(cur, month), "budget read")

@@ -18,9 +18,11 @@ from __future__ import annotations
 from typing import Any
 
 SCHEMA = "video_gen"
-# pg_advisory_xact_lock keys: arbitrary constants, fixed forever ("vgmigrat", "vgreserv").
+# pg_advisory_xact_lock keys: arbitrary constants, fixed forever ("vgmigrat", "vgreserv",
+# "vgclaim!").
 MIGRATE_LOCK = 0x76676D6967726174
 RESERVE_LOCK = 0x7667726573657276
+CLAIM_LOCK = 0x7667636C61696D21
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
@@ -85,6 +87,7 @@ CREATE TABLE video_gen.spend (
     failed bigint NOT NULL DEFAULT 0,
     released bigint NOT NULL DEFAULT 0,
     seconds bigint NOT NULL DEFAULT 0,
+    settled bigint NOT NULL DEFAULT 0,
     reserved bigint NOT NULL DEFAULT 0,
     in_flight bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (day, provider, model)
