@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -237,6 +238,35 @@ class Config:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.path, tomlkit.dumps(self.doc), mode=stat.S_IRUSR | stat.S_IWUSR)
         self.exists = True
+
+
+def read_value(dotted: str) -> Any:
+    """``Config.load().value(dotted)`` without tomlkit: the environment variable, else the
+    config file parsed read-only with tomllib, else the default. For hot paths that only read
+    one setting (opening the ledger: ``ledger.url`` and its timeouts), where tomlkit's import
+    would cost more than the whole database query."""
+    key = KEYS[dotted]
+    if key.env and os.environ.get(key.env):
+        return _coerce(key, os.environ[key.env])
+    path = paths.config_file()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return key.default
+    except OSError:
+        return Config.load(path).value(dotted)  # the full loader says what is wrong
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+
+    try:
+        node: Any = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return Config.load(path).value(dotted)  # the full loader names the bad line
+    for part in dotted.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return key.default if node is None or node == "" else _coerce(key, node)
 
 
 def _plain(node: Any) -> Any:

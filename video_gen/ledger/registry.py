@@ -40,10 +40,11 @@ def ledger_url(config: Config | None = None) -> str:
     value = os.environ.get(URL_ENV)
     if value is None or not value.strip():
         if config is None:
-            from video_gen.config import Config
+            from video_gen.config import read_value
 
-            config = Config.load()
-        value = str(config.value("ledger.url") or "")
+            value = str(read_value("ledger.url") or "")
+        else:
+            value = str(config.value("ledger.url") or "")
     return value.strip()
 
 

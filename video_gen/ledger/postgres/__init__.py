@@ -15,11 +15,10 @@ __all__ = ["LedgerUnavailableError", "PostgresLedger", "open_backend"]
 def open_backend(url: str) -> PostgresLedger:
     """The ledger at ``url``; ``ledger.retry_seconds`` and ``ledger.statement_timeout`` from
     the environment or the config."""
-    from video_gen.config import Config
+    from video_gen.config import read_value
 
-    config = Config.load()
     return PostgresLedger(
         url,
-        retry_seconds=float(config.value("ledger.retry_seconds")),
-        statement_timeout=float(config.value("ledger.statement_timeout")),
+        retry_seconds=float(read_value("ledger.retry_seconds")),
+        statement_timeout=float(read_value("ledger.statement_timeout")),
     )

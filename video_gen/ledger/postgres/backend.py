@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, overload
@@ -314,8 +314,10 @@ class PostgresLedger(LedgerBase):
     # -- limits ------------------------------------------------------------------------------
     def limits(self, config: Config | None = None) -> BudgetLimits:
         """The limits stored in the database, shared by every machine (seeded, the first time,
-        from this machine's ``[budget]``)."""
-        seed = super().limits(config)
+        from this machine's ``[budget]``; the config is read only then)."""
+
+        def seed() -> BudgetLimits:
+            return LedgerBase.limits(self, config)
 
         def tx(cur: Cursor, _: Attempt) -> BudgetLimits:
             return _budget_row(cur, seed)
@@ -324,7 +326,8 @@ class PostgresLedger(LedgerBase):
         return result
 
     def set_limits(self, changes: dict[str, float], config: Config) -> tuple[BudgetLimits, str]:
-        seed = super().limits(config)
+        def seed() -> BudgetLimits:
+            return LedgerBase.limits(self, config)
 
         def tx(cur: Cursor, _: Attempt) -> BudgetLimits:
             current = _budget_row(cur, seed, lock=True)
@@ -628,18 +631,21 @@ def _limit_micros(limits: BudgetLimits) -> tuple[int, int | None, int | None]:
     )
 
 
-def _budget_row(cur: Cursor, seed: BudgetLimits, *, lock: bool = False) -> BudgetLimits:
-    """The shared limits; the first machine to ask stores its own ``seed`` as them."""
+def _budget_row(
+    cur: Cursor, seed: Callable[[], BudgetLimits], *, lock: bool = False
+) -> BudgetLimits:
+    """The shared limits; the first machine to ask stores its own ``seed()`` as them."""
     select = "SELECT monthly, daily, per_video, warn_ratio FROM video_gen.budget" + (
         " FOR UPDATE" if lock else ""
     )
     cur.execute(select)
     row = cur.fetchone()
     if row is None:
+        first = seed()
         cur.execute(
             "INSERT INTO video_gen.budget (monthly, daily, per_video, warn_ratio, updated_by)"
             " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (*_limit_micros(seed), seed.warn_ratio, json.dumps(stamp())),
+            (*_limit_micros(first), first.warn_ratio, json.dumps(stamp())),
         )
         cur.execute(select)
         row = cur.fetchone()
