@@ -6,6 +6,7 @@ PostgreSQL (tests/pgcluster.py, fsync on: a real server's durability), imports t
 
 - `video-gen budget`, `video-gen history` (newest 20) and `video-gen history show ID`, each as a
   whole process (median of --runs); goal on PostgreSQL: each under 0.3 s;
+- the same three reads inside one process (connected, imports done): what the database costs;
 - check-and-reserve latency, median and p99, with 8 processes reserving at once.
 
 Run: python bench/bench_ledger_pg.py [--jobs 1000000] [--runs 7] [--reserves 40]
@@ -55,6 +56,15 @@ def median_s(argv: list[str], env: dict[str, str], runs: int) -> float:
     for _ in range(runs):
         t0 = time.perf_counter()
         subprocess.run(argv, env=env, check=True, capture_output=True)
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples)
+
+
+def median_call(call: object, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        call()  # type: ignore[operator]
         samples.append(time.perf_counter() - t0)
     return statistics.median(samples)
 
@@ -143,6 +153,20 @@ def main() -> dict[str, float]:
                 runs = args.runs if not (backend == "jsonl" and name == "history_show") else 3
                 results[f"{backend}_cli_{name}_s"] = median_s([*cli, *argv], env, runs)
                 print(f"{backend} {name}: {results[f'{backend}_cli_{name}_s'] * 1000:.0f} ms")
+        from video_gen.ledger import JsonlLedger
+        from video_gen.ledger.postgres import PostgresLedger
+
+        database = PostgresLedger(url, retry_seconds=30, statement_timeout=30)
+        database.has_records()  # connected
+        for backend, ledger in (("pg", database), ("jsonl", JsonlLedger(ledger_path))):
+            for name, call in (
+                ("month", lambda: ledger.month()),
+                ("newest20", lambda: ledger.jobs(limit=20)),
+                ("get", lambda: ledger.get(job_id)),
+            ):
+                runs = 3 if backend == "jsonl" and name == "get" else args.runs
+                results[f"{backend}_inproc_{name}_s"] = median_call(call, runs)
+        database.close()
         results["python_startup_s"] = median_s([sys.executable, "-c", "pass"], base, args.runs)
         results["import_psycopg_s"] = median_s(
             [sys.executable, "-c", "import psycopg"], base, args.runs
