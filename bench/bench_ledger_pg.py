@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -160,9 +161,9 @@ def main() -> dict[str, float]:
         database.has_records()  # connected
         for backend, ledger in (("pg", database), ("jsonl", JsonlLedger(ledger_path))):
             for name, call in (
-                ("month", lambda: ledger.month()),
-                ("newest20", lambda: ledger.jobs(limit=20)),
-                ("get", lambda: ledger.get(job_id)),
+                ("month", ledger.month),
+                ("newest20", partial(ledger.jobs, limit=20)),
+                ("get", partial(ledger.get, job_id)),
             ):
                 runs = 3 if backend == "jsonl" and name == "get" else args.runs
                 results[f"{backend}_inproc_{name}_s"] = median_call(call, runs)
