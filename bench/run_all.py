@@ -15,6 +15,8 @@ ORDER = [
     "bench_ledger_pg.py",
     "bench_batch.py",
     "bench_prompt_from_repo.py",
+    "bench_prompt_quality.py",
+    "bench_film.py",
 ]
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from fakekeys import fake_key
+from litellm_proxy import LiteLLMProxy, ProxyUnavailable
 
 from video_gen.emulator import EmulatorServer
 
@@ -138,3 +139,50 @@ def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     if name == "postgresql":
         monkeypatch.setenv("VIDEO_GEN_LEDGER_URL", request.getfixturevalue("pg_url"))
     return name
+
+
+# -- the real LiteLLM proxy (tests marked `litellm`; `make test-fast` deselects them) ----------
+
+
+@pytest.fixture(scope="session")
+def litellm_upstream() -> Iterator[EmulatorServer]:
+    """The OpenAI-shaped server every proxy below routes to; its stats count upstream creates."""
+    with EmulatorServer(job_seconds=0.6) as srv:
+        yield srv
+
+
+def _start_proxy(upstream: EmulatorServer, workdir: Path, num_retries: int | None) -> LiteLLMProxy:
+    proxy = LiteLLMProxy(upstream.base_url, fake_key("sk-master"), workdir, num_retries=num_retries)
+    try:
+        return proxy.start()
+    except ProxyUnavailable as exc:
+        # Never a skip: `make test` must run this tier, so a missing venv is a failure with its fix.
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def litellm_proxy(
+    litellm_upstream: EmulatorServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiteLLMProxy]:
+    """The proxy as docs/providers.md tells users to configure it: router num_retries 0."""
+    proxy = _start_proxy(litellm_upstream, tmp_path_factory.mktemp("litellm-0"), 0)
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def litellm_proxy_default(
+    litellm_upstream: EmulatorServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiteLLMProxy]:
+    """The proxy with the router's default settings (num_retries 2)."""
+    proxy = _start_proxy(litellm_upstream, tmp_path_factory.mktemp("litellm-default"), None)
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def upstream(litellm_upstream: EmulatorServer) -> EmulatorServer:
+    """The session's upstream, with no faults left over and its counters at zero."""
+    litellm_upstream.faults.clear()
+    litellm_upstream.stats.reset()
+    return litellm_upstream

@@ -188,11 +188,16 @@ def test_a_job_the_server_forgot_is_settled_by_the_user(
     assert month.settled == 1
 
 
+@pytest.mark.parametrize(
+    ("profile", "said"),
+    [("litellm", "the server sent the video"), ("sglang", "not found")],
+)
 def test_a_variant_the_server_does_not_make_is_skipped_never_misnamed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profile: str, said: str
 ) -> None:
-    """SGLang (like LiteLLM and vLLM-Omni) answers the MP4 whatever the variant."""
-    with EmulatorServer(job_seconds=0.3, profile="sglang") as srv:
+    """LiteLLM (and vLLM-Omni) answer the MP4 whatever the variant; SGLang reads `variant` as an
+    output index and answers 404 for a thumbnail."""
+    with EmulatorServer(job_seconds=0.3, profile=profile) as srv:
         monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test-000000000000")
         (tmp_path / "vg-home").mkdir(exist_ok=True)
@@ -203,6 +208,6 @@ def test_a_variant_the_server_does_not_make_is_skipped_never_misnamed(
     assert res.exit_code == 0, res.stderr
     files = sorted(p.name for p in Path("out").iterdir())
     assert len(files) == 1 and files[0].endswith(".mp4")
-    assert "thumbnail skipped: the server sent the video" in res.stderr
+    assert "thumbnail skipped: " in res.stderr and said in res.stderr
     assert "spritesheet skipped" in res.stderr
     assert [f["variant"] for f in json.loads(res.stdout)["files"]] == ["video"]

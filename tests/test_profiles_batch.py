@@ -11,7 +11,13 @@ from video_gen.cli import app
 from video_gen.ledger import Ledger
 
 runner = CliRunner()
-PROFILES = ["openai", "litellm", "vllm-omni", "sglang", "openrouter"]
+PROFILES = [
+    "openai",
+    "litellm",
+    "vllm-omni",
+    "sglang",
+    "openrouter",
+]
 
 
 def configure(home: Path, profile: str) -> None:

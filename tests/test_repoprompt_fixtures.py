@@ -8,14 +8,10 @@ link out of the root, .gitignore'd files (nested .gitignore too) and a vendored 
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-VOCAB_SOURCE = SHARED_DATA / "o200k_base.tiktoken"
-VOCAB_NAME = "fb374d419588a4632f3f557e76b4b70aebbca790"
 OLD_MTIME = 1_600_000_000  # files "written long ago": the cache's stat index trusts them
 
 PAYMENTS = '''"""Payments with retries."""
@@ -263,23 +259,11 @@ def age(root: Path, when: int = OLD_MTIME) -> None:
                 os.utime(p, (when, when))
 
 
-@pytest.fixture(scope="session")
-def vocab_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A TIKTOKEN_CACHE_DIR holding the offline o200k vocabulary (empty when it is missing:
-    then the estimate path is what runs, and the tokenizer tests fail loudly)."""
-    folder = tmp_path_factory.mktemp("tiktoken")
-    if VOCAB_SOURCE.is_file():
-        shutil.copyfile(VOCAB_SOURCE, folder / VOCAB_NAME)
-    return folder
-
-
 @pytest.fixture
-def env(tmp_path: Path, vocab_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """VIDEO_GEN_HOME in a temp dir, the vocabulary at hand; returns the home."""
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """VIDEO_GEN_HOME in a temp dir, no prompt-from-repo settings from outside; returns the home."""
     home = tmp_path / "home"
     monkeypatch.setenv("VIDEO_GEN_HOME", str(home))
-    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(vocab_dir))
-    monkeypatch.delenv("DATA_GYM_CACHE_DIR", raising=False)
     for name in (
         "VIDEO_GEN_PROMPT_LEVEL",
         "VIDEO_GEN_PROMPT_STYLE",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from video_gen.cli import app
@@ -81,3 +82,26 @@ def test_generate_dry_run_and_budget_refusal_spend_nothing(
 def test_generate_only_flags_need_generate(tmp_path: Path) -> None:
     res = runner.invoke(app, ["prompt-from-repo", str(make_repo(tmp_path)), "--dry-run"])
     assert res.exit_code == ExitCode.USAGE and "--generate" in res.stderr
+
+
+def test_generate_film_joins_the_storyboard_into_one_film(
+    remote: EmulatorServer, tmp_path: Path
+) -> None:
+    import json
+
+    av = pytest.importorskip("av")
+    repo = make_repo(tmp_path)
+    made = render(repo, "--film")
+    assert made.exit_code == 0, made.stderr
+    film = Path(made.stdout.strip())
+    assert film.name.endswith(".film.mp4") and film.parent.resolve() == tmp_path / "clips"
+    with av.open(str(film)) as c:
+        frames = sum(1 for _ in c.decode(video=0))
+    assert frames > 2 * 4 * 24  # two 4 s clips plus the cards
+    assert remote.stats.creates_received == 2
+    again = render(repo, "--film", "--dry-run")
+    assert again.exit_code == 0 and "opening card" in again.stdout
+    assert "2 already done" not in again.stdout  # the dry run's table: skip, no spend
+    assert remote.stats.creates_received == 2
+    events = [e for j in Ledger().jobs(limit=None) for e in j.events if e["kind"] == "film"]
+    assert len(events) == 2 and json.dumps(events[0]["style"]) == '"chaplin"'

@@ -238,3 +238,10 @@ class NotFinishedError(VideoGenError):
     """``download --no-wait`` on a job that is still running."""
 
     exit_code = ExitCode.TIMEOUT
+
+
+class MissingDependencyError(VideoGenError):
+    """An optional library is not installed (``film``, ``gallery`` thumbnails): the hint is the
+    exact install line."""
+
+    exit_code = ExitCode.MISSING_DEPENDENCY

@@ -22,6 +22,7 @@ class ExitCode(IntEnum):
     BUDGET_REFUSED = 9  # the budget (or a missing price) forbids spending
     PARTIAL_FAILURE = 10  # a batch finished but some items failed
     PROVIDER_CREDITS = 11  # the provider account has no credits left (HTTP 402)
+    MISSING_DEPENDENCY = 12  # an optional library the command needs is not installed
     INTERRUPTED = 130  # Ctrl-C (the remote job keeps running; resume with `video-gen download`)
 
 
@@ -38,5 +39,6 @@ DESCRIPTIONS: dict[ExitCode, str] = {
     ExitCode.BUDGET_REFUSED: "refused by the budget, or the model has no known price",
     ExitCode.PARTIAL_FAILURE: "a batch finished with some items failed",
     ExitCode.PROVIDER_CREDITS: "the provider account has no credits left (top it up there)",
+    ExitCode.MISSING_DEPENDENCY: "an optional library the command needs is not installed",
     ExitCode.INTERRUPTED: "interrupted by Ctrl-C (the remote job keeps running)",
 }

@@ -373,11 +373,12 @@ class JobRunner:
                 result = download(
                     self.provider, job.id, variant, options.output_dir, stem, on_progress=progress
                 )
-            except (VariantUnavailableError, UnsupportedOperationError) as exc:
+            except (VariantUnavailableError, UnsupportedOperationError, NotFoundError) as exc:
                 if variant == "video":
                     raise
-                # A companion the server does not make (or answers with the video instead):
-                # the video is what was paid for, so say so once and carry on.
+                # A companion the server does not make (answered with the video instead, or a
+                # 404 for a job whose video just downloaded: SGLang reads `variant` as an output
+                # index): the video is what was paid for, so say so once and carry on.
                 self.on_event(
                     JobEvent(
                         "warning",

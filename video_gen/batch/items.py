@@ -19,7 +19,16 @@ from typing import Any
 from video_gen.errors import UsageError
 
 FORMATS = ("txt", "jsonl", "csv")
-FIELDS = ("prompt", "name", "model", "seconds", "size", "input_reference", "provider")
+FIELDS = (
+    "prompt",
+    "name",
+    "model",
+    "seconds",
+    "size",
+    "input_reference",
+    "provider",
+    "intertitle",  # the title card `video-gen film` shows before this clip (batch ignores it)
+)
 _EXTENSIONS = {".txt": "txt", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 MAX_NAME = 100
 
@@ -62,6 +71,7 @@ class RawItem:
     size: str | None = None
     input_reference: str | None = None
     provider: str | None = None
+    intertitle: str | None = None
 
 
 @dataclass

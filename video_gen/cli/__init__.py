@@ -64,6 +64,18 @@ COMMANDS: tuple[Entry, ...] = (
         "Write a silent-film video prompt (or storyboard) about a code repository.",
     ),
     Entry(
+        "film",
+        "film_cmd",
+        "film",
+        "Render a storyboard's clips and join them into one film with title cards.",
+    ),
+    Entry(
+        "gallery",
+        "gallery_cmd",
+        "gallery",
+        "Write one self-contained HTML page of every video and film in the ledger.",
+    ),
+    Entry(
         "budget", "budget_cmd", "budget_app", "Spending this month, limits and reports.", group=True
     ),
     Entry(

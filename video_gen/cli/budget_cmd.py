@@ -39,7 +39,7 @@ def budget(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from video_gen.cli.history_cmd import echo_ledger_warnings
+    from video_gen.cli.ui import echo_ledger_warnings
     from video_gen.ledger import open_ledger
 
     with open_ledger() as ledger:
@@ -260,7 +260,7 @@ def report(
 
     Example: video-gen budget report --month 2026-10 --format csv --out 2026-10.csv
     """
-    from video_gen.cli.history_cmd import echo_ledger_warnings
+    from video_gen.cli.ui import echo_ledger_warnings
     from video_gen.ledger import open_ledger
 
     with open_ledger() as ledger:

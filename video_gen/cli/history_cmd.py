@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from video_gen.cli.ui import echo_ledger_warnings
+
 if TYPE_CHECKING:
-    from video_gen.ledger import JobView, LedgerBackend
+    from video_gen.ledger import JobView
 
 history_app = typer.Typer(
     name="history",
@@ -17,7 +19,6 @@ history_app = typer.Typer(
     add_completion=False,
 )
 
-_MAX_WARNINGS = 5
 _PROMPT_WIDTH = 40
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _ENVELOPE = frozenset({"v", "ts", "kind", "id", "origin"})  # origin: shown once, above
@@ -59,20 +60,6 @@ CSV_COLUMNS = (
     "user",
     "ci",
 )
-
-
-def echo_ledger_warnings(ledger: LedgerBackend) -> None:
-    """Torn or corrupt ledger lines, on stderr (the first few, then a count)."""
-    from video_gen.cli.ui import UI
-
-    found = ledger.warnings()
-    if not found:
-        return
-    ui = UI()
-    for line in found[:_MAX_WARNINGS]:
-        ui.warn(line)
-    if len(found) > _MAX_WARNINGS:
-        ui.warn(f"{len(found) - _MAX_WARNINGS} more ledger warnings (see docs/ledger.md)")
 
 
 def parse_when(text: str, option: str, *, now: datetime, end: bool = False) -> datetime:

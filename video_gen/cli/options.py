@@ -140,3 +140,35 @@ LastFrame = Annotated[
         show_default=False,
     ),
 ]
+
+Concurrency = Annotated[
+    int | None,
+    typer.Option(
+        "--concurrency",
+        "-c",
+        envvar="VIDEO_GEN_CONCURRENCY",
+        min=1,
+        max=64,
+        help="Jobs in flight at once (default: config defaults.concurrency, else 2). Lowered"
+        " automatically while the server answers 429, raised again when it keeps up.",
+        show_default=False,
+    ),
+]
+
+MaxCost = Annotated[
+    float | None,
+    typer.Option(
+        "--max-cost",
+        min=0.0,
+        metavar="USD",
+        help="Refuse to start (exit 9) when the batch's new jobs are estimated above this.",
+        show_default=False,
+    ),
+]
+
+RetryFailed = Annotated[
+    bool,
+    typer.Option(
+        "--retry-failed", help="Submit items that failed in an earlier run again (a new paid job)."
+    ),
+]

@@ -49,8 +49,8 @@ def prompt_from_repo(
         typer.Option(
             "--format",
             "-f",
-            help="text: the prompt(s); json: prompts plus facts, ranking, gags with evidence and"
-            " token counts; batch: JSONL for `video-gen batch`, one line per scene.",
+            help="text: the prompt(s); json: prompts plus the project's kind, world, cast with"
+            " evidence, token counts; batch: JSONL for `video-gen batch`, one line per scene.",
         ),
     ] = "text",
     out: Annotated[
@@ -82,10 +82,28 @@ def prompt_from_repo(
             " and budget check first; a re-run resumes and never pays twice).",
         ),
     ] = False,
+    film: Annotated[
+        bool,
+        typer.Option(
+            "--film",
+            help="With --generate: also join the clips into one film with title cards (as"
+            " `video-gen film` does; needs pip install 'video-gen[film]').",
+        ),
+    ] = False,
     provider: opt.ProviderName = None,
     model: opt.Model = None,
     size: opt.Size = None,
-    output_dir: opt.OutputDir = None,
+    # Not opt.OutputDir: its short "-o" is this command's --out (as documented).
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            envvar="VIDEO_GEN_OUTPUT_DIR",
+            help="With --generate: folder for the clips (default: config output.dir, else"
+            " ./videos).",
+            show_default=False,
+        ),
+    ] = None,
     concurrency: Annotated[
         int | None,
         typer.Option(
@@ -129,7 +147,7 @@ def prompt_from_repo(
         raise UsageError(
             f"{path}: no such directory", hint="pass the path of a repository, or run inside one"
         )
-    extra_gags, extra_styles = _config_tables()
+    extra_styles = _config_styles()
     result = build(
         path,
         level=level,
@@ -138,15 +156,14 @@ def prompt_from_repo(
         seconds=seconds,
         workers=workers,
         use_cache=not no_cache,
-        extra_gags=extra_gags,
         extra_styles=extra_styles,
     )
     for warning in result.warnings:
         ui.warn(warning)
 
-    if not generate and (dry_run or max_cost is not None or concurrency is not None):
+    if not generate and (dry_run or film or max_cost is not None or concurrency is not None):
         raise UsageError(
-            "--dry-run, --max-cost and --concurrency go with --generate",
+            "--dry-run, --film, --max-cost and --concurrency go with --generate",
             hint="add --generate to render the scenes",
         )
 
@@ -183,6 +200,8 @@ def prompt_from_repo(
             max_cost=max_cost,
             dry_run=dry_run,
             quiet=quiet,
+            film=film,
+            extra_styles=extra_styles,
         )
         return
     if out is not None:
@@ -206,44 +225,75 @@ def _render(
     max_cost: float | None,
     dry_run: bool,
     quiet: bool,
+    film: bool = False,
+    extra_styles: Any = None,
 ) -> None:
-    """Render the storyboard with the batch engine: pre-flight estimate, budget, resume.
+    """Render the storyboard with the batch use case: pre-flight estimate, budget, resume;
+    with ``film``, through the film use case, which also joins the clips."""
+    from dataclasses import replace
 
-    The storyboard is written beside the videos under a name carrying its content hash: the same
-    repository and options give the same file, so a re-run is the same batch and resumes it
-    (nothing paid twice), while a changed storyboard is a new batch.
-    """
-    import hashlib
-
-    from video_gen import naming, resolve
-    from video_gen.cli import batch_cmd
+    from video_gen import resolve
+    from video_gen.batch.validate import Defaults
+    from video_gen.cli import batch_display as show
+    from video_gen.cli.session import CliSession
     from video_gen.cli.ui import UI
     from video_gen.config import Config
-    from video_gen.fsutil import atomic_write_text
+    from video_gen.usecases.batch import BatchRequest
+    from video_gen.usecases.storyboard import write_storyboard
 
-    board_text = result.to_batch()
-    digest = hashlib.sha256(board_text.encode("utf-8")).hexdigest()[:10]
+    ui = UI(quiet=quiet)
     folder = resolve.output_dir(Config.load(), output_dir)
-    board = folder / f"{naming.slugify(result.project.name)}-{style}-{digest}.storyboard.jsonl"
-    if not board.exists():
-        atomic_write_text(board, board_text)
-    UI(quiet=quiet).info(f"storyboard: {board} ({len(result.scenes)} clip(s)); rendering it")
-    batch_cmd.batch(
+    board = write_storyboard(result, style, folder)
+    ui.info(f"storyboard: {board} ({len(result.scenes)} clip(s)); rendering it")
+    request = BatchRequest(
         file=str(board),
-        provider=provider,
-        model=model,
-        size=size,
+        defaults=Defaults(model=model, size=size),
         output_dir=folder,
         concurrency=concurrency,
         max_cost=max_cost,
-        dry_run=dry_run,
-        quiet=quiet,
     )
+    flags = {
+        "--provider": provider,
+        "--model": model,
+        "--size": size,
+        "--output-dir": folder,
+        "--concurrency": concurrency,
+        "--max-cost": max_cost,
+    }
+    if film:
+        from video_gen.cli import film_display
+        from video_gen.usecases.film import FilmRequest
+
+        code = film_display.run_film(
+            ui,
+            CliSession(ui, provider),
+            FilmRequest(
+                batch=replace(request, command="film"),
+                style=style,
+                extra_styles=extra_styles or {},
+            ),
+            resume=lambda loaded: show.resume_command(
+                "film", str(board), loaded, {**flags, "--style": style}, switches=[]
+            ),
+            dry_run=dry_run,
+        )
+    else:
+        code = show.run_batch(
+            ui,
+            CliSession(ui, provider),
+            request,
+            resume=lambda loaded: show.resume_command(
+                "batch", str(board), loaded, flags, switches=[]
+            ),
+            dry_run=dry_run,
+        )
+    if code:
+        raise typer.Exit(code)
 
 
-def _config_tables() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The config file's ``[gags]`` and ``[styles]`` tables (empty when absent)."""
+def _config_styles() -> dict[str, Any]:
+    """The config file's ``[styles]`` table (empty when absent)."""
     from video_gen.config import Config
 
     config = Config.load()
-    return config.table("gags"), config.table("styles")
+    return config.table("styles")

@@ -96,3 +96,18 @@ def print_error(message: str, hint: str | None) -> None:
         line += f"; fix: {hint}"
     sys.stderr.write(redact(line) + "\n")
     sys.stderr.flush()
+
+
+_MAX_LEDGER_WARNINGS = 5
+
+
+def echo_ledger_warnings(ledger: Any) -> None:
+    """Torn or corrupt ledger lines, on stderr (the first few, then a count)."""
+    found = ledger.warnings()
+    if not found:
+        return
+    ui = UI()
+    for line in found[:_MAX_LEDGER_WARNINGS]:
+        ui.warn(line)
+    if len(found) > _MAX_LEDGER_WARNINGS:
+        ui.warn(f"{len(found) - _MAX_LEDGER_WARNINGS} more ledger warnings (see docs/ledger.md)")

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
+
+# Who answers: the server behind a proxy (its errors get wrapped by a proxy dialect), the proxy
+# itself, or the gate in front of every route (auth, the web framework's 404/405), which adds
+# nothing of its own.
+Origin = Literal["upstream", "proxy", "gate"]
 
 
 class ApiError(Exception):
@@ -18,6 +23,9 @@ class ApiError(Exception):
         param: str | None = None,
         code: str | None = None,
         headers: Mapping[str, str] | None = None,
+        origin: Origin = "upstream",
+        body: Any = None,
+        text: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -26,6 +34,9 @@ class ApiError(Exception):
         self.param = param
         self.code = code
         self.headers = dict(headers or {})
+        self.origin = origin
+        self.body = body  # a body sent exactly as given (a framework's {"detail": ...})
+        self.text = text  # a text/plain body instead of JSON
 
     def openai_body(self) -> dict[str, Any]:
         return {
@@ -91,7 +102,14 @@ def video_not_found(video_id: str) -> ApiError:
 
 def invalid_url(method: str, path: str) -> ApiError:
     # What api.openai.com answers for a route it does not have (also a method it does not serve).
-    return ApiError(404, f"Invalid URL ({method} {path})")
+    return ApiError(404, f"Invalid URL ({method} {path})", origin="gate")
+
+
+def framework_error(status: int, allow: Iterable[str] = ()) -> ApiError:
+    """What a FastAPI/Starlette server (LiteLLM, vLLM, SGLang) answers for a route it lacks."""
+    detail = "Method Not Allowed" if status == 405 else "Not Found"
+    headers = {"allow": ", ".join(sorted(allow))} if status == 405 else {}
+    return ApiError(status, detail, origin="gate", body={"detail": detail}, headers=headers)
 
 
 def _type_name(value: object) -> str:

@@ -1,7 +1,10 @@
-"""The bytes the emulator serves: packaged sample assets, optionally padded, sliced for Range.
+"""The bytes the emulator serves: each job's own clip, or packaged samples; sliced for Range.
 
-The sample MP4 is real and playable, so a demo ends with a file a user can open. ``video_bytes``
-grows it to an exact size for download benchmarks by appending an ISO-BMFF ``free`` box, which
+With PyAV installed (the ``film`` extra, and ``dev``) every job gets its own real clip
+(``clips.py``: its pattern, colour, prompt, length, size, frame rate and sound) and a thumbnail
+of its first picture. Without PyAV, or for a clip too long or large to render, every job gets
+the packaged sample MP4, which is real and playable too. ``video_bytes`` (download benchmarks)
+always serves the sample grown to an exact size by appending an ISO-BMFF ``free`` box, which
 every player skips; the padding is generated on the fly, so a 200 MB body never sits in memory.
 """
 
@@ -13,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 CHUNK = 1 << 20  # write size when streaming; also the size of the shared zero buffer
 _ZEROS = memoryview(bytes(CHUNK))
@@ -80,8 +84,15 @@ def min_video_bytes() -> int:
     return len(asset_bytes("video")) + 8
 
 
-def make_body(variant: str, video_bytes: int | None = None) -> Body:
+def make_body(variant: str, video_bytes: int | None = None, job: Any = None) -> Body:
+    """The body of ``variant``: ``job``'s own clip or thumbnail when one can be rendered."""
     content_type = ASSET_FILES[variant][1]
+    if job is not None and video_bytes is None and variant in ("video", "thumbnail"):
+        from video_gen.emulator.clips import clip_for
+
+        rendered = clip_for(job)
+        if rendered is not None:
+            return Body(rendered[0] if variant == "video" else rendered[1], content_type)
     head = asset_bytes(variant)
     if variant != "video" or video_bytes is None or video_bytes == len(head):
         return Body(head, content_type)

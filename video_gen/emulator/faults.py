@@ -8,11 +8,13 @@ Faults act at three moments of a request, and each moment takes at most one faul
 in plan order whose endpoint matches and which still has uses left:
 
 * on arrival, before anything else: ``drop``, ``5xx``, ``429``, ``slow``;
-* after a create or remix passed validation: ``moderation`` (nothing is created), ``create-500``
-  and ``create-drop`` (the job *is* created, then the answer fails);
+* after a create or remix passed validation: ``moderation``, ``blocked`` (403) and ``credits``
+  (402) (nothing is created), ``create-500`` and ``create-drop`` (the job *is* created, then the
+  answer fails);
 * when content bytes are about to be sent: ``truncate``.
 
-Job faults (``fail``, ``moderation-job``) are taken by each new job, one per job.
+Job faults (``fail``, ``moderation-job``, ``cancelled``, ``expired``) are taken by each new job,
+one per job.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ KINDS = (
     "fail",
     "moderation",
     "moderation-job",
+    "blocked",
+    "credits",
+    "cancelled",
+    "expired",
 )
 ENDPOINTS = ("create", "retrieve", "list", "delete", "content", "remix", "any")
 PARAMETERS = ("retry-after", "slow-seconds")
@@ -48,6 +54,10 @@ _PHASE = {
     "drop": ARRIVAL,
     "slow": ARRIVAL,
     "moderation": ACCEPTED,
+    "blocked": ACCEPTED,
+    "credits": ACCEPTED,
+    "cancelled": JOB,
+    "expired": JOB,
     "create-500": ACCEPTED,
     "create-drop": ACCEPTED,
     "truncate": SENDING,
@@ -64,6 +74,10 @@ _WHERE = {
     "create-drop": _JOB_MAKERS,
     "fail": _JOB_MAKERS,
     "moderation-job": _JOB_MAKERS,
+    "blocked": _JOB_MAKERS,
+    "credits": _JOB_MAKERS,
+    "cancelled": _JOB_MAKERS,
+    "expired": _JOB_MAKERS,
     "truncate": frozenset({"content"}),
 }
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Phase = Literal["queued", "running", "completed", "failed"]
+Phase = Literal["queued", "running", "completed", "failed", "cancelled", "expired"]
 
 # Moderation runs before rendering starts; an internal error is found when rendering ends.
 FailAt = Literal["queue_end", "run_end"]
@@ -25,6 +25,7 @@ class Failure:
     code: str
     message: str
     at: FailAt = "run_end"
+    status: Literal["failed", "cancelled", "expired"] = "failed"
 
 
 @dataclass
@@ -45,6 +46,13 @@ class Job:
     failure: Failure | None = None
     has_reference: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # The id the job is stored under upstream; differs from `id` behind a proxy (LiteLLM packs
+    # it into its own id), so any id the proxy made for the job finds it.
+    upstream_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.upstream_id:
+            self.upstream_id = self.id
 
     def view(self, now: float) -> JobView:
         elapsed = max(0.0, now - self.started)
@@ -53,7 +61,7 @@ class Job:
             fail_after = queue if self.failure.at == "queue_end" else self.run_seconds
             if elapsed >= fail_after:
                 progress = 0 if self.failure.at == "queue_end" else 100
-                return JobView("failed", progress, self._wall(fail_after), elapsed)
+                return JobView(self.failure.status, progress, self._wall(fail_after), elapsed)
         if elapsed >= self.run_seconds:
             return JobView("completed", 100, self._wall(self.run_seconds), elapsed)
         if elapsed < queue:
@@ -77,7 +85,7 @@ class JobView:
 
     @property
     def final(self) -> bool:
-        return self.phase in ("completed", "failed")
+        return self.phase not in ("queued", "running")
 
 
 class JobStore:
@@ -86,6 +94,7 @@ class JobStore:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
+        self._upstream: dict[str, str] = {}  # upstream id -> id
         self._seq = 0
         self.clock = clock
 
@@ -94,18 +103,26 @@ class JobStore:
             self._seq += 1
             job.seq = self._seq
             self._jobs[job.id] = job
+            self._upstream[job.upstream_id] = job.id
         return job
 
     def get(self, job_id: str) -> Job | None:
+        """The job by its id or by its upstream id."""
         with self._lock:
-            return self._jobs.get(job_id)
+            found = self._jobs.get(job_id)
+            if found is None and job_id in self._upstream:
+                found = self._jobs.get(self._upstream[job_id])
+            return found
 
     def view(self, job: Job) -> JobView:
         return job.view(self.clock())
 
     def delete(self, job_id: str) -> Job | None:
         with self._lock:
-            return self._jobs.pop(job_id, None)
+            job = self._jobs.pop(job_id, None)
+            if job is not None:
+                self._upstream.pop(job.upstream_id, None)
+            return job
 
     def ordered(self, *, descending: bool) -> list[Job]:
         with self._lock:
@@ -116,14 +133,14 @@ class JobStore:
     def clear(self) -> None:
         with self._lock:
             self._jobs.clear()
+            self._upstream.clear()
 
     def __len__(self) -> int:
         with self._lock:
             return len(self._jobs)
 
     def __contains__(self, job_id: object) -> bool:
-        with self._lock:
-            return job_id in self._jobs
+        return isinstance(job_id, str) and self.get(job_id) is not None
 
     def __iter__(self) -> Iterator[Job]:
         return iter(self.ordered(descending=False))

@@ -1,8 +1,10 @@
 """OpenRouter's own video API (`/api/v1/videos`), played by the openrouter profile.
 
-A different shape from OpenAI's: JSON create with integer ``duration``, ``resolution`` and
-``aspect_ratio``; a 202 answer ``{id, polling_url, status: "pending"}``; polling reports
-``usage.cost`` (the actual charge) and content URLs once completed; errors carry an integer code.
+A different shape from OpenAI's: JSON create with integer ``duration``, ``resolution``,
+``aspect_ratio``, ``generate_audio``, ``seed`` and ``frame_images`` (first/last frame); a 202
+answer ``{id, polling_url, status: "pending"}``; polling reports ``usage.cost`` (the actual
+charge, priced by the resolution and audio tier) and content URLs once completed; errors carry
+an integer code. ``GET /videos/models`` needs no key; ``GET /key`` describes the key (401 if bad).
 """
 
 from __future__ import annotations
@@ -47,10 +49,25 @@ def routes(profile: Profile) -> list[Route]:
     return [
         route("POST", p, "/videos", "create", create),
         # Before /videos/{video_id}: the first matching route wins.
-        route("GET", p, "/videos/models", "models", list_models, fault="list"),
+        route("GET", p, "/videos/models", "models", list_models, fault="list", public=True),
         route("GET", p, "/videos/{video_id}", "retrieve", retrieve),
         route("GET", p, "/videos/{video_id}/content", "content", content),
+        route("GET", p, "/key", "key", key_info, fault="list"),
     ]
+
+
+def sku_price(caps: Mapping[str, Any], resolution: str, audio: bool) -> float:
+    """USD per second for this resolution and audio choice, from the model's pricing_skus."""
+    skus = caps.get("pricing_skus") or {}
+    suffix = "" if audio or not caps.get("generate_audio") else "-no-audio"
+    for key in (
+        f"per-video-second-{resolution}{suffix}",
+        f"per-video-second{suffix}",
+        "per-video-second",
+    ):
+        if key in skus:
+            return float(skus[key])
+    return 0.0
 
 
 def _bad(message: str) -> ApiError:
@@ -71,6 +88,18 @@ def create(svc: Service, req: Request) -> Response:
     frames = body.get("frame_images")
     if frames is not None and not isinstance(frames, list):
         raise _bad("'frame_images' must be an array.")
+    frame_types = _frame_types(frames or [], caps, model)
+    audio = body.get("generate_audio", bool(caps.get("generate_audio")))
+    if not isinstance(audio, bool):
+        raise _bad(f"'generate_audio' must be a boolean, got {audio!r}.")
+    if audio and not caps.get("generate_audio"):
+        raise _bad(f"{model} does not support generate_audio=true.")
+    seed = body.get("seed")
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise _bad(f"'seed' must be an integer, got {seed!r}.")
+        if not caps.get("seed"):
+            raise _bad(f"{model} does not support seed.")
     prompt = body.get("prompt")
     # A first/last frame may stand in for the prompt.
     prompt = "" if prompt is None and frames else check_prompt(prompt)
@@ -84,7 +113,7 @@ def create(svc: Service, req: Request) -> Response:
     aspect = body.get("aspect_ratio", (caps.get("aspect_ratios") or ["16:9"])[0])
     _one_of("aspect_ratio", aspect, caps.get("aspect_ratios"), model)
 
-    cost = round(duration * float(caps["usd_per_second"]), 6)
+    cost = round(duration * sku_price(caps, str(resolution), audio), 6)
     job = svc.create_job(
         "create",
         model=model,
@@ -92,12 +121,39 @@ def create(svc: Service, req: Request) -> Response:
         seconds=str(duration),
         size=_size(str(resolution), str(aspect)),
         has_reference=bool(frames or body.get("input_references")),
-        extra={"resolution": resolution, "aspect_ratio": aspect, "cost": cost},
+        extra={
+            "resolution": resolution,
+            "aspect_ratio": aspect,
+            "cost": cost,
+            "generate_audio": audio,
+            "seed": seed,
+            "frame_types": frame_types,
+        },
     )
     return Response(
         202,
         {"id": job.id, "polling_url": _polling_url(svc, job), "status": "pending"},
     )
+
+
+def _frame_types(frames: list[Any], caps: Mapping[str, Any], model: str) -> list[str]:
+    allowed = caps.get("frame_images") or []
+    types = []
+    for frame in frames:
+        if not isinstance(frame, Mapping):
+            raise _bad("each 'frame_images' item must be an object.")
+        image = frame.get("image_url") if frame.get("type") == "image_url" else None
+        url = image.get("url") if isinstance(image, Mapping) else None
+        if not isinstance(url, str) or not url:
+            raise _bad("each 'frame_images' item needs type 'image_url' and image_url.url.")
+        kind = frame.get("frame_type", "first_frame")
+        if kind not in allowed:
+            shown = ", ".join(allowed) or "none"
+            raise _bad(f"{model} does not support frame_type={kind!r} (supported: {shown}).")
+        if kind in types:
+            raise _bad(f"frame_type={kind!r} is given twice.")
+        types.append(kind)
+    return types
 
 
 def _one_of(name: str, value: Any, allowed: Any, model: str) -> None:
@@ -147,7 +203,7 @@ def retrieve(svc: Service, req: Request) -> Response:
         data["unsigned_urls"] = [url]
         data["urls"] = [url]
         data["usage"] = {"cost": job.extra.get("cost", 0.0), "is_byok": False}
-    if view.phase == "failed" and job.failure is not None:
+    if view.final and view.phase != "completed" and job.failure is not None:
         data["error"] = job.failure.message
     return Response(200, data)
 
@@ -163,17 +219,56 @@ def content(svc: Service, req: Request) -> Response:
 
 
 def list_models(svc: Service, req: Request) -> Response:
+    """The listing with OpenRouter's field names (its SDKs' VideoModel)."""
     data = []
     for slug, caps in models().items():
         data.append(
             {
                 "id": slug,
                 "canonical_slug": slug,
-                "name": slug,
+                "name": caps.get("name", slug),
+                "description": f"{caps.get('name', slug)}, as played by the video-gen emulator.",
+                "created": 1767225600,
+                "hugging_face_id": None,
                 "supported_resolutions": caps.get("resolutions", []),
                 "supported_aspect_ratios": caps.get("aspect_ratios", []),
+                "supported_sizes": caps.get("sizes"),
                 "supported_durations": caps.get("durations"),
-                "pricing_skus": {"per-video-second": f"{float(caps['usd_per_second']):.2f}"},
+                "supported_frame_images": caps.get("frame_images", []),
+                "generate_audio": bool(caps.get("generate_audio")),
+                "seed": bool(caps.get("seed")),
+                "pricing_skus": dict(caps.get("pricing_skus") or {}),
+                "allowed_passthrough_parameters": [],
             }
         )
     return Response(200, {"data": data})
+
+
+def key_info(svc: Service, req: Request) -> Response:
+    """``GET /key``: what OpenRouter says about the calling key (spend so far, no limit)."""
+    spent = 0.0
+    for job in svc.jobs:
+        if svc.jobs.view(job).phase == "completed":
+            spent += float(job.extra.get("cost", 0.0))
+    spent = round(spent, 6)
+    return Response(
+        200,
+        {
+            "data": {
+                "label": "sk-or-v1-emu...lat",
+                "limit": None,
+                "limit_remaining": None,
+                "limit_reset": None,
+                "include_byok_in_limit": False,
+                "usage": spent,
+                "usage_daily": spent,
+                "usage_weekly": spent,
+                "usage_monthly": spent,
+                "byok_usage": 0.0,
+                "is_free_tier": False,
+                "is_provisioning_key": False,
+                "is_management_key": False,
+                "expires_at": None,
+            }
+        },
+    )

@@ -23,13 +23,14 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from video_gen import __version__
 from video_gen.emulator import openrouter_api, videos_api
-from video_gen.emulator.api_errors import ApiError, DropConnection, invalid_url
+from video_gen.emulator.api_errors import ApiError, DropConnection
+from video_gen.emulator.dialects import dialect_of
 from video_gen.emulator.faults import ARRIVAL, FaultPlan
 from video_gen.emulator.jobs import JobStore
 from video_gen.emulator.profiles import Profile, get_profile
 from video_gen.emulator.service import Service
 from video_gen.emulator.stats import Stats
-from video_gen.emulator.wire import Request, Response, Route
+from video_gen.emulator.wire import Notes, Request, Response, Route
 
 MAX_BODY = 64 * 1024 * 1024  # larger than any reference image a client should send
 _CONNECTION_ERRORS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
@@ -116,34 +117,37 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # Malformed requests rejected by http.server itself still get an OpenAI-shaped body.
         self.close_connection = True
-        self._write_json(
-            code, ApiError(code, message or explain or "Bad request"), {}, "req_" + uuid.uuid4().hex
-        )
+        self._write_error(ApiError(code, message or explain or "Bad request"), {}, _request_id())
 
     # -- the request pipeline -----------------------------------------------------------------
 
     def _dispatch(self) -> None:
         svc = self._srv.service
         self._body: bytes | None = None  # one handler serves many requests on a kept-alive socket
-        request_id = "req_" + uuid.uuid4().hex
+        request_id = _request_id()
         split = urlsplit(self.path)
         head = self.command == "HEAD"
         method = "GET" if head else self.command
         found: tuple[Route, dict[str, str]] | None = None
+        allowed: set[str] = set()  # methods the path has, for a 405
         for candidate in self._srv.routes:
             params = candidate.match(method, split.path)
             if params is not None:
                 found = (candidate, {k: unquote(v) for k, v in params.items()})
                 break
+            if candidate.match(candidate.method, split.path) is not None:
+                allowed.add(candidate.method)
         svc.stats.record_request(self.command, found[0].name if found else "unknown")
+        notes: Notes = {}
         try:
             if found is not None:
                 self._arrival_faults(svc, found[0].fault_endpoint)
             body = self._read_body()
             if found is None:
-                raise invalid_url(self.command, split.path)
+                raise dialect_of(svc).route_error(self.command, split.path, allowed)
             route, params = found
-            svc.check_auth(self.headers.get("Authorization"))
+            if not route.public:
+                svc.check_auth(self.headers.get("Authorization"))
             request = Request(
                 method=method,
                 path=split.path,
@@ -152,24 +156,25 @@ class _Handler(BaseHTTPRequestHandler):
                 body=body,
                 params=params,
                 head=head,
+                notes=notes,
             )
             response = route.handler(svc, request)
         except DropConnection:
             self.close_connection = True
             return
         except ApiError as exc:
-            self._write_json(exc.status, exc, exc.headers, request_id)
+            self._write_error(exc, notes, request_id)
             return
         except _CONNECTION_ERRORS:
             self.close_connection = True
             return
         except Exception as exc:
             svc.log(f"internal error on {self.command} {self.path}: {exc!r}")
-            self._write_json(
-                500, ApiError(500, f"Emulator error: {exc}", type="server_error"), {}, request_id
+            self._write_error(
+                ApiError(500, f"Emulator error: {exc}", type="server_error"), notes, request_id
             )
             return
-        self._write(response, request_id)
+        self._write(response, notes, request_id)
 
     def _arrival_faults(self, svc: Service, endpoint: str) -> None:
         fault = svc.faults.take(ARRIVAL, endpoint)
@@ -243,37 +248,48 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _start(self, status: int, headers: dict[str, str], request_id: str) -> None:
+    def _start(self, status: int, headers: dict[str, str]) -> None:
         self.send_response(status)
-        self.send_header("x-request-id", request_id)
         for name, value in headers.items():
             self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
 
-    def _write_json(
-        self, status: int, payload: Any, headers: dict[str, str], request_id: str
+    def _write_error(self, err: ApiError, notes: Notes, request_id: str) -> None:
+        svc = self._srv.service
+        dialect = dialect_of(svc)
+        headers = dialect.error_headers(svc, err, notes, request_id)
+        if err.text is not None:
+            if headers.get("connection") == "close":
+                self.close_connection = True
+            self._write_bytes(err.status, err.text.encode(), "text/plain; charset=utf-8", headers)
+            return
+        self._write_json(err.status, dialect.error_body(err, notes), headers)
+
+    def _write_json(self, status: int, payload: Any, headers: dict[str, str]) -> None:
+        self._write_bytes(status, json.dumps(payload).encode(), "application/json", headers)
+
+    def _write_bytes(
+        self, status: int, data: bytes, content_type: str, headers: dict[str, str]
     ) -> None:
-        if isinstance(payload, ApiError):
-            shape = self._srv.service.profile.shape
-            payload = payload.openrouter_body() if shape == "openrouter" else payload.openai_body()
-        data = json.dumps(payload).encode()
         all_headers = {
-            "Content-Type": "application/json",
+            "Content-Type": content_type,
             "Content-Length": str(len(data)),
-            **headers,
+            **{k: v for k, v in headers.items() if k.lower() != "connection"},
         }
         try:
-            self._start(status, all_headers, request_id)
+            self._start(status, all_headers)
             if self.command != "HEAD":
                 self.wfile.write(data)
         except _CONNECTION_ERRORS:
             self.close_connection = True
 
-    def _write(self, response: Response, request_id: str) -> None:
+    def _write(self, response: Response, notes: Notes, request_id: str) -> None:
+        svc = self._srv.service
         if response.body is None:
-            self._write_json(response.status, response.json, response.headers, request_id)
+            headers = dialect_of(svc).json_headers(svc, notes, request_id)
+            self._write_json(response.status, response.json, headers | response.headers)
             return
         body = response.body
         stop = body.size if response.stop is None else response.stop
@@ -287,11 +303,12 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {
             "Content-Type": body.content_type,
             "Content-Length": str(length),
+            **dialect_of(svc).content_headers(svc, notes, request_id),
             **response.headers,
         }
         sent = 0
         try:
-            self._start(response.status, headers, request_id)
+            self._start(response.status, headers)
             if self.command != "HEAD":
                 for chunk in body.iter_range(response.start, send_until):
                     self.wfile.write(chunk)
@@ -300,6 +317,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         finally:
             self._srv.service.stats.record_content_bytes(sent)
+
+
+def _request_id() -> str:
+    return "req_" + uuid.uuid4().hex
 
 
 def _routes(profile: Profile) -> list[Route]:

@@ -21,6 +21,31 @@ from video_gen.emulator.stats import Stats
 MODERATION_MESSAGE = "Your request was blocked by our moderation system."
 INTERNAL_FAILURE = "Video generation failed due to an internal error. Please try again."
 
+# Create-time refusals (nothing is created), by fault kind. `blocked` and `credits` are how
+# OpenRouter refuses: 403 for a moderation or guardrail block, 402 for a key out of credits.
+REFUSALS: Mapping[str, Callable[[], ApiError]] = {
+    "moderation": lambda: ApiError(400, MODERATION_MESSAGE, code="moderation_blocked"),
+    "blocked": lambda: ApiError(
+        403,
+        "Your request was flagged by the moderation or a guardrail of this key and was not run.",
+        code="moderation_blocked",
+    ),
+    "credits": lambda: ApiError(
+        402,
+        "Insufficient credits. Add more using https://openrouter.ai/settings/credits",
+        code="insufficient_credits",
+    ),
+}
+# How a job taken by a job fault ends.
+JOB_FAILURES: Mapping[str, Failure] = {
+    "fail": Failure("internal_error", INTERNAL_FAILURE, at="run_end"),
+    "moderation-job": Failure("moderation_blocked", MODERATION_MESSAGE, at="queue_end"),
+    "cancelled": Failure("cancelled", "The job was cancelled.", at="queue_end", status="cancelled"),
+    "expired": Failure(
+        "expired", "The job expired before it could run.", at="queue_end", status="expired"
+    ),
+}
+
 
 def mask_key(key: str) -> str:
     """``sk-ab***yz``: enough to recognise a key, never enough to use it."""
@@ -70,22 +95,21 @@ class Service:
     # -- auth ---------------------------------------------------------------------------------
 
     def check_auth(self, authorization: str | None) -> None:
+        from video_gen.emulator.dialects import dialect_of
+
         scheme, _, key = (authorization or "").strip().partition(" ")
         key = key.strip()
         if scheme.lower() != "bearer" or not key:
-            raise ApiError(
-                401,
-                "You didn't provide an API key. You need to provide your API key in an"
-                " Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-                code="invalid_api_key",
-            )
+            raise dialect_of(self).missing_key()
         if self.require_key is not None and key != self.require_key:
-            raise ApiError(
-                401,
-                f"Incorrect API key provided: {mask_key(key)}. You can find your API key at"
-                " https://platform.openai.com/account/api-keys.",
-                code="invalid_api_key",
-            )
+            raise dialect_of(self).wrong_key(mask_key(key))
+
+    def key_accepted(self, authorization: str | None) -> bool:
+        try:
+            self.check_auth(authorization)
+        except ApiError:
+            return False
+        return True
 
     # -- jobs ---------------------------------------------------------------------------------
 
@@ -103,18 +127,17 @@ class Service:
     ) -> Job:
         """Create a job for a request that passed validation, playing any create-time fault."""
         fault = self.faults.take(ACCEPTED, endpoint)
-        if fault is not None and fault.kind == "moderation":
-            self.log(f"fault moderation on {endpoint}: refused, no job created")
-            raise ApiError(400, MODERATION_MESSAGE, code="moderation_blocked")
+        if fault is not None and fault.kind in REFUSALS:
+            self.log(f"fault {fault.kind} on {endpoint}: refused, no job created")
+            raise REFUSALS[fault.kind]()
         failure = None
         job_fault = self.faults.take(JOB, endpoint)
         if job_fault is not None:
-            if job_fault.kind == "moderation-job":
-                failure = Failure("moderation_blocked", MODERATION_MESSAGE, at="queue_end")
-            else:
-                failure = Failure("internal_error", INTERNAL_FAILURE, at="run_end")
+            failure = JOB_FAILURES[job_fault.kind]
+        new_id = self.profile.new_id(model)
         job = Job(
-            id=self.profile.new_id(model),
+            id=new_id,
+            upstream_id=self.profile.upstream_id(new_id) or new_id,
             model=model,
             prompt=prompt,
             seconds=seconds,

@@ -3,10 +3,12 @@ sglang profiles."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from video_gen.emulator.api_errors import (
     ApiError,
+    DropConnection,
     invalid_type,
     invalid_value,
     video_not_found,
@@ -15,7 +17,7 @@ from video_gen.emulator.content import Unsatisfiable, make_body, parse_range
 from video_gen.emulator.faults import SENDING
 from video_gen.emulator.forms import parse_body
 from video_gen.emulator.jobs import Job
-from video_gen.emulator.profiles import Profile
+from video_gen.emulator.profiles import Profile, decode_litellm_id
 from video_gen.emulator.service import Service
 from video_gen.emulator.validation import check_prompt, check_unknown_fields, validate_create
 from video_gen.emulator.wire import Request, Response, Route, route
@@ -31,9 +33,10 @@ def routes(profile: Profile) -> list[Route]:
         route("POST", p, "/videos", "create", create),
         route("GET", p, "/videos", "list", list_videos),
         route("GET", p, "/videos/{video_id}", "retrieve", retrieve),
-        route("DELETE", p, "/videos/{video_id}", "delete", delete),
         route("GET", p, "/videos/{video_id}/content", "content", content),
     ]
+    if profile.delete_route:
+        table.append(route("DELETE", p, "/videos/{video_id}", "delete", delete))
     if profile.remix:
         table.append(route("POST", p, "/videos/{video_id}/remix", "remix", remix))
     return table
@@ -41,28 +44,75 @@ def routes(profile: Profile) -> list[Route]:
 
 def _job(svc: Service, req: Request) -> Job:
     video_id = req.params["video_id"]
-    job = svc.jobs.get(video_id)
+    decoded = decode_litellm_id(video_id)
+    if decoded is not None:
+        req.notes["model"] = decoded.get("model_id", "")  # the group LiteLLM routes the id to
+    upstream = svc.profile.upstream_id(video_id)
+    if upstream is None:
+        # LiteLLM routes an id it did not make to the public OpenAI API; offline (as here, and
+        # in any sealed network) that fails as a 500.
+        raise ApiError(
+            500,
+            "litellm.InternalServerError: InternalServerError: OpenAIException - Cannot connect"
+            " to host api.openai.com:443 ssl:default [Name or service not known]",
+            type="internal_server_error",
+            origin="proxy",
+        )
+    job = svc.jobs.get(upstream)
     if job is None:
-        raise video_not_found(video_id)
+        raise video_not_found(upstream)
+    _note(svc, req, job)
     return job
 
 
-def _render(svc: Service, job: Job) -> dict[str, Any]:
-    return svc.profile.render(job, svc.jobs.view(job))
+def _note(svc: Service, req: Request, job: Job) -> None:
+    req.notes["model"] = job.model
+    req.notes["video_id"] = svc.profile.shown_id(job, poll=True)
+    decoded = decode_litellm_id(req.notes["video_id"])
+    req.notes["deployment"] = (decoded or {}).get("deployment_id", "")
+
+
+def _render(svc: Service, job: Job, *, poll: bool = True) -> dict[str, Any]:
+    return svc.profile.render(job, svc.jobs.view(job), poll=poll)
 
 
 def create(svc: Service, req: Request) -> Response:
     form = parse_body(req.header("content-type"), req.body)
+    req.notes["model"] = str(form.fields.get("model") or svc.profile.default_model)
     params = validate_create(svc.profile, form)
-    job = svc.create_job(
-        "create",
-        model=params.model,
-        prompt=params.prompt,
-        seconds=params.seconds,
-        size=params.size,
-        has_reference=params.has_reference,
+    job = _create_retried(
+        svc,
+        req,
+        lambda: svc.create_job(
+            "create",
+            model=params.model,
+            prompt=params.prompt,
+            seconds=params.seconds,
+            size=params.size,
+            has_reference=params.has_reference,
+        ),
     )
-    return Response(svc.profile.create_status, _render(svc, job))
+    return Response(svc.profile.create_status, _render(svc, job, poll=False))
+
+
+def _create_retried(svc: Service, req: Request, make: Callable[[], Job]) -> Job:
+    """``make()``, re-run as a proxy's router does (``profile.num_retries``) when it fails after
+    reaching the server: each try that failed after creating a job leaves that job behind."""
+    tries = 0
+    while True:
+        try:
+            job = make()
+        except (ApiError, DropConnection) as exc:
+            failed_upstream = isinstance(exc, DropConnection) or exc.status >= 500
+            if not failed_upstream or tries >= svc.profile.num_retries:
+                raise
+            tries += 1
+            svc.log(f"proxy router: re-posting the create (retry {tries})")
+            continue
+        req.notes["attempted_retries"] = str(tries)
+        _note(svc, req, job)
+        req.notes["deployment"] = (decode_litellm_id(job.id) or {}).get("deployment_id", "")
+        return job
 
 
 def retrieve(svc: Service, req: Request) -> Response:
@@ -70,10 +120,14 @@ def retrieve(svc: Service, req: Request) -> Response:
     headers = {}
     if svc.poll_hint_ms is not None:
         headers["openai-poll-after-ms"] = str(svc.poll_hint_ms)
-    return Response(200, _render(svc, job), headers)
+    view = svc.jobs.view(job)
+    status = svc.profile.failed_retrieve_status if view.phase == "failed" else 200
+    return Response(status, _render(svc, job), headers)
 
 
 def list_videos(svc: Service, req: Request) -> Response:
+    if svc.profile.list_refusal is not None:
+        raise ApiError(400, svc.profile.list_refusal, origin="proxy")
     limit = _limit(req.query.get("limit"))
     order = req.query.get("order", "desc")
     if order not in ("asc", "desc"):
@@ -156,33 +210,49 @@ def remix(svc: Service, req: Request) -> Response:
             param="video_id",
             code="invalid_value",
         )
-    job = svc.create_job(
-        "remix",
-        model=source.model,
-        prompt=prompt,
-        seconds=source.seconds,
-        size=source.size,
-        remixed_from=source.id,
+    job = _create_retried(
+        svc,
+        req,
+        lambda: svc.create_job(
+            "remix",
+            model=source.model,
+            prompt=prompt,
+            seconds=source.seconds,
+            size=source.size,
+            # The upstream's id: LiteLLM passes remixed_from_video_id through unwrapped.
+            remixed_from=source.upstream_id,
+        ),
     )
-    return Response(svc.profile.create_status, _render(svc, job))
+    return Response(svc.profile.create_status, _render(svc, job, poll=False))
 
 
 def content(svc: Service, req: Request) -> Response:
     job = _job(svc, req)
-    variant = req.query.get("variant", "video") if svc.profile.variants else "video"
+    return content_response(svc, req, job, _variant(svc.profile, req.query.get("variant")))
+
+
+def _variant(profile: Profile, asked: str | None) -> str:
+    if profile.variant_rule == "ignored":
+        return "video"  # whatever was asked: the MP4 (LiteLLM does not even forward `variant`)
+    if profile.variant_rule == "index":
+        # SGLang reads `variant` as the index of an output; a job has one, the MP4.
+        if asked is None or asked == "0":
+            return "video"
+        raise ApiError(404, f"Output {asked!r} not found: this job produced 1 output (index 0).")
+    variant = asked if asked is not None else "video"
     if variant not in VARIANTS:
         raise invalid_value("variant", variant, VARIANTS)
-    return content_response(svc, req, job, variant)
+    return variant
 
 
 def content_response(svc: Service, req: Request, job: Job, variant: str) -> Response:
     """The bytes of a finished job, honouring Range and the `truncate` fault."""
     view = svc.jobs.view(job)
-    if view.phase == "failed":
-        raise ApiError(404, "Video generation failed; there is no content to download.")
+    if view.final and view.phase != "completed":
+        raise ApiError(404, f"Video generation {view.phase}; there is no content to download.")
     if view.phase != "completed":
         raise ApiError(404, "Video is not ready yet.")
-    body = make_body(variant, svc.video_bytes)
+    body = make_body(variant, svc.video_bytes, job)
     headers = {"Accept-Ranges": "bytes"}
     try:
         span = parse_range(req.header("range"), body.size)

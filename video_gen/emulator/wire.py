@@ -13,6 +13,11 @@ if TYPE_CHECKING:
     from video_gen.emulator.service import Service
 
 
+# What a route learned while answering (the model, the deployment, the id asked for), for the
+# dialect dressing the answer: LiteLLM names the model group in its errors and headers.
+Notes = dict[str, str]
+
+
 @dataclass
 class Request:
     method: str  # HEAD is routed as GET; `head` remembers it
@@ -22,6 +27,7 @@ class Request:
     body: bytes = b""
     params: dict[str, str] = field(default_factory=dict)  # from the route pattern
     head: bool = False
+    notes: Notes = field(default_factory=dict)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -48,6 +54,7 @@ class Route:
     name: str  # what stats count it as
     handler: Handler
     fault_endpoint: str  # the ENDPOINT of the fault grammar it answers to
+    public: bool = False  # answered without a key (OpenRouter's model listing)
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if method != self.method:
@@ -57,9 +64,16 @@ class Route:
 
 
 def route(
-    method: str, prefix: str, template: str, name: str, handler: Handler, fault: str | None = None
+    method: str,
+    prefix: str,
+    template: str,
+    name: str,
+    handler: Handler,
+    fault: str | None = None,
+    *,
+    public: bool = False,
 ) -> Route:
     """``route("GET", "/v1", "/videos/{video_id}", "retrieve", fn)``."""
     parts = re.split(r"\{(\w+)\}", prefix + template)
     regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>[^/]+)" for i, p in enumerate(parts))
-    return Route(method, re.compile(regex), name, handler, fault or name)
+    return Route(method, re.compile(regex), name, handler, fault or name, public)

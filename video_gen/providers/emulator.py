@@ -48,7 +48,7 @@ class EmulatorProvider:
             self.server = EmulatorServer(
                 job_seconds=float(job_seconds),
                 faults=faults,
-                profile=str(options.get("profile", "openai")),
+                profile=_profile(spec.name, options),
             )
         except ValueError as exc:  # an unknown profile or a bad fault plan
             raise ConfigError(
@@ -116,11 +116,14 @@ def _inner_spec(spec: Any, server: Any) -> Any:
 
 
 def _profile(spec_name: str, options: Mapping[str, Any]) -> Profile:
-    from video_gen.emulator.profiles import get_profile
+    """The profile a ``[providers.NAME]`` table names, with its profile options (for example
+    ``restamp_ids = true`` on ``litellm``: docs/emulator.md#profiles)."""
+    from video_gen.emulator.profiles import OPTIONS, get_profile
 
+    chosen = {k: v for k, v in options.items() if k in OPTIONS}
     try:
-        return get_profile(str(options.get("profile", "openai")))
-    except ValueError as exc:
+        return get_profile(str(options.get("profile", "openai")), **chosen)
+    except (ValueError, TypeError) as exc:
         raise ConfigError(
             f"[providers.{spec_name}]: {exc}", hint="see docs/emulator.md#profiles"
         ) from None

@@ -124,11 +124,22 @@ class OpenAIVideosProvider:
         self.client.close()
 
     def _learn_server(self) -> None:
-        """The first answer tells what server this is; a LiteLLM proxy gets its warning once
-        per base URL (remembered under the video-gen home)."""
+        """What a create's answer says of the server. A LiteLLM proxy gets its warning once per
+        base URL (remembered under the video-gen home); and every time its router did re-post
+        the create upstream (``x-litellm-attempted-retries``), the user is told at once: that is
+        jobs paid for that video-gen never sees."""
+        headers = {k.lower(): v for k, v in self.client.http.seen_headers.items()}
+        retried = headers.get("x-litellm-attempted-retries", "0")
+        if retried.isdigit() and int(retried) > 0:
+            self._pending.append(
+                f"the LiteLLM proxy at {self.client.base_url} re-posted this create upstream"
+                f" {retried} time(s): up to {int(retried) + 1} paid jobs may exist for it"
+                " (video-gen follows one). Set `router_settings: {num_retries: 0}` for video"
+                " models (docs/providers.md#litellm-proxy)"
+            )
         if self._server_seen:
             return
-        server = server_of(self.client.http.seen_headers)
+        server = server_of(headers)
         if server is None:
             return
         self._server_seen = True
@@ -225,8 +236,11 @@ class OpenAIVideosKind(KindBase):
         self, spec: Any, client: VideosClient, refused: APIError
     ) -> CheckResult:
         base = spec.base_url.rstrip("/")
+        server = server_of(client.http.seen_headers)  # the refusal's own headers
+        if server is None and "litellm" in str(refused).lower():
+            server = "LiteLLM proxy"  # its errors name it even when its headers do not
         data, headers = client.http.json("GET", "/models")
-        server = server_of(headers) or server_of(client.http.seen_headers)
+        server = server_of(headers) or server
         items = data.get("data")
         ids = tuple(
             str(m.get("id")) for m in (items if isinstance(items, list) else []) if m.get("id")

@@ -15,7 +15,7 @@ from typing import Any
 from video_gen.repoprompt.facts import EXTRACTOR_VERSION, AnalyzedFile, RepoFacts, summarize
 from video_gen.repoprompt.rank import Ranking, rank
 
-ANALYSIS_VERSION = 2  # bump when summarize() or rank() change
+ANALYSIS_VERSION = 5  # bump when summarize() or rank() change
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,10 @@ sharing the cache never see half a file; a corrupt or unreadable entry is a miss
     mtime is within two seconds of the index's own write time, and re-hashes those;
 ``analysis/<digest>.json``
     the ranking and repository summary for one exact set of (path, language, sha256): a warm run
-    on an unchanged tree skips extraction and ranking altogether.
+    on an unchanged tree skips extraction and ranking altogether;
+``fits/<key[:2]>/<key>.json``
+    one prompt fitted to its token cap, keyed by a hash of its pieces, level and clip length
+    (``fit.fit_key``), with the tokenizer's name: a warm run never loads the tokenizer.
 
 Everything sits under a folder named for the cache format and ``EXTRACTOR_VERSION``: a new
 extractor never reads an old entry. Delete the folder at any time; nothing else depends on it.
@@ -86,6 +89,7 @@ class RepoCache:
         self.index_file = self.base / "index" / f"{key}.json"
         self.facts_dir = self.base / "facts"
         self.analysis_dir = self.base / "analysis"
+        self.fits_dir = self.base / "fits"
         self._index: dict[str, tuple[int, int, str]] = {}
         self._written_ns = 0
 
@@ -125,15 +129,30 @@ class RepoCache:
     def load_facts(self, sha: str, language: str) -> FileFacts | None:
         return read_facts(self.facts_dir, sha, language)
 
-    # -- whole analyses ----------------------------------------------------------------------
+    # -- whole analyses and fitted prompts ---------------------------------------------------
     def load_analysis(self, digest: str) -> dict[str, Any] | None:
-        try:
-            data = json.loads((self.analysis_dir / f"{digest}.json").read_bytes())
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
+        return _load_json(self.analysis_dir / f"{digest}.json")
 
     def store_analysis(self, digest: str, data: dict[str, Any]) -> None:
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        with contextlib.suppress(OSError):
-            write_atomic(self.analysis_dir / f"{digest}.json", text.encode("utf-8"))
+        _store_json(self.analysis_dir / f"{digest}.json", data)
+
+    def load_fit(self, key: str) -> dict[str, Any] | None:
+        """A fitted prompt by ``fit.fit_key`` (so a warm run never loads the tokenizer)."""
+        return _load_json(self.fits_dir / key[:2] / f"{key}.json")
+
+    def store_fit(self, key: str, data: dict[str, Any]) -> None:
+        _store_json(self.fits_dir / key[:2] / f"{key}.json", data)
+
+
+def _load_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _store_json(path: Path, data: dict[str, Any]) -> None:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    with contextlib.suppress(OSError):  # a read-only cache only costs speed
+        write_atomic(path, text.encode("utf-8"))

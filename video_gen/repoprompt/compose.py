@@ -1,53 +1,58 @@
-"""The story: a style's template filled with the project, its top symbols and its gags, cut
-into clips.
+"""The story: one world, one protagonist, the project's core concepts as things in that world,
+told as set-up, escalation, a peak near 70% and a resolution, cut into clips.
 
-The timeline is the style's sections over fractions 0..1 of the film (the packaged styles:
-setup 0-0.2, escalation 0.2-0.6, comedy peak 0.6-0.8 so its midpoint sits at 70%, resolution
-0.8-0.93, end card). Top-ranked symbols become the cast (hero, sidekick, props; the top exception
-type is the villain) and gags fill the escalation and the peak. Each beat owns a span of the
-timeline; ``scenes`` clips of ``seconds`` each split it evenly, a beat going to the clip that
-holds its midpoint. Every clip becomes a complete, standalone prompt: the same look, cast and
-continuity notes in each, its own beats timed within the clip.
+Every clip is generated on its own, so every clip repeats the look, the protagonist (described
+the same way, word for word), the set and the continuity notes. A clip has one main action; a
+single 12-second prompt tells the whole arc in four beats (set-up 0-25%, escalation 25-60%, peak
+60-80%, resolution 80-100%: never more than two beats in four seconds). With ``--scenes N`` the
+arc is spread over the clips: clip 1 sets up, the peak is the clip around 70% of the film, the
+clips between escalate (one concept each, never the peak again), the clips after resolve.
 
-A prompt is built from ``Piece``s with a priority (lower is more important): ``fit`` keeps the
-most important pieces that fit the token budget and ``render`` lays them out in story order.
+On-screen text: at most one short card per clip (the project's name, in the first and the last
+clip) and only when the style uses title cards; nothing is ever painted on a prop. Concepts are
+named in the prose ("the Router, a bank of brass signal levers, ...") for the reader and the
+model, not written on anything.
+
+A prompt is built from ``Piece``s with a priority (lower is more important) and dependencies:
+``fit`` keeps the most important pieces that fit the token budget, never a piece whose cause
+(``requires``) was dropped, and ``render`` lays them out with each beat at its fixed place on the
+timeline, so trimming a beat never moves the peak.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from video_gen.repoprompt.analysis import Analysis
-from video_gen.repoprompt.concepts import ChosenGag
-from video_gen.repoprompt.metadata import ProjectMeta
-from video_gen.repoprompt.rank import RankedSymbol
 from video_gen.repoprompt.styles import Style
+from video_gen.repoprompt.world import World
 
 MAX_SCENES = 12
 CLIP_SECONDS = (4, 8, 12)
-MAX_PROPS = 4
-GROUPS = ("look", "cast", "set", "beats", "notes")
+MAX_CAST = 12
+GROUPS = ("look", "protagonist", "set", "cast", "beats", "notes")
 
 # Priorities: 0 is always kept; then the lower the number, the later it is dropped.
 P_ESSENTIAL = 0
-P_END_CARD = 1
-P_HERO = 2
-P_PEAK = 3
-P_CAST = {"hero": (P_HERO, 12), "sidekick": (7, 18), "villain": (10, 19)}  # (short, full line)
-P_ROLES = {"introduce": 4, "resolution": 5, "opening": 9, "end_card": P_END_CARD}
-P_OTHER_BEAT = 15
-P_FULLER_BEAT = 13  # the longer telling of a beat (the peak's finale)
-P_GAGS = (6, 8, 11, 12, 13, 14)
-P_SET = 20
-P_PROPS = 21
-P_CONTINUITY_MULTI = 16  # continuity notes matter more when clips must match
-P_CONTINUITY = 30
-P_CAMERA = 31
-P_HEADLINE = 32
-P_INTERTITLES = 33  # a cast symbol's docstring on a card, one piece per symbol
+P_SKELETON = 1  # set-up, peak, resolution, the protagonist: the story itself
+P_SET = 2
+P_ESCALATION = 3
+P_HERO = 4
+P_FULL_BEAT = 4  # a beat told in full, over its short form
+P_PROTAGONIST_FULL = 5
+P_CAST = 6  # + position in the cast
+P_LOOK_FULL = 12
+P_ABOUT = 13
+P_DETAIL = 14
+P_SET_DETAIL = 15
+P_CONTINUITY = 16
+P_CAMERA = 17
+P_OTHER_CAST = 18  # cast members not in this clip's beats
+P_CAST_FULL = 30  # what each cast member does, spelled out
+
+# The arc on a 0..1 timeline.
+ARC = {"setup": (0.0, 0.25), "escalation": (0.25, 0.6), "peak": (0.6, 0.8), "end": (0.8, 1.0)}
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,10 @@ class Piece:
     priority: int
     text: str
     symbols: tuple[str, ...] = ()  # ranked symbols this piece names
-    weight: float = 0.0  # beats: share of the timeline
+    start: float = 0.0  # beats: where on the clip's 0..1 timeline the beat begins
     replaces: str = ""  # the key of a shorter piece this one stands in for when both are kept
+    requires: tuple[str, ...] = ()  # keys that must be kept for this one to make sense
+    on_screen: bool = False  # carries the clip's one on-screen text
 
 
 @dataclass(frozen=True)
@@ -72,19 +79,32 @@ class Clip:
 
 @dataclass(frozen=True)
 class CastMember:
-    role: str
-    name: str  # "the Tramp"
-    symbol: str  # what the character stands for
-    ranked: bool  # the symbol is a ranked repository symbol (not a builtin or a stand-in)
-    doc: str = ""  # the symbol's docstring, first line
+    """A core concept of the project and its role in the world."""
+
+    symbol: str
+    archetype: str
+    image: str
+    action: str
+    evidence: tuple[str, ...]  # why this symbol (ranking signals) and why this role
+    kind: str = ""
+    file: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"role": self.role, "character": self.name, "symbol": self.symbol}
+        return {
+            "symbol": self.symbol,
+            "kind": self.kind,
+            "file": self.file,
+            "role": self.archetype,
+            "image": self.image,
+            "action": self.action,
+            "evidence": list(self.evidence),
+        }
 
 
 @dataclass(frozen=True)
 class Storyboard:
     style: str
+    world: str
     runtime: int  # seconds: scenes x seconds
     cast: tuple[CastMember, ...]
     clips: tuple[Clip, ...]
@@ -93,245 +113,161 @@ class Storyboard:
 @dataclass(frozen=True)
 class _Beat:
     key: str
-    start: float
-    end: float
-    priority: int
+    stage: str  # setup, escalation, peak, end, coda
     text: str
+    detail: str
     symbols: tuple[str, ...]
-    fuller: str = ""  # a longer telling, kept instead of ``text`` when the budget allows
-
-    @property
-    def mid(self) -> float:
-        return (self.start + self.end) / 2
-
-
-def gag_count(scenes: int) -> int:
-    """Gags a story of ``scenes`` clips uses: one for the peak, 2 to 6 for the escalation."""
-    return 1 + min(len(P_GAGS), max(2, scenes - 2))
+    short: str = ""  # the moment in a few words, for the tightest budgets
 
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
-def _sentence(text: str, limit: int) -> str:
-    """The first sentence of ``text``, plain (no RST/Markdown backticks), cut to ``limit``."""
-    text = text.replace("`", "").strip()
-    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0].rstrip(".")
-    if len(first) <= limit:
-        return first
-    cut = first[:limit]
-    comma = cut.rfind(", ")
-    if comma >= limit // 2:
-        cut = cut[:comma]
-    else:
-        space = cut.rfind(" ")
-        cut = (cut[:space] if space > 0 else cut).rstrip(",;:") + "…"
-    if cut.count("(") > cut.count(")"):  # never leave a bracket open
-        cut = cut[: cut.rfind("(")].rstrip(" ,;:") + "…"
-    return cut
+def _sentence(text: str) -> str:
+    text = " ".join(text.split()).rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _fields(template: str) -> set[str]:
-    return set(re.findall(r"(?<!\{)\{(\w+)\}", template))
+def _first_clause(text: str) -> str:
+    return _cap(text.split(";", 1)[0].strip().rstrip("."))
 
 
-def cast_of(analysis: Analysis, style: Style, project: str) -> tuple[CastMember, ...]:
-    ranked = analysis.ranking.symbols
-    people = [s for s in ranked if not s.is_exception]
-    villains = [s for s in ranked if s.is_exception]
-    cast: list[CastMember] = []
-
-    def add(role: str, sym: RankedSymbol | None, fallback: str) -> None:
-        cast.append(
-            CastMember(
-                role,
-                style.role(role),
-                sym.name if sym else fallback,
-                sym is not None,
-                sym.doc if sym else "",
-            )
-        )
-
-    add("hero", people[0] if people else None, project)
-    add("sidekick", people[1] if len(people) > 1 else None, project)
-    if villains:
-        add("villain", villains[0], "")
-    else:
-        raised = [c.name for c in analysis.facts.raised] + [c.name for c in analysis.facts.caught]
-        cast.append(
-            CastMember("villain", style.role("villain"), raised[0] if raised else "bug", False)
-        )
-    for sym in people[2 : 2 + MAX_PROPS]:
-        add("prop", sym, "")
-    return tuple(cast)
+def _join(sentence: str, more: str) -> str:
+    """Two statements of one moment as one sentence: ``A; b.``"""
+    return _sentence(sentence)[:-1] + "; " + more.rstrip(".") + "."
 
 
-def _beats(
-    meta: ProjectMeta,
-    style: Style,
-    cast: Sequence[CastMember],
-    gags: Sequence[ChosenGag],
-    ranked_names: frozenset[str],
-) -> list[_Beat]:
-    hero = style.role("hero")
-    by_role = {c.role: c for c in cast}
-    props = [c for c in cast if c.role == "prop"]
-    prop_member = props[0] if props else by_role["sidekick"]
-    description = meta.description or meta.readme
-    tagline = _sentence(description, 60) if description else style.tagline
-    about_src = meta.readme if meta.readme and meta.readme != meta.description else ""
-    about = f', then "{_sentence(about_src, 90)}"' if about_src else ""
+def _arc(world: World, cast: Sequence[CastMember], protagonist: str) -> list[_Beat]:
+    """The film's beats in order: set-up, escalations (one per supporting concept), the peak,
+    the resolution. Escalations and later clips are stretched over more scenes by the caller."""
+    errors = [c for c in cast[1:] if c.archetype == "error"]
+    supporting = [c for c in cast[1:] if c.archetype != "error"]
+    hero = cast[0]
+    trouble = world.trouble
+    if errors:  # the project's own exception type is the trouble at the peak
+        err = errors[0]
+        trouble = f"{world.trouble}, {err.symbol} ({err.image}) flashing its warning"
     values = {
-        "project": meta.name,
-        "about": about,
-        "tagline": tagline,
-        "setting": style.setting,
-        "hero": hero,
-        "Hero": _cap(hero),
-        "sidekick": style.role("sidekick"),
-        "Sidekick": _cap(style.role("sidekick")),
-        "villain": style.role("villain"),
-        "Villain": _cap(style.role("villain")),
-        "prop": style.role("prop"),
-        "hero_symbol": by_role["hero"].symbol,
-        "sidekick_symbol": by_role["sidekick"].symbol,
-        "villain_symbol": by_role["villain"].symbol,
-        "prop_symbol": prop_member.symbol,
-        "commit": _sentence(meta.commits[0], 70) if meta.commits else "",
-        "gag": "",
+        "protagonist": protagonist,
+        "Protagonist": _cap(protagonist),
+        "hero": hero.symbol,
+        "hero_image": hero.image,
+        "hero_action": hero.action,
+        "trouble": trouble,
     }
-    symbol_of = {
-        "hero_symbol": by_role["hero"],
-        "sidekick_symbol": by_role["sidekick"],
-        "villain_symbol": by_role["villain"],
-        "prop_symbol": prop_member,
-    }
-
-    def fill(template: str, gag: ChosenGag | None = None) -> tuple[str, tuple[str, ...]]:
-        local = dict(values)
-        names: list[str] = []
-        if gag is not None:
-            local["gag"] = _cap(gag.text(hero)).rstrip()
-            if gag.label in ranked_names:
-                names.append(gag.label)
-        for f in sorted(_fields(template)):
-            who = symbol_of.get(f)
-            if who is not None and who.ranked and who.symbol not in names:
-                names.append(who.symbol)
-        return _cap(" ".join(template.format(**local).split())), tuple(names)
-
-    beats: list[_Beat] = []
-    for sec in style.sections:
-        items: list[tuple[str, int, str, tuple[str, ...], str]] = []
-        for i, b in enumerate(sec.beats):
-            text, names = fill(b.text)
-            items.append(
-                (f"{sec.key}.{b.role}.{i}", P_ROLES.get(b.role, P_OTHER_BEAT), text, names, "")
-            )
-        if sec.gags:
-            for i, gag in enumerate(gags[1:]):
-                text, names = fill("{gag}", gag)
-                items.append(
-                    (f"{sec.key}.gag.{i}", P_GAGS[min(i, len(P_GAGS) - 1)], text, names, "")
-                )
-            if sec.headline and meta.commits:
-                text, names = fill(sec.headline)
-                items.insert(
-                    len(items) // 2 + 1, (f"{sec.key}.headline", P_HEADLINE, text, names, "")
-                )
-        if sec.peak and gags:
-            # The peak's own words after {gag} are an upgrade: the gag itself comes first.
-            head = sec.peak[: sec.peak.index("{gag}") + 5] if "{gag}" in sec.peak else sec.peak
-            text, names = fill(head, gags[0])
-            full = fill(sec.peak, gags[0])[0] if head != sec.peak else ""
-            items.append((f"{sec.key}.peak", P_PEAK, text, names, full))
-        span = (sec.end - sec.start) / max(1, len(items))
-        for i, (key, prio, text, names, fuller) in enumerate(items):
-            beats.append(
-                _Beat(
-                    key, sec.start + i * span, sec.start + (i + 1) * span, prio, text, names, fuller
-                )
-            )
-    return beats
-
-
-_LOOK = re.compile(r",\s*\{(?:hero|sidekick|villain)_look\},?")
-
-
-def _cast_pieces(style: Style, cast: Sequence[CastMember]) -> list[Piece]:
-    """A short line per character (who stands for which symbol) and, as an upgrade kept only
-    when the budget allows, the full line with the costume description."""
-    values = {k: style.cast[k] for k in style.cast}
-    values.update(
-        {
-            "Hero": _cap(style.cast["hero"]),
-            "Sidekick": _cap(style.cast["sidekick"]),
-            "Villain": _cap(style.cast["villain"]),
-        }
-    )
-    pieces: list[Piece] = []
-    n_props = 0
-    for i, c in enumerate(cast):
-        template = style.cast_lines[c.role]
-        symbols = (c.symbol,) if c.ranked else ()
-        key = f"cast.{c.role}.{i}"
-        if c.role in P_CAST:
-            prio, full_prio = P_CAST[c.role]
-        else:
-            prio, full_prio = P_PROPS + n_props, 0
-            n_props += 1
-        short = _LOOK.sub("", template)
-        pieces.append(
-            Piece(
-                key,
-                "cast",
-                i,
-                prio,
-                " ".join(short.format(symbol=c.symbol, **values).split()),
-                symbols,
+    out = [
+        _Beat(
+            "setup",
+            "setup",
+            _cap(world.setup.format(**values)),
+            world.setup_detail,
+            (hero.symbol,),
+            short=f"{_cap(protagonist)} checks {hero.symbol}, {hero.image}.",
+        )
+    ]
+    for i, c in enumerate(supporting):
+        template = world.escalation[i % len(world.escalation)]
+        out.append(
+            _Beat(
+                f"escalation.{i}",
+                "escalation",
+                _cap(template.format(name=c.symbol, image=c.image, action=c.action, **values)),
+                "",
+                (c.symbol,),
             )
         )
-        if short != template and full_prio:
-            pieces.append(
-                Piece(
-                    key + ".full",
-                    "cast",
-                    i,
-                    full_prio,
-                    " ".join(template.format(symbol=c.symbol, **values).split()),
-                    symbols,
-                    replaces=key,
-                )
-            )
-    return pieces
+    # The payoff names the concept that escalated first: each project's own cast dresses the
+    # world's shared moments, so two projects in one world still tell different stories.
+    second = supporting[0] if supporting else hero
+    peak_detail = world.peak_detail
+    end_text = _cap(world.resolution.format(**values))
+    if second is not hero:
+        peak_detail = _join(
+            peak_detail, f"{second.symbol}, {second.image}, {second.action} in the thick of it"
+        )
+        end_text = _join(end_text, f"{second.symbol}, {second.image}, is back in its place")
+    out.append(
+        _Beat(
+            "peak",
+            "peak",
+            _cap(world.peak.format(**values)),
+            peak_detail,
+            tuple(dict.fromkeys([hero.symbol, *(e.symbol for e in errors[:1])])),
+            short=_sentence(
+                world.peak.split(" and ", 1)[0].split(";", 1)[0]
+                + f"; {protagonist} turns to {hero.symbol}"
+            ),
+        )
+    )
+    out.append(
+        _Beat(
+            "end",
+            "end",
+            end_text,
+            world.resolution_detail,
+            (second.symbol,) if second is not hero else (),
+            short=_sentence(_first_clause(world.resolution.format(**values))),
+        )
+    )
+    return out
+
+
+def _schedule(beats: list[_Beat], scenes: int) -> list[list[tuple[_Beat, float]]]:
+    """Beats per clip, each with its start on the clip's 0..1 timeline.
+
+    One clip: set-up 0, one escalation 0.25, peak 0.6, resolution 0.8. Two: set-up and
+    escalation, then peak and resolution. Three or more: one main action per clip; the peak is
+    the clip holding 70% of the film; escalations fill the clips before it (cycling through the
+    supporting concepts, never repeating the peak), the resolution and a closing shot after it."""
+    setup, peak, end = beats[0], beats[-2], beats[-1]
+    escalations = beats[1:-2] or [setup]
+    if scenes == 1:
+        chosen = [(setup, 0.0), (peak, ARC["peak"][0]), (end, ARC["end"][0])]
+        if beats[1:-2]:
+            chosen.insert(1, (escalations[0], ARC["escalation"][0]))
+        return [chosen]
+    if scenes == 2:
+        first = [(setup, 0.0)] + ([(escalations[0], 0.5)] if beats[1:-2] else [])
+        return [first, [(peak, 0.0), (end, 0.6)]]
+    p = min(scenes - 1, max(1, int(0.7 * scenes)))
+    clips: list[list[tuple[_Beat, float]]] = [[(setup, 0.0)]]
+    for i in range(1, p):
+        b = escalations[(i - 1) % len(escalations)]
+        if i - 1 >= len(escalations) and b is not setup:  # a concept's second escalation
+            b = _Beat(b.key + f".again{i}", b.stage, b.text, "", b.symbols)
+        clips.append([(b, 0.0)])
+    clips.append([(peak, 0.0)])
+    after = scenes - 1 - p
+    if after >= 1:
+        clips.append([(end, 0.0)])
+    for i in range(after - 1):
+        clips.append([(_Beat(f"coda.{i}", "coda", "", end.detail, ()), 0.0)])
+    if after == 0:  # the peak clip is the last one: it resolves too
+        clips[-1].append((end, 0.6))
+    return clips
 
 
 def compose(
-    meta: ProjectMeta,
-    analysis: Analysis,
-    gags: Sequence[ChosenGag],
-    style: Style,
     *,
+    project: str,
+    about: str,
+    world: World,
+    style: Style,
+    cast: Sequence[CastMember],
     scenes: int,
     seconds: int,
 ) -> Storyboard:
-    """Fill ``style`` and cut it into ``scenes`` clips of ``seconds`` (validated by the caller)."""
-    ranked_names = frozenset(s.name for s in analysis.ranking.symbols)
-    cast = cast_of(analysis, style, meta.name)
-    beats = _beats(meta, style, cast, gags, ranked_names)
-    cast_pieces = _cast_pieces(style, cast)
+    """Cut the story of ``cast`` in ``world`` into ``scenes`` clips of ``seconds`` each."""
+    protagonist_short = world.protagonist_short
+    beats = _arc(world, cast, protagonist_short)
+    plan = _schedule(beats, scenes)
+    protagonist_line = _sentence(f"Protagonist: {world.protagonist}, {style.manner}")
     clips: list[Clip] = []
-    for index in range(scenes):
-        lo, hi = index / scenes, (index + 1) / scenes
-        mine = [b for b in beats if lo <= b.mid < hi or (index == scenes - 1 and b.mid >= hi)]
-        continued = False
-        if not mine:  # a clip inside one long beat: that beat, continued
-            best = max(beats, key=lambda b: (min(b.end, hi) - max(b.start, lo), -b.start))
-            mine = [best]
-            continued = True
-        top = min(b.priority for b in mine)
-        pieces = [Piece("look", "look", 0, P_ESSENTIAL, style.look)]
+    for index, mine in enumerate(plan):
+        first, last = index == 0, index == len(plan) - 1
+        pieces = [Piece("look", "look", 0, P_ESSENTIAL, style.look_short)]
+        pieces.append(Piece("look.full", "look", 0, P_LOOK_FULL, style.look, replaces="look"))
         if scenes > 1:
             pieces.append(
                 Piece(
@@ -339,53 +275,181 @@ def compose(
                     "look",
                     1,
                     P_ESSENTIAL,
-                    f"Scene {index + 1} of {scenes} of one continuous short film.",
-                )
-            )
-        pieces.extend(cast_pieces)
-        pieces.append(Piece("set", "set", 0, P_SET, f"Set: {_cap(style.setting)}."))
-        for order, b in enumerate(mine):
-            prio = min(b.priority, P_END_CARD) if b.priority == top else b.priority
-            prefix = "Continuing: " if continued else ""
-            weight = max(1e-6, min(b.end, hi) - max(b.start, lo)) if continued else b.end - b.start
-            key = f"beat.{b.key}"
-            pieces.append(Piece(key, "beats", order, prio, prefix + b.text, b.symbols, weight))
-            if b.fuller:
-                pieces.append(
-                    Piece(
-                        key + ".full",
-                        "beats",
-                        order,
-                        P_FULLER_BEAT,
-                        prefix + b.fuller,
-                        b.symbols,
-                        weight,
-                        replaces=key,
-                    )
-                )
-        for order, c in enumerate(c for c in cast if c.doc):
-            pieces.append(
-                Piece(
-                    f"intertitle.{c.symbol}",
-                    "notes",
-                    2 + order,
-                    P_INTERTITLES + order,
-                    f'Intertitle: "{c.symbol}: {_sentence(c.doc, 80)}."',
-                    (c.symbol,) if c.ranked else (),
+                    f"Clip {index + 1} of {scenes} of one continuous film.",
                 )
             )
         pieces.append(
             Piece(
-                "continuity",
-                "notes",
+                "protagonist",
+                "protagonist",
                 0,
-                P_CONTINUITY_MULTI if scenes > 1 else P_CONTINUITY,
-                style.continuity,
+                P_SKELETON,
+                _sentence(f"Protagonist: {protagonist_short}"),
             )
         )
-        pieces.append(Piece("camera", "notes", 1, P_CAMERA, f"Camera: {style.camera}"))
+        pieces.append(
+            Piece(
+                "protagonist.full",
+                "protagonist",
+                0,
+                P_PROTAGONIST_FULL,
+                protagonist_line,
+                replaces="protagonist",
+            )
+        )
+        # One set for the whole storyboard: with several clips it is part of the skeleton.
+        set_prio = P_SET if scenes == 1 else P_SKELETON
+        pieces.append(Piece("set", "set", 0, set_prio, _sentence(f"Set: {world.set}")))
+        pieces.append(
+            Piece(
+                "set.full",
+                "set",
+                0,
+                P_SET_DETAIL,
+                _sentence(f"Set: {world.set}; {world.set_detail}; at its heart, {cast[0].image}"),
+                replaces="set",
+            )
+        )
+        in_clip = {s for b, _ in mine for s in b.symbols}
+        for order, c in enumerate(cast):
+            if c.symbol in in_clip:
+                prio = P_HERO if order == 0 else P_CAST + order
+            else:
+                prio = P_OTHER_CAST + order
+            pieces.append(
+                Piece(
+                    f"cast.{order}",
+                    "cast",
+                    order,
+                    prio,
+                    f"{c.symbol} is {c.image}",
+                    (c.symbol,),
+                )
+            )
+            pieces.append(
+                Piece(
+                    f"cast.{order}.full",
+                    "cast",
+                    order,
+                    P_CAST_FULL + order,
+                    f"{c.symbol} is {c.image}, which {c.action}",
+                    (c.symbol,),
+                    replaces=f"cast.{order}",
+                    requires=(f"cast.{order}",),
+                )
+            )
+        keys = [f"beat.{b.key}" for b, _ in mine]
+        for order, (b, start) in enumerate(mine):
+            key = f"beat.{b.key}"
+            stage_prio = P_ESCALATION if b.stage == "escalation" else P_SKELETON
+            text = b.text
+            on_screen = False
+            if style.title_cards and first and order == 0:
+                text = f'{style.card}: "{project}". ' + text
+                on_screen = True
+            elif style.title_cards and last and b.stage in ("end", "coda") and not first:
+                text = text + f' {style.card}: "{project}".' if text else ""
+                on_screen = bool(text)
+            # A beat makes sense only after its cause: the resolution needs the set-up and the
+            # peak in the same clip; trimming drops detail, never the cause of a payoff.
+            requires = tuple(k for k in keys[:order] if not k.startswith("beat.escalation"))
+            if text:
+                prio = stage_prio if scenes == 1 or order == 0 else P_SKELETON
+                full_key = key
+                if b.short:
+                    short = b.short
+                    if on_screen:
+                        short = text[: text.index(". ") + 2] + short if first else short
+                        if not first:
+                            short = _sentence(short) + f' {style.card}: "{project}".'
+                    pieces.append(
+                        Piece(
+                            key,
+                            "beats",
+                            order,
+                            prio,
+                            _sentence(short),
+                            b.symbols[:1],
+                            start,
+                            requires=requires,
+                            on_screen=on_screen,
+                        )
+                    )
+                    full_key = key + ".full"
+                pieces.append(
+                    Piece(
+                        full_key,
+                        "beats",
+                        order,
+                        prio if full_key == key else P_FULL_BEAT,
+                        _sentence(text),
+                        b.symbols,
+                        start,
+                        replaces="" if full_key == key else key,
+                        requires=requires if full_key == key else (key,),
+                        on_screen=on_screen,
+                    )
+                )
+            if b.detail:
+                detail_text = _sentence(_cap(b.detail))
+                if not text:
+                    detail_text = _sentence(
+                        f"Closing wide shot: {detail_text[:-1]}"
+                        + (f' {style.card}: "{project}"' if style.title_cards and last else "")
+                    )
+                    pieces.append(
+                        Piece(
+                            key,
+                            "beats",
+                            order,
+                            P_SKELETON,
+                            detail_text,
+                            start=start,
+                            on_screen=style.title_cards and last,
+                        )
+                    )
+                else:
+                    pieces.append(
+                        Piece(
+                            key + ".detail",
+                            "beats",
+                            order,
+                            P_DETAIL + order,
+                            _join(text, detail_text),
+                            b.symbols,
+                            start,
+                            replaces=full_key,
+                            requires=(full_key,),
+                            on_screen=on_screen,
+                        )
+                    )
+        if about:
+            pieces.append(Piece("about", "notes", 0, P_ABOUT, _sentence(f"About: {about}")))
+        pieces.append(
+            Piece(
+                "continuity",
+                "notes",
+                1,
+                P_CONTINUITY if scenes == 1 else P_SET,
+                _sentence(
+                    "Continuity: one set and one protagonist, identical in every clip; "
+                    + style.continuity
+                ),
+            )
+        )
+        pieces.append(
+            Piece(
+                "camera",
+                "notes",
+                2,
+                P_CAMERA,
+                _sentence(
+                    f"Camera: {style.camera}, {world.camera}; the lens lingers on {cast[0].image}"
+                ),
+            )
+        )
         clips.append(Clip(index + 1, scenes, seconds, tuple(pieces)))
-    return Storyboard(style.name, scenes * seconds, cast, tuple(clips))
+    return Storyboard(style.name, world.key, scenes * seconds, tuple(cast), tuple(clips))
 
 
 def _stamp(t: float) -> str:
@@ -393,7 +457,10 @@ def _stamp(t: float) -> str:
 
 
 def render(pieces: Sequence[Piece], seconds: int) -> str:
-    """Lay out pieces in story order: look, cast, set, timed beats, notes. Pure function."""
+    """Lay out pieces: look, protagonist, set, cast, timed beats, notes. Pure function.
+
+    A beat runs from its own fixed start to the next kept beat's start (the last to the end of
+    the clip), so dropping a beat lengthens the one before it and never moves the peak."""
     groups: dict[str, list[Piece]] = {g: [] for g in GROUPS}
     replaced = {p.replaces for p in pieces if p.replaces}
     for p in pieces:
@@ -407,12 +474,11 @@ def render(pieces: Sequence[Piece], seconds: int) -> str:
         if g == "cast":
             lines.append("Cast: " + "; ".join(p.text for p in items) + ".")
         elif g == "beats":
-            total = sum(p.weight for p in items) or 1.0
-            t = 0.0
-            for p in items:
-                end = t + seconds * p.weight / total
-                lines.append(f"{_stamp(t)}-{_stamp(end)}s: {p.text}")
-                t = end
+            items = sorted(items, key=lambda p: (p.start, p.order))
+            starts = [0.0] + [p.start for p in items[1:]] + [1.0]
+            for i, p in enumerate(items):
+                lo, hi = starts[i] * seconds, starts[i + 1] * seconds
+                lines.append(f"{_stamp(lo)}-{_stamp(hi)}s: {p.text}")
         else:
             lines.append(" ".join(p.text for p in items))
     return "\n".join(lines)

@@ -137,6 +137,7 @@ class _Def:
     raises: set[str] = field(default_factory=set)
     header_end: int = 0
     is_async: bool = False
+    exported: bool = False
 
 
 @dataclass
@@ -145,6 +146,7 @@ class _Found:
     imports: set[str] = field(default_factory=set)
     raises: list[tuple[int, str]] = field(default_factory=list)  # (position, type name)
     catches: list[tuple[int, str]] = field(default_factory=list)
+    exports: set[str] = field(default_factory=set)
 
 
 def _split_names(text: str | None) -> list[str]:
@@ -198,8 +200,35 @@ _JS_IMPORT = re.compile(
 )
 
 
+_JS_EXPORT_LIST = re.compile(r"\bexport\s*(?:type\s*)?\{([^{}]*)\}")
+_JS_EXPORT_DEFAULT = re.compile(r"\bexport\s+default\s+(" + _ID + r")\s*[;\n]")
+_JS_MODULE_EXPORTS = re.compile(r"\bmodule\.exports\s*=\s*(?:\{([^{}]*)\}|(" + _ID + r")\s*[;\n])")
+_JS_EXPORTS_DOT = re.compile(r"\b(?:module\.)?exports\.(" + _ID + r")\s*=")
+
+
+def _js_exports(text: str, f: _Found) -> None:
+    for m in _JS_EXPORT_LIST.finditer(text):
+        for part in m.group(1).split(","):
+            words_ = part.split()
+            if words_:
+                f.exports.add(words_[-1] if "as" in words_ else words_[0])
+    for m in _JS_EXPORT_DEFAULT.finditer(text):
+        f.exports.add(m.group(1))
+    for m in _JS_MODULE_EXPORTS.finditer(text):
+        if m.group(2):
+            f.exports.add(m.group(2))
+        else:
+            for part in m.group(1).split(","):
+                key = part.split(":")[0].strip()
+                if re.fullmatch(_ID, key):
+                    f.exports.add(key)
+    for m in _JS_EXPORTS_DOT.finditer(text):
+        f.exports.add(m.group(1))
+
+
 def _find_js(text: str) -> _Found:
     f = _Found()
+    _js_exports(text, f)
     classes: list[tuple[int, str]] = []
     for m in _JS_CLASS.finditer(text):
         bases = _split_names(m.group(2)) + _split_names(m.group(3))
@@ -257,6 +286,8 @@ def _find_js(text: str) -> _Found:
                 is_async=bool(m.group(1)),
             )
         )
+    for d in f.defs:
+        d.exported = text.startswith("export", d.pos) or d.name in f.exports
     for m in _JS_THROW.finditer(text):
         f.raises.append((m.start(), m.group(1).split(".")[-1]))
     for m in _JS_CATCH.finditer(text):
@@ -272,6 +303,7 @@ _GO_FUNC = re.compile(
     re.M,
 )
 _GO_TYPE = re.compile(r"^(?:type\s+|\t| {4})(\w+)(?:\[[^\]\n]*\])?\s+(struct|interface)\s*\{", re.M)
+_GO_NAMED_TYPE = re.compile(r"^type\s+(\w+)(?:\[[^\]\n]*\])?\s+(?!struct\b|interface\b|=)\S", re.M)
 _GO_ERRVAR = re.compile(r"\b(Err\w*|\w+Error)\s*=\s*(?:errors\.New|fmt\.Errorf)\(")
 _GO_RETERR = re.compile(r"\breturn\b[^\n]*?&?\b([A-Z]\w*Error)\s*\{")
 _GO_NEWERR = re.compile(r"\b(errors\.New|fmt\.Errorf|panic)\s*\(")
@@ -304,8 +336,12 @@ def _find_go(text: str) -> _Found:
                 header_end=m.end(),
             )
         )
+    for m in _GO_NAMED_TYPE.finditer(text):  # `type HandlerFunc func(*Context)`
+        f.defs.append(_Def(m.start(), m.group(1), m.group(1), "type", header_end=m.end() - 1))
     for m in _GO_ERRVAR.finditer(text):
         f.defs.append(_Def(m.start(), m.group(1), m.group(1), "error", header_end=m.end()))
+    for d in f.defs:
+        d.exported = d.name[:1].isupper()
     for m in _GO_RETERR.finditer(text):
         f.raises.append((m.start(1), m.group(1)))
     for m in _GO_NEWERR.finditer(text):
@@ -332,6 +368,8 @@ _RS_ERR = re.compile(r"\bErr\(\s*([A-Z]\w*)")
 _RS_PANIC = re.compile(r"\b(panic|unreachable|todo|unimplemented)!")
 _RS_CATCH = re.compile(r"\bErr\(\s*([A-Z]\w*)(?:::\w+)?(?:\([^)]*\))?\s*\)\s*=>")
 _RS_USE = re.compile(r"^\s*(?:pub\s+)?use\s+([\w:]+)", re.M)
+_RS_PUB_USE = re.compile(r"^\s*pub\s+use\s+([^;]+);", re.M)
+_RS_PUB = re.compile(r"\bpub\s")  # `pub`, not `pub(crate)`
 
 
 def _find_rust(text: str) -> _Found:
@@ -381,6 +419,17 @@ def _find_rust(text: str) -> _Found:
         f.catches.append((m.start(), m.group(1)))
     for m in _RS_USE.finditer(text):
         f.imports.add(m.group(1).rstrip(":"))
+    for m in _RS_PUB_USE.finditer(text):
+        body = m.group(1)
+        for part in re.split(r"[{},]", body):
+            part = part.strip()
+            if not part or part.endswith("*"):
+                continue
+            name = part.split(" as ")[-1].strip().split("::")[-1].strip()
+            if re.fullmatch(r"[A-Za-z_]\w*", name) and name not in ("self", "crate", "super"):
+                f.exports.add(name)
+    for d in f.defs:
+        d.exported = bool(_RS_PUB.search(text, d.pos, d.header_end))
     return f
 
 
@@ -419,6 +468,9 @@ def _find_java(text: str) -> _Found:
         d = _Def(m.start(1), name, owner + name, "method", header_end=m.end())
         d.raises.update(_split_names(m.group(2)))
         f.defs.append(d)
+    for d in f.defs:
+        line_start = text.rfind("\n", 0, d.pos) + 1
+        d.exported = "public" in text[line_start : d.header_end]
     for m in _JAVA_THROW.finditer(text):
         f.raises.append((m.start(), m.group(1).split(".")[-1]))
     for m in _JAVA_CATCH.finditer(text):
@@ -439,6 +491,25 @@ _FINDERS: dict[str, tuple[Callable[[str], _Found], str]] = {
 PATTERN_LANGUAGES = tuple(sorted(_FINDERS))
 
 
+_COMMENT_LINE = ("//", "/*", "*", "#")  # `#` only reaches here as Rust's `#[attr]`
+
+
+def _doc_lines(lines: list[str], line: int) -> int:
+    """Comment lines right above 1-based ``line`` (attributes and decorators skipped)."""
+    n = 0
+    i = line - 2
+    while i >= 0:
+        stripped = lines[i].strip()
+        if stripped.startswith(("#[", "@")):
+            i -= 1
+            continue
+        if not stripped.startswith(_COMMENT_LINE) or stripped.startswith("#!"):
+            break
+        n += 1
+        i -= 1
+    return n
+
+
 def extract_patterns(data: bytes, language: str) -> FileFacts:
     """Facts of one file in a pattern-extracted language."""
     try:
@@ -446,6 +517,7 @@ def extract_patterns(data: bytes, language: str) -> FileFacts:
     except UnicodeDecodeError:
         return FileFacts.skip(language, "encoding")
     finder, comment_style = _FINDERS[language]
+    raw_lines = raw.split("\n")
     text = _blank_comments(raw, comment_style)
     found = finder(text)
     # One definition per position (a method may also look like a function to a second pattern).
@@ -499,6 +571,8 @@ def extract_patterns(data: bytes, language: str) -> FileFacts:
                 raises=tuple(sorted(raises[i])),
                 catches=tuple(sorted(catches[i])),
                 is_async=d.is_async,
+                exported=d.exported,
+                doc_lines=_doc_lines(raw_lines, bisect.bisect_right(line_starts, d.pos)),
                 recursive=d.kind
                 not in (
                     "class",
@@ -531,4 +605,5 @@ def extract_patterns(data: bytes, language: str) -> FileFacts:
         language=language,
         imports=tuple(sorted(i for i in found.imports if i)),
         symbols=tuple(symbols),
+        exports=tuple(sorted(found.exports)),
     )

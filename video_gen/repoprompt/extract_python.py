@@ -165,12 +165,14 @@ def _symbol(
 ) -> Symbol:
     calls = refs.calls
     recursive = kind != "class" and (node.name in calls or "." + node.name in calls)
+    docstring = ast.get_docstring(node, clean=False)
     return Symbol(
         name=node.name,
         qualname=qual,
         kind=kind,
         line=node.lineno,
-        doc=first_line(ast.get_docstring(node, clean=False)),
+        doc=first_line(docstring),
+        doc_lines=docstring.count("\n") + 1 if docstring else 0,
         bases=tuple(sorted(set(bases))),
         decorators=tuple(sorted({n for d in node.decorator_list for n in _names(d)})),
         calls=tuple(sorted(calls)),
@@ -228,8 +230,16 @@ def extract_python(data: bytes) -> FileFacts:
     imports: set[str] = set()
     symbols: list[Symbol] = []
     module = _Refs(imports)
+    all_names: list[str] | None = None
+    reexports: list[str] = []
     try:
         for stmt in tree.body:
+            if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                names = _dunder_all(stmt)
+                if names is not None:
+                    all_names = (all_names or []) + names
+            elif isinstance(stmt, ast.ImportFrom) and (stmt.level or 0) > 0:
+                reexports.extend(a.asname or a.name for a in stmt.names if a.name != "*")
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 _function(stmt, "", "function", symbols, imports)
             elif isinstance(stmt, ast.ClassDef):
@@ -251,9 +261,24 @@ def extract_python(data: bytes) -> FileFacts:
             )
         )
     symbols.sort(key=lambda s: (s.line, s.qualname))
+    exports = all_names if all_names is not None else reexports
     return FileFacts(
         language="python",
         doc=first_line(ast.get_docstring(tree, clean=False)),
         imports=tuple(sorted(i for i in imports if i)),
         symbols=tuple(symbols),
+        exports=tuple(sorted({n for n in exports if n.isidentifier() and not n.startswith("_")})),
     )
+
+
+def _dunder_all(stmt: ast.Assign | ast.AugAssign | ast.AnnAssign) -> list[str] | None:
+    """The names of ``__all__ = [...]`` / ``__all__ += (...)``, or None for other statements."""
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    if not any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+        return None
+    value = stmt.value
+    if isinstance(value, (ast.List, ast.Tuple)):
+        return [
+            e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+        ]
+    return []

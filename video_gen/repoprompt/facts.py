@@ -15,12 +15,21 @@ from dataclasses import dataclass
 from typing import Any
 
 # Bump when extraction output changes for the same input: old cache entries are then ignored.
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 6
 
 MODULE_SYMBOL = "<module>"  # the pseudo-symbol that holds a file's top-level code
 
 # Reasons a file read from disk produced no facts (counted, never a crash).
-CONTENT_SKIPS = ("binary", "encoding", "long_lines", "syntax_error", "too_complex", "unreadable")
+CONTENT_SKIPS = (
+    "binary",
+    "encoding",
+    "generated",
+    "long_lines",
+    "minified",
+    "syntax_error",
+    "too_complex",
+    "unreadable",
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,8 @@ class Symbol:
     catches: tuple[str, ...] = ()
     is_async: bool = False
     recursive: bool = False
+    exported: bool = False  # the language marks it public: `pub`, `export`, a capital in Go
+    doc_lines: int = 0  # lines of its doc comment or docstring: the API a project documents
 
     def to_list(self) -> list[Any]:
         return [
@@ -58,6 +69,8 @@ class Symbol:
             list(self.catches),
             int(self.is_async),
             int(self.recursive),
+            int(self.exported),
+            self.doc_lines,
         ]
 
     @classmethod
@@ -75,6 +88,8 @@ class Symbol:
             catches=tuple(data[9]),
             is_async=bool(data[10]),
             recursive=bool(data[11]),
+            exported=bool(data[12]),
+            doc_lines=int(data[13]),
         )
 
 
@@ -87,6 +102,9 @@ class FileFacts:
     imports: tuple[str, ...] = ()
     symbols: tuple[Symbol, ...] = ()
     skipped: str | None = None
+    # Names the file hands to its users: Python's __all__ (else its relative re-exports),
+    # JavaScript's export lists and module.exports, Rust's `pub use`.
+    exports: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         data = {
@@ -95,6 +113,7 @@ class FileFacts:
             "imports": list(self.imports),
             "symbols": [s.to_list() for s in self.symbols],
             "skipped": self.skipped,
+            "exports": list(self.exports),
         }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
@@ -107,6 +126,7 @@ class FileFacts:
             imports=tuple(data["imports"]),
             symbols=tuple(Symbol.from_list(s) for s in data["symbols"]),
             skipped=data["skipped"],
+            exports=tuple(data["exports"]),
         )
 
     @classmethod

@@ -17,23 +17,25 @@ those still fit under the larger cap, so each level names a superset of the symb
 below. The final count is always of the exact text returned, and a prompt never exceeds its cap
 (if even the essentials do not fit, they are cut at a word boundary).
 
-Tokens are counted with tiktoken's ``o200k_base``, whose vocabulary tiktoken reads from
-``$TIKTOKEN_CACHE_DIR`` (else ``$DATA_GYM_CACHE_DIR``, else ``<tmp>/data-gym-cache``) under the
-name ``fb374d419588a4632f3f557e76b4b70aebbca790``. We check that file ourselves (present, right
-SHA-256) before asking tiktoken, so tiktoken never goes to the network. Without it the count is
+Tokens are counted with tiktoken's ``o200k_base``. Its vocabulary ships inside the package,
+gzipped (``video_gen/data/o200k_base.tiktoken.gz``): it is checked against the SHA-256 tiktoken
+itself expects and handed to ``tiktoken.Encoding`` directly, so there is no download and no cache
+folder. The counter is lazy: nothing is decompressed until a cap must actually be checked (a warm
+run whose fitted prompts are cached never loads it). If the packaged file is damaged the count is
 an estimate that never undercounts: the UTF-8 byte length (every o200k token is at least one
 byte), and the result carries a warning saying so.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import hashlib
-import os
-import tempfile
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
 from typing import Any, Protocol
 
 from video_gen.repoprompt.compose import P_ESSENTIAL, Piece
@@ -43,13 +45,31 @@ LEVEL_ORDER: tuple[str, ...] = ("ultra-low", "low", "medium", "high")
 DEFAULT_LEVEL = "low"
 
 ENCODING = "o200k_base"
-VOCAB_FILE = "fb374d419588a4632f3f557e76b4b70aebbca790"  # sha1 of the vocabulary's URL
+VOCAB_RESOURCE = "o200k_base.tiktoken.gz"
+# SHA-256 of the uncompressed vocabulary: the hash tiktoken's own loader checks it against.
 VOCAB_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
+# From tiktoken's tiktoken_ext/openai_public.py (o200k_base): the pre-tokenizer pattern and the
+# special tokens. Copied rather than imported: calling o200k_base() there would download.
+O200K_PAT_STR = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+O200K_SPECIAL_TOKENS = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
 
 
 class TokenCounter(Protocol):
-    name: str
-    exact: bool
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def exact(self) -> bool: ...
 
     def count(self, text: str) -> int: ...
 
@@ -99,38 +119,34 @@ def _word_cut(text: str) -> str:
     return stripped
 
 
-def vocabulary_path() -> Path | None:
-    """Where tiktoken looks for the cached o200k vocabulary (None: caching is switched off)."""
-    if "TIKTOKEN_CACHE_DIR" in os.environ:
-        folder = os.environ["TIKTOKEN_CACHE_DIR"]
-    elif "DATA_GYM_CACHE_DIR" in os.environ:
-        folder = os.environ["DATA_GYM_CACHE_DIR"]
-    else:
-        folder = os.path.join(tempfile.gettempdir(), "data-gym-cache")
-    if not folder:
-        return None  # tiktoken would download on every call
-    return Path(folder) / VOCAB_FILE
+def parse_vocabulary(data: bytes) -> dict[bytes, int]:
+    """tiktoken's ``.tiktoken`` format: one ``<base64 token> <rank>`` per line."""
+    ranks: dict[bytes, int] = {}
+    b64 = base64.b64decode
+    for line in data.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[b64(token)] = int(rank)
+    return ranks
 
 
-@lru_cache(maxsize=4)
-def _load(path: str) -> tuple[TokenCounter, str | None]:
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError:
-        return ByteEstimateCounter(), (
-            f"tokenizer vocabulary not found at {p}; token counts are estimates (UTF-8 bytes, "
-            "never fewer than the real count), so prompts come out shorter than they could"
-        )
+def counter_from_vocabulary(data: bytes) -> tuple[TokenCounter, str | None]:
+    """The o200k counter for the uncompressed vocabulary ``data``, or the byte estimate and a
+    warning when ``data`` is not the right file or tiktoken fails."""
     if hashlib.sha256(data).hexdigest() != VOCAB_SHA256:
         return ByteEstimateCounter(), (
-            f"tokenizer vocabulary at {p} is damaged (wrong SHA-256); token counts are estimates"
-            " (UTF-8 bytes)"
+            "the packaged tokenizer vocabulary is damaged (wrong SHA-256); token counts are"
+            " estimates (UTF-8 bytes, never fewer than the real count); reinstall video-gen"
         )
     try:
         import tiktoken
 
-        encoding = tiktoken.get_encoding(ENCODING)
+        encoding = tiktoken.Encoding(
+            name=ENCODING,
+            pat_str=O200K_PAT_STR,
+            mergeable_ranks=parse_vocabulary(data),
+            special_tokens=O200K_SPECIAL_TOKENS,
+        )
     except Exception as exc:  # any tokenizer failure means: fall back, and say so
         return ByteEstimateCounter(), (
             f"tokenizer {ENCODING} could not be loaded ({type(exc).__name__}); token counts are"
@@ -139,15 +155,56 @@ def _load(path: str) -> tuple[TokenCounter, str | None]:
     return TiktokenCounter(encoding), None
 
 
+def read_packaged_vocabulary() -> bytes:
+    """The packaged vocabulary, uncompressed (empty when it cannot be read)."""
+    try:
+        raw = resources.files("video_gen.data").joinpath(VOCAB_RESOURCE).read_bytes()
+        return gzip.decompress(raw)
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return b""
+
+
+@lru_cache(maxsize=1)
+def _packaged() -> tuple[TokenCounter, str | None]:
+    return counter_from_vocabulary(read_packaged_vocabulary())
+
+
+class LazyCounter:
+    """The packaged o200k counter, loaded on first use (about 0.3 s and 70 MiB), so a run whose
+    prompts need no counting never pays for it. ``exact``/``name`` load it too: they answer
+    what the real counter is."""
+
+    def __init__(self) -> None:
+        self._real: TokenCounter | None = None
+        self.warning: str | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._real is not None
+
+    def _get(self) -> TokenCounter:
+        if self._real is None:
+            self._real, self.warning = _packaged()
+        return self._real
+
+    @property
+    def name(self) -> str:
+        return self._get().name
+
+    @property
+    def exact(self) -> bool:
+        return self._get().exact
+
+    def count(self, text: str) -> int:
+        return self._get().count(text)
+
+    def truncate(self, text: str, limit: int) -> str:
+        return self._get().truncate(text, limit)
+
+
 def load_counter() -> tuple[TokenCounter, str | None]:
-    """The o200k counter, or the byte estimate plus a warning explaining why."""
-    path = vocabulary_path()
-    if path is None:
-        return ByteEstimateCounter(), (
-            "TIKTOKEN_CACHE_DIR is empty (tokenizer caching off); token counts are estimates "
-            "(UTF-8 bytes)"
-        )
-    return _load(str(path))
+    """The o200k counter (loaded now), or the byte estimate plus a warning explaining why."""
+    return _packaged()
 
 
 @dataclass(frozen=True)
@@ -159,6 +216,46 @@ class FittedPrompt:
     kept: tuple[str, ...]  # piece keys
     dropped: tuple[str, ...]
     truncated: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "tokens": self.tokens,
+            "cap": self.cap,
+            "symbols": list(self.symbols),
+            "kept": list(self.kept),
+            "dropped": list(self.dropped),
+            "truncated": self.truncated,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> FittedPrompt:
+        return cls(
+            str(d["text"]),
+            int(d["tokens"]),
+            int(d["cap"]),
+            tuple(d["symbols"]),
+            tuple(d["kept"]),
+            tuple(d["dropped"]),
+            bool(d["truncated"]),
+        )
+
+
+FIT_VERSION = 1  # bump when fit() or render() change for the same pieces
+
+
+def fit_key(pieces: Sequence[Piece], level: str, seconds: int) -> str:
+    """A key for one fitting: the pieces (every field), the level and the clip length."""
+    data = [
+        FIT_VERSION,
+        ENCODING,
+        VOCAB_SHA256,
+        level,
+        seconds,
+        [list(vars(p).values()) for p in pieces],
+    ]
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=list)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 Render = Callable[[Sequence[Piece]], str]
@@ -175,9 +272,10 @@ def _greedy(
     text = render(chosen)
     tokens = counter.count(text)
     have = {p.key for p in chosen}
-    for p in sorted(pieces, key=lambda p: (p.priority, p.key)):
-        if p.key in have:
-            continue
+    # A piece's causes come before it at the same priority (fewer requirements first).
+    for p in sorted(pieces, key=lambda p: (p.priority, len(p.requires), p.key)):
+        if p.key in have or not have.issuperset(p.requires):
+            continue  # kept already, or its cause was dropped: never a payoff without it
         trial_text = render([*chosen, p])
         trial_tokens = counter.count(trial_text)
         if trial_tokens <= cap:

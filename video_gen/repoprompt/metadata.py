@@ -14,9 +14,12 @@ import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from video_gen.repoprompt.scan import language_of
+from video_gen.repoprompt.surface import mention_counts
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -36,6 +39,9 @@ class ProjectMeta:
     readme: str  # the README's first prose paragraph, plain text
     commits: tuple[str, ...]  # recent commit subjects, newest first
     sources: tuple[str, ...]  # which files said something, e.g. ("pyproject.toml", "README.md")
+    # identifier -> occurrences in the README, and in docs/ and examples/ (ranking evidence)
+    readme_mentions: dict[str, int] = field(default_factory=dict, compare=False)
+    docs_mentions: dict[str, int] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,7 +69,7 @@ def _clean(value: Any) -> str:
 def _toml(text: str) -> dict[str, Any]:
     try:
         data: dict[str, Any] = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, ValueError):
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
         return {}
     return data
 
@@ -79,7 +85,7 @@ def _pyproject(text: str) -> tuple[str, str]:
 def _package_json(text: str) -> tuple[str, str]:
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # deep nesting is valid JSON, but not a manifest
         return "", ""
     if not isinstance(data, dict):
         return "", ""
@@ -110,6 +116,30 @@ def _setup_cfg(text: str) -> tuple[str, str]:
 def _go_mod(text: str) -> tuple[str, str]:
     m = re.search(r"^module\s+(\S+)", text, re.M)
     return (m.group(1).rstrip("/").rsplit("/", 1)[-1], "") if m else ("", "")
+
+
+_GO_DOC = re.compile(r"((?:^//[^\n]*\n)+|^/\*.*?\*/)\s*package\s+\w+", re.M | re.S)
+
+
+def go_package_doc(root: Path) -> str:
+    """The first sentence of the root package's doc comment (`// Package gin implements...`)."""
+    try:
+        names = sorted(n for n in os.listdir(root) if n.endswith(".go") and "_test" not in n)
+    except OSError:
+        return ""
+    if "doc.go" in names:
+        names.remove("doc.go")
+        names.insert(0, "doc.go")
+    for name in names[:20]:
+        text = _read(root / name)
+        m = _GO_DOC.search(text or "")
+        if m and "Package " in m.group(1):
+            doc = " ".join(
+                line.strip().lstrip("/*").rstrip("*/").strip() for line in m.group(1).splitlines()
+            )
+            doc = doc[doc.index("Package ") :]
+            return shorten(re.split(r"(?<=\.)\s", doc, maxsplit=1)[0], 200)
+    return ""
 
 
 _MANIFESTS = (
@@ -159,10 +189,26 @@ def readme_paragraph(text: str, limit: int = README_CHARS) -> str:
         prose = _LINK.sub(r"\1", prose)
         prose = _MARKUP.sub(lambda m: m.group(1) or "", prose)
         prose = " ".join(prose.split())
-        if len(prose) < 12 or not re.search(r"[A-Za-z]{3}", prose):
+        if len(prose) < 12 or not re.search(r"[A-Za-z]{3}", prose) or _boring(prose):
             continue
         return shorten(prose, limit)
     return ""
+
+
+_BORING = re.compile(
+    r"(?i)^(?:licen[cs]e|licensed|dual[- ]licensed|copyright|\(c\)|released under|install|"
+    r"installation|to install|download|version \d|release|changelog|what's new|note:|warning:|"
+    r"sponsor|supported by|backed by|trusted by|table of contents|build status|see also|"
+    r"for (?:more|a video|the latest)|read the docs|documentation:)"
+    r"|\b(?:pip|npm|yarn|pnpm|cargo|go) (?:install|add|get)\b|readme\b.*[•|/·]|[•|·].*\breadme\b"
+    r"|^\W*(?:english|简体中文|繁體中文|日本語|한국어|español|deutsch|français|русский)\b"
+    r"|\bv?\d+\.\d+(?:\.\d+)? (?:is|was) (?:out|released)\b"
+)
+
+
+def _boring(prose: str) -> bool:
+    """Badges' text, language bars, licence, install, sponsor and release lines: not a purpose."""
+    return bool(_BORING.search(prose))
 
 
 def shorten(text: str, limit: int) -> str:
@@ -218,6 +264,7 @@ def read_metadata(root: Path, *, git: bool = True) -> ProjectMeta:
         name = name or n
         description = description or d
     readme = ""
+    readme_text = ""
     try:
         entries = sorted(os.listdir(root))
     except OSError:
@@ -227,10 +274,15 @@ def read_metadata(root: Path, *, git: bool = True) -> ProjectMeta:
         if candidate in by_lower:
             text = _read(root / by_lower[candidate])
             if text:
+                readme_text = readme_text or text
                 readme = readme_paragraph(text)
                 if readme:
                     sources.append(by_lower[candidate])
                     break
+    if not description and (root / "go.mod").is_file():
+        description = go_package_doc(root)
+        if description:
+            sources.append("package doc")
     commits = git_subjects(root) if git else ()
     if commits:
         sources.append("git log")
@@ -240,4 +292,50 @@ def read_metadata(root: Path, *, git: bool = True) -> ProjectMeta:
         readme=readme,
         commits=commits,
         sources=tuple(sources),
+        readme_mentions=mention_counts(readme_text),
+        docs_mentions=_docs_mentions(root),
     )
+
+
+DOCS_DIRS = ("docs", "doc", "examples", "example", "_examples")
+DOCS_SUFFIXES = (".md", ".rst", ".txt", ".markdown")
+MAX_DOCS_BYTES = 3_000_000
+MAX_DOCS_FILES = 300
+TEACHING_WEIGHT = 5
+_TEACHES = re.compile(
+    r"(?i)(?:^|[/_-])(?:intro|tutorial|tutorials|quickstart|quick[-_]start|getting[-_]started|"
+    r"overview|basics|first[-_]steps|examples?)(?:[/_.\d-]|$)"
+)
+
+
+def _docs_mentions(root: Path) -> dict[str, int]:
+    """Identifier counts over docs/ and examples/ (prose and code), shallow files first, at most
+    60 files and 1 MB: enough to see which names the documentation teaches."""
+    files: list[tuple[int, str]] = []
+    for top in DOCS_DIRS:
+        base = root / top
+        if not base.is_dir() or base.is_symlink():
+            continue
+        for dirpath, dirnames, names in os.walk(base):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+            rel = os.path.relpath(dirpath, root)
+            depth = rel.count(os.sep)
+            for n in sorted(names):
+                if n.endswith(DOCS_SUFFIXES) or language_of(n):
+                    files.append((depth, os.path.join(rel, n)))
+    counts: dict[str, int] = {}
+    total = 0
+    # What a tutorial or quick start teaches is the core; a reference lists everything.
+    ordered = sorted(files, key=lambda f: (not _TEACHES.search(f[1]), f[0], f[1]))
+    for _, rel in ordered[:MAX_DOCS_FILES]:
+        text = _read(root / rel)
+        if not text:
+            continue
+        text = text[: MAX_DOCS_BYTES - total]
+        total += len(text)
+        weight = TEACHING_WEIGHT if _TEACHES.search(rel) else 1
+        for k, v in mention_counts(text).items():
+            counts[k] = counts.get(k, 0) + v * weight
+        if total >= MAX_DOCS_BYTES:
+            break
+    return counts

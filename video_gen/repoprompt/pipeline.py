@@ -1,7 +1,7 @@
 """``build()``: a repository in, fitted video prompts out. Every stage in its own module.
 
     scan -> read + extract (cached per file, parallel) -> summarize + rank (cached per tree)
-         -> metadata -> concepts -> compose -> fit
+         -> metadata -> core concepts (public surface) -> kind and world -> compose -> fit
 
 The output (``Result.to_text/to_json/to_batch``) is byte-identical for the same repository and
 options: across runs, ``PYTHONHASHSEED`` values, worker counts, cold or warm cache and file-system
@@ -27,28 +27,32 @@ from video_gen.repoprompt.analysis import Analysis, analyze, tree_digest
 from video_gen.repoprompt.cache import RepoCache
 from video_gen.repoprompt.compose import (
     CLIP_SECONDS,
+    MAX_CAST,
     MAX_SCENES,
+    CastMember,
     Storyboard,
-    cast_of,
     compose,
-    gag_count,
     render,
-)
-from video_gen.repoprompt.concepts import (
-    ChosenGag,
-    Match,
-    choose_gags,
-    find_concepts,
-    load_concepts,
 )
 from video_gen.repoprompt.extract import ReadFile, default_workers, extract_files
 from video_gen.repoprompt.facts import AnalyzedFile, FileFacts, is_test_path, module_name
-from video_gen.repoprompt.fit import DEFAULT_LEVEL, LEVELS, fit, load_counter
+from video_gen.repoprompt.fit import (
+    DEFAULT_LEVEL,
+    LEVELS,
+    FittedPrompt,
+    LazyCounter,
+    fit,
+    fit_key,
+)
 from video_gen.repoprompt.metadata import ProjectMeta, read_metadata
+from video_gen.repoprompt.rank import RankedSymbol
 from video_gen.repoprompt.scan import ScanResult, SourceFile, scan
+from video_gen.repoprompt.scrub import scrub, secret_shaped
 from video_gen.repoprompt.styles import DEFAULT_STYLE, available_styles, load_style
+from video_gen.repoprompt.surface import mention_bonus
+from video_gen.repoprompt.world import KindChoice, Library, archetype_of, infer_kind, load_library
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_SECONDS = 12
 TOP_SYMBOLS_SHOWN = 25
 
@@ -76,7 +80,8 @@ class RunStats:
     """How the run went (not part of the output: it differs between cold and warm runs)."""
 
     workers: int = 1
-    files: int = 0
+    files: int = 0  # source files found by the scan
+    tests: int = 0  # of which test files: counted, never read
     stat_hits: int = 0  # files not even read: size and mtime matched the index
     read: int = 0  # files read and hashed
     parsed: int = 0  # files actually parsed (the rest came from the facts cache)
@@ -116,8 +121,8 @@ class Result:
     project: ProjectMeta
     scan: ScanResult
     analysis: Analysis
-    concepts: tuple[Match, ...]
-    gags: tuple[ChosenGag, ...]
+    kind: KindChoice
+    about: str
     storyboard: Storyboard
     scenes: tuple[ScenePrompt, ...]
     tokenizer: str
@@ -180,17 +185,9 @@ class Result:
                 "total": sum(s.tokens for s in self.scenes),
             },
             "symbols": list(self.symbols),
+            "kind": self.kind.to_json(),
+            "about": self.about,
             "cast": [c.to_json() for c in self.storyboard.cast],
-            "gags": [g.to_json() for g in self.gags],
-            "concepts": [
-                {
-                    "concept": m.concept.key,
-                    "score": round(m.score, 4),
-                    "source": m.concept.source,
-                    "evidence": m.evidence.to_json(),
-                }
-                for m in self.concepts
-            ],
             "ranking": [
                 {
                     "name": s.name,
@@ -201,6 +198,8 @@ class Result:
                     "score": round(s.score, 8),
                     "inbound": s.inbound,
                     "definitions": s.definitions,
+                    "surface": round(s.surface, 4),
+                    "signals": list(s.signals),
                 }
                 for s in ranking.top(TOP_SYMBOLS_SHOWN)
             ],
@@ -229,6 +228,93 @@ class Result:
             },
             "warnings": list(self.warnings),
         }
+
+
+def _about(meta: ProjectMeta) -> str:
+    """The project's purpose in a sentence or two: its description, then the README's opening,
+    without anything secret-shaped."""
+    parts: list[str] = []
+    for text in (meta.description, meta.readme):
+        clean = scrub(text)
+        if clean and not any(_same_words(clean, p) for p in parts):
+            parts.append(clean if clean.endswith((".", "!", "?")) else clean + ".")
+    return " ".join(parts)[:400]
+
+
+def _same_words(a: str, b: str) -> bool:
+    """Does ``a`` mostly repeat ``b`` (a README opening that restates the description)?"""
+    wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
+    return bool(wa) and len(wa & wb) >= 0.6 * min(len(wa), len(wb))
+
+
+def _core(
+    analysis: Analysis, meta: ProjectMeta
+) -> list[tuple[RankedSymbol, float, tuple[str, ...]]]:
+    """The public surface with the README's and docs' mentions added: (symbol, score, why),
+    best first. Centrality (PageRank) only breaks ties. Names too short to mean anything
+    (``z``, ``_``) and secret-shaped names never make it."""
+    scored = []
+    for r in analysis.ranking.symbols:
+        if len(r.name) < 3 or not r.name[0].isalpha():
+            continue
+        bonus, why = mention_bonus(r.name, meta.readme_mentions, meta.docs_mentions)
+        scored.append((r, r.surface + bonus, r.signals + why))
+    scored.sort(key=lambda t: (-t[1], -t[0].score, t[0].name))
+    return [t for t in scored[: MAX_CAST * 8] if not secret_shaped(t[0].name)]
+
+
+# When a symbol's own role is already taken in the cast, the next free one that suits its kind.
+_SPARE_ROLES = {
+    "type": ("type", "model", "collection", "contract", "factory", "field", "renderer"),
+    "function": ("function", "factory", "collection", "handler", "argument", "parser"),
+}
+
+
+def _cast(
+    library: Library, world_key: str, core: list[tuple[RankedSymbol, float, tuple[str, ...]]]
+) -> tuple[CastMember, ...]:
+    """Up to ``MAX_CAST`` core concepts, each with a role of its own in the world: the lead is
+    the best-ranked one that is not an exception type; at most one exception type plays the
+    trouble."""
+    world = library.worlds[world_key]
+    cast: list[CastMember] = []
+    used: set[str] = set()
+    for r, score, why in core:
+        archetype, reason = archetype_of(
+            library,
+            name=r.name,
+            kind=r.kind,
+            bases=r.bases,
+            methods=r.methods,
+            is_exception=r.is_exception,
+        )
+        if archetype == "error" and (not cast or "error" in used):
+            continue
+        if archetype in used:
+            spare = _SPARE_ROLES["function" if r.kind in ("function", "method") else "type"]
+            free = [a for a in spare if a not in used] or [
+                a for a in world.roles if a not in used and a != "error"
+            ]
+            if not free:
+                continue
+            reason += f"; {archetype} already cast, plays a {free[0]}"
+            archetype = free[0]
+        used.add(archetype)
+        role = world.roles[archetype]
+        cast.append(
+            CastMember(
+                symbol=r.name,
+                archetype=archetype,
+                image=role.image,
+                action=role.action,
+                evidence=(f"score {score:.2f}", *why, f"role: {reason}"),
+                kind=r.kind,
+                file=r.file,
+            )
+        )
+        if len(cast) == MAX_CAST:
+            break
+    return tuple(cast)
 
 
 def _slug(text: str) -> str:
@@ -266,7 +352,13 @@ def _validate(
 def _analysis(
     root: Path, scanned: ScanResult, *, workers: int, cache: RepoCache | None, stats: RunStats
 ) -> Analysis:
-    files = scanned.files
+    # Test files are counted but never read: the story is the project's public surface, and
+    # parsing a test suite (half the standard library's bytes) would only add votes to a
+    # tie-breaker. Their content is not part of the analysis, so neither is their hash.
+    tests = [f for f in scanned.files if is_test_path(f.path)]
+    files = [f for f in scanned.files if not is_test_path(f.path)]
+    stats.tests = len(tests)
+    test_entries = [(f.path, f.language, "test") for f in tests]
     known: dict[str, str] = {}
     to_read: list[SourceFile] = []
     if cache is not None:
@@ -284,7 +376,7 @@ def _analysis(
     stats.stat_hits, stats.read = len(known), len(read)
     stats.parsed = sum(1 for r in read.values() if r.parsed)
     shas = {**known, **{p: r.sha256 for p, r in read.items()}}
-    digest = tree_digest([(f.path, f.language, shas[f.path]) for f in files])
+    digest = tree_digest([(f.path, f.language, shas[f.path]) for f in files] + test_entries)
     if cache is not None:
         cached = cache.load_analysis(digest)
         if cached is not None:
@@ -314,12 +406,11 @@ def _analysis(
         stats.read += len(again)
         stats.parsed += sum(1 for r in again.values() if r.parsed)
     analyzed = [
-        AnalyzedFile(f.path, shas[f.path], is_test_path(f.path), module_name(f.path), facts[f.path])
-        for f in files
-    ]
+        AnalyzedFile(f.path, shas[f.path], False, module_name(f.path), facts[f.path]) for f in files
+    ] + [AnalyzedFile(f.path, "", True, module_name(f.path), FileFacts(f.language)) for f in tests]
     result = analyze(analyzed)
     if cache is not None:
-        digest = tree_digest([(f.path, f.language, shas[f.path]) for f in files])
+        digest = tree_digest([(f.path, f.language, shas[f.path]) for f in files] + test_entries)
         cache.store_analysis(digest, result.to_json())
         cache.save_index([(f, shas[f.path]) for f in files], reread=stats.read)
     return result
@@ -334,7 +425,6 @@ def build(
     seconds: int = DEFAULT_SECONDS,
     workers: int = 0,
     use_cache: bool = True,
-    extra_gags: Mapping[str, Any] | None = None,
     extra_styles: Mapping[str, Any] | None = None,
     git: bool = True,
     cache_base: Path | None = None,
@@ -346,10 +436,11 @@ def build(
     (the config's ``[styles]`` table). ``scenes``: clips in the storyboard (1-12), each
     ``seconds`` long (4, 8 or 12). ``workers``: extraction processes, 0 = automatic (the output
     never depends on it). ``use_cache``: read and write the cache under
-    ``video_gen.paths.cache_dir()/repoprompt`` (or ``cache_base``). ``extra_gags``: the config's
-    ``[gags]`` table. ``git``: read recent commit subjects when the root holds a ``.git``.
+    ``video_gen.paths.cache_dir()/repoprompt`` (or ``cache_base``). ``git``: read recent commit
+    subjects when the root holds a ``.git`` (kept in the JSON facts, never put in a prompt).
 
-    Raises ``UsageError`` for bad options or a missing path, ``ConfigError`` for bad gags/styles.
+    Raises ``UsageError`` for bad options, a missing path or a folder with no code to read, and
+    ``ConfigError`` for a bad style.
     """
     _validate(level, style, scenes, seconds, workers, extra_styles)
     stats = RunStats(workers=workers or default_workers())
@@ -362,33 +453,76 @@ def build(
         clock = now
 
     style_obj = load_style(style, extra_styles)
-    concepts, fallback = load_concepts(extra_gags)
-    counter, warning = load_counter()
+    library = load_library()
+    counter = LazyCounter()
     lap("setup")
     scanned = scan(path)
     stats.files = len(scanned.files)
+    if not scanned.files:
+        raise UsageError(
+            f"{path}: no source code to read (no .py, .js, .ts, .go, .rs or .java files"
+            " outside ignored and vendored folders)",
+            hint="pass the folder of a code repository",
+        )
     lap("scan")
     cache = RepoCache(scanned.root, cache_base) if use_cache else None
     analysis = _analysis(scanned.root, scanned, workers=stats.workers, cache=cache, stats=stats)
+    if analysis.facts.files == 0:
+        raise UsageError(
+            f"{path}: none of its {len(scanned.files)} source files could be read"
+            " (binary, minified, generated, undecodable or broken)",
+            hint="pass the folder of a code repository",
+        )
     lap("analysis")
     meta = read_metadata(scanned.root, git=git)
     lap("metadata")
-    matches = find_concepts(analysis.facts, analysis.ranking, concepts)
-    cast = cast_of(analysis, style_obj, meta.name)
-    gags = choose_gags(
-        matches,
-        analysis.ranking,
-        fallback,
-        count=gag_count(scenes),
-        project=meta.name,
-        avoid=[c.symbol for c in cast if c.ranked],
+    name = meta.name if not secret_shaped(meta.name) else scanned.root.name
+    about = _about(meta)
+    cast_symbols = _core(analysis, meta)
+    kind = infer_kind(
+        library,
+        description=meta.description,
+        readme=meta.readme,
+        names=[r.name for r, _, _ in cast_symbols[:30]],
+        imports=analysis.facts.imports,
     )
-    board = compose(meta, analysis, gags, style_obj, scenes=scenes, seconds=seconds)
+    cast = _cast(library, kind.world, cast_symbols)
+    board = compose(
+        project=name,
+        about=about,
+        world=library.worlds[kind.world],
+        style=style_obj,
+        cast=cast,
+        scenes=scenes,
+        seconds=seconds,
+    )
     lap("compose")
-    slug = _slug(meta.name)
+    slug = _slug(name)
     prompts: list[ScenePrompt] = []
+    tokenizer: tuple[str, bool, str] | None = None  # (name, exact, warning) from the cache
     for clip in board.clips:
-        fitted = fit(clip.pieces, functools.partial(render, seconds=clip.seconds), counter, level)
+        key = fit_key(clip.pieces, level, clip.seconds)
+        entry = cache.load_fit(key) if cache is not None else None
+        try:
+            fitted = FittedPrompt.from_json(entry["fitted"]) if entry else None
+            if entry:
+                tokenizer = (str(entry["tokenizer"]), bool(entry["exact"]), str(entry["warning"]))
+        except (KeyError, TypeError, ValueError):
+            fitted = None
+        if fitted is None:
+            fitted = fit(
+                clip.pieces, functools.partial(render, seconds=clip.seconds), counter, level
+            )
+            if cache is not None:
+                cache.store_fit(
+                    key,
+                    {
+                        "fitted": fitted.to_json(),
+                        "tokenizer": counter.name,
+                        "exact": counter.exact,
+                        "warning": counter.warning or "",
+                    },
+                )
         prompts.append(
             ScenePrompt(
                 name=f"{slug}-{style_obj.name}-{clip.index:02d}"
@@ -405,17 +539,22 @@ def build(
             )
         )
     lap("fit")
+    # The tokenizer as it was (cached fits) or is (this run loaded it): the output says the same.
+    if counter.loaded or tokenizer is None:
+        name_exact_warning = (counter.name, counter.exact, counter.warning or "")
+    else:
+        name_exact_warning = tokenizer
     return Result(
         options=Options(level, style_obj.name, scenes, seconds),
         project=meta,
         scan=scanned,
         analysis=analysis,
-        concepts=matches,
-        gags=gags,
+        kind=kind,
+        about=about,
         storyboard=board,
         scenes=tuple(prompts),
-        tokenizer=counter.name,
-        tokenizer_exact=counter.exact,
-        warnings=(warning,) if warning else (),
+        tokenizer=name_exact_warning[0],
+        tokenizer_exact=name_exact_warning[1],
+        warnings=(name_exact_warning[2],) if name_exact_warning[2] else (),
         stats=stats,
     )

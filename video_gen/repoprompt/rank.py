@@ -1,4 +1,10 @@
-"""Which symbols matter: PageRank over the repository's reference graph.
+"""Which symbols matter: the public surface first (``surface.py``), PageRank to break ties.
+
+The order is by ``surface_score`` (export lists, language-level visibility, private names and
+example/internal folders demoted, types before functions), then by PageRank centrality; the
+README and docs add their mentions later, in ``pipeline`` (they are not part of the code).
+
+PageRank runs over the repository's reference graph.
 
 Nodes are defined names (all definitions of ``run`` are one node: without type inference a call
 ``x.run()`` cannot say which ``run`` it means), plus one node per file's top-level code. An edge
@@ -23,12 +29,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from video_gen.repoprompt.facts import MODULE_SYMBOL, AnalyzedFile, Symbol
+from video_gen.repoprompt.surface import demoted_area, listed_names, surface_score
 
 DAMPING = 0.85
 MAX_ITERATIONS = 100
-TOLERANCE = 1e-6  # L1 change of the whole vector; the top of the order is stable long before
+# L1 change of the whole vector. Centrality only breaks ties between equally public names, and
+# their order is settled long before 1e-6.
+TOLERANCE = 1e-4
 TEST_TELEPORT = 0.1  # a test-only node's share of the restart mass, relative to other nodes
 MAX_EDGE_WEIGHT = 3
+KEEP_RANKED = 600  # names kept in the analysis: the story needs a dozen, the JSON shows 25
 
 # Python's builtin functions and exception types, and the builtins of the other languages a
 # repository might shadow (a fixed list, so output does not vary by interpreter). A name the
@@ -212,6 +222,47 @@ BUILTIN_NAMES = frozenset(
         "Vec",
         "Rc",
         "Arc",
+        # JavaScript's own objects and methods, which libraries shadow or polyfill
+        "defineProperty",
+        "defineGetter",
+        "defineSetter",
+        "__defineGetter__",
+        "hasOwnProperty",
+        "getPrototypeOf",
+        "setPrototypeOf",
+        "isPrototypeOf",
+        "propertyIsEnumerable",
+        "toString",
+        "toLocaleString",
+        "valueOf",
+        "constructor",
+        "prototype",
+        "apply",
+        "call",
+        "bind",
+        "Symbol",
+        "Object",
+        "Array",
+        "Function",
+        "Promise",
+        "Reflect",
+        "Proxy",
+        "Number",
+        "String",
+        "Boolean",
+        "Date",
+        "RegExp",
+        "JSON",
+        "Math",
+        "Map",
+        "Set",
+        "WeakMap",
+        "WeakSet",
+        "Buffer",
+        "process",
+        "globalThis",
+        "window",
+        "document",
     )
 )
 
@@ -335,6 +386,10 @@ class RankedSymbol:
     is_exception: bool
     recursive: bool
     is_async: bool
+    surface: float = 0.0  # public-surface score from the code alone (see surface_score)
+    signals: tuple[str, ...] = ()  # why: "exported", "listed in shop/__init__.py", ...
+    bases: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()  # for a type: the methods defined on it (first 40, sorted)
 
     def to_list(self) -> list[Any]:
         return [
@@ -350,6 +405,10 @@ class RankedSymbol:
             int(self.is_exception),
             int(self.recursive),
             int(self.is_async),
+            self.surface,
+            list(self.signals),
+            list(self.bases),
+            list(self.methods),
         ]
 
     @classmethod
@@ -367,6 +426,10 @@ class RankedSymbol:
             bool(d[9]),
             bool(d[10]),
             bool(d[11]),
+            float(d[12]),
+            tuple(d[13]),
+            tuple(d[14]),
+            tuple(d[15]),
         )
 
 
@@ -535,16 +598,51 @@ def rank(files: Sequence[AnalyzedFile]) -> Ranking:
     ]
     total = sum(weights)
     scores, iterations = pagerank(len(index), edges, [w / total for w in weights])
+    listed = listed_names(
+        (
+            f.path,
+            f.facts.language,
+            f.facts.exports,
+            frozenset(s.name for s in f.facts.symbols),
+        )
+        for f in ordered
+        if not f.is_test and f.facts.exports
+    )
+    methods_of: dict[str, set[str]] = {}
+    for f in ordered:
+        if f.is_test:
+            continue
+        for sym in f.facts.symbols:
+            if sym.kind == "method" and "." in sym.qualname:
+                methods_of.setdefault(sym.qualname.split(".")[-2], set()).add(sym.name)
     out: list[RankedSymbol] = []
     for name in names:
         candidates = [(f, s) for f, s in defs[name] if not f.is_test]
         if not candidates:
             continue  # defined only in tests: never a winner
+        # The definition shown: the most public one, then types before functions, then path.
         f, s = min(
             candidates,
-            key=lambda fs: (_KIND_ORDER.get(fs[1].kind, 9), fs[0].path, fs[1].line, fs[1].qualname),
+            key=lambda fs: (
+                bool(demoted_area(fs[0].path)),
+                not fs[1].exported,
+                _KIND_ORDER.get(fs[1].kind, 9),
+                fs[0].path,
+                fs[1].line,
+                fs[1].qualname,
+            ),
         )
         every = [sym for _, sym in candidates]
+        surface, signals = surface_score(
+            name=name,
+            kind=s.kind,
+            path=f.path,
+            language=f.facts.language,
+            exported=any(x.exported for x in every),
+            listed_in=listed.get(name, ""),
+            doc_lines=max(x.doc_lines for x in every),
+            methods=len(methods_of.get(name, ())),
+        )
         out.append(
             RankedSymbol(
                 name=name,
@@ -559,7 +657,15 @@ def rank(files: Sequence[AnalyzedFile]) -> Ranking:
                 is_exception=any(_looks_like_exception(x) for x in every),
                 recursive=any(x.recursive for x in every),
                 is_async=any(x.is_async for x in every),
+                surface=surface,
+                signals=signals,
+                bases=s.bases,
+                methods=tuple(sorted(methods_of.get(name, ())))[:40]
+                if s.kind not in ("function", "method")
+                else (),
             )
         )
-    out.sort(key=lambda r: (-r.score, r.name))
+    # The public surface first; centrality (PageRank) only breaks ties.
+    out.sort(key=lambda r: (-r.surface, -r.score, r.name))
+    del out[KEEP_RANKED:]
     return Ranking(symbols=tuple(out), nodes=len(index), edges=len(edges), iterations=iterations)

@@ -137,9 +137,22 @@ def _load_spec(path: str) -> pathspec.GitIgnoreSpec | None:
     except OSError:
         return None
     lines = [ln for ln in lines if ln.strip() and not ln.startswith("#")]
-    if not lines:
-        return None
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+    except Exception:  # pathspec raises several types for a bad line
+        pass
+    # Some line is one git cannot use (`!`, a lone `\`, `[z-a]`): git skips such a pattern and
+    # applies the rest, so keep every line that compiles on its own.
+    good = [ln for ln in lines if _compiles(ln)]
+    return pathspec.GitIgnoreSpec.from_lines(good) if good else None
+
+
+def _compiles(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line]).match_file("x")
+    except Exception:  # pathspec errors differ by version and by line
+        return False
+    return True
 
 
 def _ignored(layers: _Layers, rel: str, is_dir: bool) -> bool:
