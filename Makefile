@@ -11,7 +11,7 @@ DEMO_PROMPT := A paper boat sails down a rainy cobblestone street at dusk, silen
 LITELLM_VENV    := .venv-litellm
 LITELLM_VERSION := 1.108.7
 
-.PHONY: help demo test test-fast litellm-venv lint fmt typecheck bench dist clean install dev
+.PHONY: help demo test test-fast litellm-venv lint fmt typecheck bench dist clean install dev postgres
 
 help:
 	@echo "make demo   - install and generate a video through the built-in emulator (no key)"
@@ -60,15 +60,19 @@ fmt: $(VENV)/.dev
 	$(BIN)/ruff format video_gen tests bench
 	$(BIN)/ruff check --fix video_gen tests bench
 
-test: $(VENV)/.dev $(LITELLM_VENV)/.installed
+# The ledger's tests start a throwaway PostgreSQL from the system's server binaries.
+postgres:
+	@bash .ci/install-postgres
+
+test: $(VENV)/.dev $(LITELLM_VENV)/.installed postgres
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest -q
 
-test-fast: $(VENV)/.dev
+test-fast: $(VENV)/.dev postgres
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest -q -m "not litellm"
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev postgres
 	$(BIN)/python bench/run_all.py
 
 dist: $(VENV)/.dev

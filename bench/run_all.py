@@ -12,6 +12,7 @@ ORDER = [
     "bench_polling.py",
     "bench_download.py",
     "bench_ledger.py",
+    "bench_ledger_pg.py",
     "bench_batch.py",
     "bench_prompt_from_repo.py",
     "bench_prompt_quality.py",

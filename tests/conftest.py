@@ -1,15 +1,23 @@
-"""Shared fixtures: an isolated VIDEO_GEN_HOME for every test, a loopback emulator, fast sleeps."""
+"""Shared fixtures: an isolated VIDEO_GEN_HOME for every test, a loopback emulator, fast sleeps,
+and the ledger backends: a real PostgreSQL cluster on 127.0.0.1 (started once per session, only
+when a test asks for it) and ``backend``, which runs a test on the JSON Lines file and on
+PostgreSQL (a fresh database each time) unless it is marked ``jsonl_only``."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from fakekeys import fake_key
 from litellm_proxy import LiteLLMProxy, ProxyUnavailable
 
 from video_gen.emulator import EmulatorServer
+
+if TYPE_CHECKING:
+    from pgcluster import PgCluster
 
 _ENV_TO_CLEAR = (
     "OPENAI_API_KEY",
@@ -28,6 +36,16 @@ _ENV_TO_CLEAR = (
     "VIDEO_GEN_POLL_INTERVAL",
     "VIDEO_GEN_CONCURRENCY",
     "VIDEO_GEN_EMULATOR_FAULTS",
+    "VIDEO_GEN_LEDGER_URL",
+    "VIDEO_GEN_LEDGER_RETRY_SECONDS",
+    "VIDEO_GEN_LEDGER_STATEMENT_TIMEOUT",
+    "GITHUB_RUN_ID",
+    "GITHUB_JOB",
+    "CI_JOB_ID",
+    "BUILDKITE_JOB_ID",
+    "CIRCLE_WORKFLOW_JOB_ID",
+    "BUILD_BUILDID",
+    "BUILD_TAG",
 )
 
 
@@ -80,6 +98,47 @@ def remote(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Emulato
     monkeypatch.setenv("OPENAI_BASE_URL", emulator.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", fake_key("test"))
     return emulator
+
+
+# -- ledger backends -------------------------------------------------------------------------------
+BACKENDS = ("jsonl", "postgresql")
+_databases = itertools.count(1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "jsonl_only: about the JSON Lines file itself (lines, locks, the index)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("jsonl_only") is not None
+        metafunc.parametrize("backend", ["jsonl"] if only else list(BACKENDS), indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """A throwaway PostgreSQL server for the whole session (tests/pgcluster.py)."""
+    from pgcluster import PgCluster
+
+    with PgCluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PgCluster) -> str:
+    """A fresh, empty database on the test cluster."""
+    return pg_cluster.create_database(f"t{next(_databases)}")
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The ledger backend this test runs on: ``open_ledger()`` (and every command) uses it."""
+    name = str(request.param)
+    if name == "postgresql":
+        monkeypatch.setenv("VIDEO_GEN_LEDGER_URL", request.getfixturevalue("pg_url"))
+    return name
 
 
 # -- the real LiteLLM proxy (tests marked `litellm`; `make test-fast` deselects them) ----------

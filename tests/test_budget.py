@@ -1,5 +1,6 @@
 """Budgets: limits checked atomically with the reservation, warnings, month summaries, and the
-`video-gen budget` commands (through CliRunner on a small app mounting the sub-app)."""
+`video-gen budget` commands (through CliRunner). Every test runs on both ledger backends (the
+JSON Lines file and PostgreSQL: ``backend`` in conftest.py) unless marked ``jsonl_only``."""
 
 from __future__ import annotations
 
@@ -17,17 +18,18 @@ from video_gen.cli import app
 from video_gen.config import Config
 from video_gen.errors import BudgetError, ConfigError, UsageError
 from video_gen.exit_codes import ExitCode
-from video_gen.ledger import BudgetLimits, Ledger
+from video_gen.ledger import BudgetLimits, Ledger, LedgerBackend, open_ledger
 from video_gen.ledger.report import COLUMNS
 from video_gen.types import Estimate, GenerationRequest
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
 
 runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("backend")
 
 
 def reserve(
-    ledger: Ledger,
+    ledger: LedgerBackend,
     usd: float,
     limits: BudgetLimits,
     *,
@@ -46,13 +48,13 @@ def reserve(
     return r.local_id, r.warnings
 
 
-def line_count(ledger: Ledger) -> int:
-    return len(ledger.path.read_bytes().splitlines()) if ledger.path.exists() else 0
+def line_count(ledger: LedgerBackend) -> int:
+    return sum(1 for _ in ledger.records())
 
 
 # -- refusals ----------------------------------------------------------------------------------
 def test_monthly_refusal_names_every_number_and_the_command_that_raises_the_limit() -> None:
-    ledger = Ledger()
+    ledger = open_ledger()
     limits = BudgetLimits(monthly_usd=1.0)
     done, _ = reserve(ledger, 0.4, limits)
     ledger.completed(done, None)
@@ -70,7 +72,7 @@ def test_monthly_refusal_names_every_number_and_the_command_that_raises_the_limi
 
 
 def test_a_job_that_exactly_fills_the_limit_fits() -> None:
-    ledger = Ledger()
+    ledger = open_ledger()
     limits = BudgetLimits(monthly_usd=0.8)
     reserve(ledger, 0.4, limits)
     reserve(ledger, 0.4, limits)
@@ -79,7 +81,7 @@ def test_a_job_that_exactly_fills_the_limit_fits() -> None:
 
 
 def test_per_video_limit() -> None:
-    ledger = Ledger()
+    ledger = open_ledger()
     with pytest.raises(BudgetError) as info:
         reserve(ledger, 1.2, BudgetLimits(monthly_usd=50, per_video_usd=1.0))
     assert "estimated at 1.20 USD, over the per-video limit of 1.00 USD" in info.value.message
@@ -91,7 +93,7 @@ def test_per_video_limit() -> None:
 
 
 def test_daily_limit_counts_the_utc_day_of_the_reservation() -> None:
-    ledger = Ledger()
+    ledger = open_ledger()
     limits = BudgetLimits(monthly_usd=50, daily_usd=1.0)
     reserve(ledger, 0.8, limits, now=NOW - timedelta(days=1))
     reserve(ledger, 0.8, limits)
@@ -103,7 +105,7 @@ def test_daily_limit_counts_the_utc_day_of_the_reservation() -> None:
 
 
 def test_months_are_utc_months() -> None:
-    ledger = Ledger()
+    ledger = open_ledger()
     limits = BudgetLimits(monthly_usd=1.0)
     # 00:30 on 1 November in UTC+2 is still 31 October in UTC.
     plus_two = timezone(timedelta(hours=2))
@@ -116,7 +118,7 @@ def test_months_are_utc_months() -> None:
 
 
 def test_failure_and_release_give_the_reservation_back() -> None:
-    ledger = Ledger()
+    ledger = open_ledger()
     limits = BudgetLimits(monthly_usd=0.8)
     a, _ = reserve(ledger, 0.4, limits)
     b, _ = reserve(ledger, 0.4, limits)
@@ -133,7 +135,7 @@ def test_failure_and_release_give_the_reservation_back() -> None:
 
 
 def test_warning_when_a_job_takes_the_month_past_the_ratio() -> None:
-    ledger = Ledger()
+    ledger = open_ledger()
     limits = BudgetLimits(monthly_usd=50.0, daily_usd=100.0)
     for _ in range(4):
         _, warnings = reserve(ledger, 9.9, limits)
@@ -147,13 +149,13 @@ def test_warning_when_a_job_takes_the_month_past_the_ratio() -> None:
 
 
 def test_daily_warning() -> None:
-    ledger = Ledger()
+    ledger = open_ledger()
     _, warnings = reserve(ledger, 0.9, BudgetLimits(monthly_usd=50, daily_usd=1.0, warn_ratio=0.5))
     assert warnings == ["this job takes 2026-11-21 past 50% of the daily limit (0.90 of 1.00 USD)"]
 
 
 def test_would_fit_checks_without_reserving() -> None:
-    ledger = Ledger()
+    ledger = open_ledger()
     limits = BudgetLimits(monthly_usd=1.0)
     reserve(ledger, 0.8, limits)
     assert ledger.would_fit(0.2, limits, now=NOW)
@@ -194,10 +196,10 @@ def test_negative_limits_in_the_config_are_a_config_error() -> None:
 
 
 # -- month summaries ---------------------------------------------------------------------------
-def populate() -> Ledger:
+def populate() -> LedgerBackend:
     """Oct 31: 0.40 done. Nov 3: 0.40 done (actual 0.35). Nov 10: 1.20 pro done.
     Nov 15: 0.40 failed. Nov 21: 0.80 in flight."""
-    ledger = Ledger()
+    ledger = open_ledger()
     limits = BudgetLimits(monthly_usd=50.0)
     day = NOW.replace(hour=9)
     plan = [
@@ -243,15 +245,15 @@ def test_month_summary_numbers() -> None:
     # 2.35 USD committed in 20.5 days, over a 30-day month.
     assert s.period == "current" and s.projection_usd == round(2.35 / 20.5 * 30, 2)
 
-    october = Ledger().month("2026-10", limits=BudgetLimits(50.0), now=NOW)
+    october = open_ledger().month("2026-10", limits=BudgetLimits(50.0), now=NOW)
     assert (october.period, october.spent_usd, october.projection_usd) == ("past", 0.4, 0.4)
-    december = Ledger().month("2026-12", limits=BudgetLimits(50.0), now=NOW)
+    december = open_ledger().month("2026-12", limits=BudgetLimits(50.0), now=NOW)
     assert (december.period, december.spent_usd, december.projection_usd) == ("future", 0.0, None)
 
 
 def test_month_must_be_written_yyyy_mm() -> None:
     with pytest.raises(UsageError, match="YYYY-MM"):
-        Ledger().month("2026-13", limits=BudgetLimits(50.0))
+        open_ledger().month("2026-13", limits=BudgetLimits(50.0))
 
 
 # -- the commands ------------------------------------------------------------------------------
@@ -298,8 +300,10 @@ def test_budget_bad_month_is_a_usage_error() -> None:
     assert result.exit_code == ExitCode.USAGE, result.output
 
 
+@pytest.mark.jsonl_only
 def test_budget_warns_about_bad_ledger_lines_on_stderr() -> None:
     ledger = populate()
+    assert isinstance(ledger, Ledger)
     bad_line = line_count(ledger) + 1
     with ledger.path.open("ab") as fh:
         fh.write(b"not json at all\n")
@@ -309,7 +313,7 @@ def test_budget_warns_about_bad_ledger_lines_on_stderr() -> None:
     assert "warning:" in result.stderr and f"line {bad_line}:" in result.stderr
 
 
-def test_budget_set_writes_the_config() -> None:
+def test_budget_set_writes_where_the_ledger_keeps_its_limits(backend: str) -> None:
     result = runner.invoke(
         app, ["budget", "set", "--monthly", "120", "--daily", "10", "--per-video", "2"]
     )
@@ -317,11 +321,16 @@ def test_budget_set_writes_the_config() -> None:
     assert "monthly limit 120.00 USD, daily limit 10.00 USD, per-video limit 2.00 USD" in (
         result.stdout
     )
-    assert BudgetLimits.from_config(Config.load()) == BudgetLimits(120.0, 10.0, 2.0, 0.8)
+    assert open_ledger().limits() == BudgetLimits(120.0, 10.0, 2.0, 0.8)
+    if backend == "jsonl":
+        assert BudgetLimits.from_config(Config.load()) == BudgetLimits(120.0, 10.0, 2.0, 0.8)
+    else:  # in the database, shared by every machine; this machine's config is left alone
+        assert "saved to the ledger database postgresql://" in result.stdout
+        assert not Config.load().exists
 
     result = runner.invoke(app, ["budget", "set", "--daily", "0", "--warn-ratio", "0.9"])
     assert result.exit_code == 0, result.output
-    assert BudgetLimits.from_config(Config.load()) == BudgetLimits(120.0, None, 2.0, 0.9)
+    assert open_ledger().limits() == BudgetLimits(120.0, None, 2.0, 0.9)
 
 
 @pytest.mark.parametrize(
@@ -336,7 +345,7 @@ def test_budget_set_refuses_nonsense(args: list[str]) -> None:
 def test_budget_set_then_a_refusal_names_the_new_limit() -> None:
     runner.invoke(app, ["budget", "set", "--monthly", "0.5"])
     with pytest.raises(BudgetError) as info:
-        reserve(Ledger(), 0.8, BudgetLimits.from_config(Config.load()))
+        reserve(open_ledger(), 0.8, open_ledger().limits())
     assert info.value.hint == "video-gen budget set --monthly 0.80"
 
 

@@ -103,3 +103,17 @@ def test_set_price_adds_a_row_used_by_estimates() -> None:
     rows = pricing.rows(Config.load().raw("prices"))
     est = pricing.estimate(GenerationRequest("p", "wan-2.7", 5, "1280x720"), "openai-videos", rows)
     assert est.usd == pytest.approx(0.20) and "invoice" in est.source
+
+
+def test_read_value_matches_the_full_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    from video_gen.config import read_value
+
+    assert read_value("ledger.url") == "" and read_value("ledger.retry_seconds") == 30.0
+    config = Config.load()
+    config.set("ledger.url", "postgresql://u@h/db")
+    config.set("ledger.statement_timeout", 3)
+    config.save()
+    for key in ("ledger.url", "ledger.statement_timeout", "ledger.retry_seconds"):
+        assert read_value(key) == Config.load().value(key)
+    monkeypatch.setenv("VIDEO_GEN_LEDGER_STATEMENT_TIMEOUT", "7")
+    assert read_value("ledger.statement_timeout") == 7.0

@@ -1,4 +1,5 @@
-"""`video-gen history` and `history show`, through CliRunner on a small app mounting the sub-app."""
+"""`video-gen history` and `history show`, through CliRunner, on both ledger backends (the JSON
+Lines file and PostgreSQL: ``backend`` in conftest.py) unless marked ``jsonl_only``."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from typer.testing import CliRunner
 from video_gen.cli import app
 from video_gen.cli.history_cmd import CSV_COLUMNS, parse_when
 from video_gen.exit_codes import ExitCode
-from video_gen.ledger import BudgetLimits, Ledger
+from video_gen.ledger import BudgetLimits, Ledger, LedgerBackend, open_ledger
 from video_gen.types import Estimate, GenerationRequest
 
 runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("backend")
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 LIMITS = BudgetLimits(monthly_usd=1000.0)
 
@@ -46,12 +48,15 @@ JSON_KEYS = {
     "command",
     "error_code",
     "error_message",
+    "host",
+    "user",
+    "ci",
     "files",
 }
 
 
 def add(
-    ledger: Ledger,
+    ledger: LedgerBackend,
     prompt: str,
     *,
     ago: timedelta,
@@ -86,7 +91,7 @@ def add(
 @pytest.fixture
 def jobs() -> dict[str, str]:
     """Five jobs over ten days, oldest first in the file (as a ledger is written)."""
-    ledger = Ledger()
+    ledger = open_ledger()
     return {
         "old": add(ledger, "An old lighthouse", ago=timedelta(days=10)),
         "pro": add(ledger, "A red kite", ago=timedelta(days=5), model="sora-2-pro"),
@@ -260,7 +265,7 @@ def test_show_by_local_prefix(jobs: dict[str, str]) -> None:
 
 
 def test_show_by_remote_prefix_and_json(jobs: dict[str, str], tmp_path: Path) -> None:
-    ledger = Ledger()
+    ledger = open_ledger()
     local_id = add(ledger, "With files", ago=timedelta(minutes=1), remote="video_unique123")
     video = tmp_path / "clip.mp4"
     video.write_bytes(b"mp4 bytes")
@@ -290,7 +295,7 @@ def test_show_by_remote_prefix_and_json(jobs: dict[str, str], tmp_path: Path) ->
 
 
 def test_show_verify_files(tmp_path: Path) -> None:
-    ledger = Ledger()
+    ledger = open_ledger()
     local_id = add(ledger, "Files", ago=timedelta(minutes=1))
     good, bad, gone = tmp_path / "good.mp4", tmp_path / "bad.webp", tmp_path / "gone.jpg"
     for path in (good, bad, gone):
@@ -321,6 +326,7 @@ def test_show_ambiguous_and_unknown(jobs: dict[str, str]) -> None:
     assert "no job" in result.stderr
 
 
+@pytest.mark.jsonl_only
 def test_history_reports_a_corrupt_line_on_stderr(jobs: dict[str, str]) -> None:
     path = Ledger().path
     data = path.read_bytes().splitlines(keepends=True)

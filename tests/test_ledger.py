@@ -1,6 +1,9 @@
-"""The spend ledger's file: records, the lock across processes, crashes, corruption, the index.
+"""The spend ledger: records, job states and money, reads, processes racing; then the JSON
+Lines file itself (the lock, crashes, corruption, the index).
 
-VIDEO_GEN_HOME points at a temp dir for every test (``isolated_home`` in conftest.py).
+Tests taking ``backend`` run on both backends (the JSON Lines file, and a fresh PostgreSQL
+database: conftest.py); those marked ``jsonl_only`` are about the file. VIDEO_GEN_HOME points at
+a temp dir for every test (``isolated_home`` in conftest.py).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from fakekeys import fake_key
 
 from video_gen import paths
 from video_gen.errors import BudgetError, UsageError
-from video_gen.ledger import AmbiguousIdError, BudgetLimits, Ledger
+from video_gen.ledger import AmbiguousIdError, BudgetLimits, Ledger, LedgerBackend, open_ledger
 from video_gen.ledger import records as rec
 from video_gen.types import Estimate, GenerationRequest
 
@@ -37,7 +40,9 @@ def request(prompt: str = "a paper boat in the rain", **kw: object) -> Generatio
     return GenerationRequest(prompt=prompt, **values)  # type: ignore[arg-type]
 
 
-def reserve(ledger: Ledger, usd: float = 0.4, *, now: datetime | None = NOW, **kw: object) -> str:
+def reserve(
+    ledger: LedgerBackend, usd: float = 0.4, *, now: datetime | None = NOW, **kw: object
+) -> str:
     limits = kw.pop("limits", LIMITS)
     r = ledger.reserve(
         request(**kw),  # type: ignore[arg-type]
@@ -54,6 +59,22 @@ def lines(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_bytes().splitlines()]
 
 
+def records(ledger: LedgerBackend | None = None) -> list[dict[str, object]]:
+    """Every record of the ledger, in order (what ``ledger export`` writes), on any backend."""
+    return list((ledger or open_ledger()).records())
+
+
+def seed(ledger: LedgerBackend, written: list[dict[str, object]]) -> None:
+    """Records written by another tool, as they are (not through the ledger's rules)."""
+    if isinstance(ledger, Ledger):
+        ledger.path.parent.mkdir(parents=True, exist_ok=True)
+        with ledger.path.open("ab") as fh:
+            for record in written:
+                fh.write(rec.encode(record))
+    else:
+        ledger.import_records(written)
+
+
 def child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
@@ -61,9 +82,12 @@ def child_env() -> dict[str, str]:
 
 
 # -- records -----------------------------------------------------------------------------------
-def test_every_record_has_the_envelope_and_the_whole_life_is_recorded(tmp_path: Path) -> None:
-    ledger = Ledger()
-    assert ledger.path == paths.ledger_file()
+def test_every_record_has_the_envelope_and_the_whole_life_is_recorded(
+    tmp_path: Path, backend: str
+) -> None:
+    ledger = open_ledger()
+    if backend == "jsonl":
+        assert isinstance(ledger, Ledger) and ledger.path == paths.ledger_file()
     local_id = reserve(ledger)
     ledger.submitted(local_id, "video_abc", "queued")
     ledger.status(local_id, "in_progress", 40)
@@ -71,8 +95,8 @@ def test_every_record_has_the_envelope_and_the_whole_life_is_recorded(tmp_path: 
     ledger.downloaded(local_id, "video", tmp_path / "a.mp4", "ab" * 32, 1234)
     ledger.event(local_id, "note", detail="hello")
 
-    records = lines(ledger.path)
-    assert [r["kind"] for r in records] == [
+    written = records(ledger)
+    assert [r["kind"] for r in written] == [
         "reserved",
         "submitted",
         "status",
@@ -80,14 +104,14 @@ def test_every_record_has_the_envelope_and_the_whole_life_is_recorded(tmp_path: 
         "downloaded",
         "note",
     ]
-    for r in records:
+    for r in written:
         assert r["v"] == 1 and r["id"] == local_id
         assert isinstance(r["ts"], str) and r["ts"].endswith("Z")
         rec.parse_ts(r["ts"])
-    assert records[0]["ts"] == "2026-11-21T12:00:00.000Z"
-    assert records[0]["estimate_usd"] == 0.4 and records[0]["price_source"] == "test prices"
-    assert records[3] == {**records[3], "actual_usd": 0.35, "charged_usd": 0.35}
-    assert records[4]["path"] == str(tmp_path / "a.mp4") and records[4]["bytes"] == 1234
+    assert written[0]["ts"] == "2026-11-21T12:00:00.000Z"
+    assert written[0]["estimate_usd"] == 0.4 and written[0]["price_source"] == "test prices"
+    assert written[3] == {**written[3], "actual_usd": 0.35, "charged_usd": 0.35}
+    assert written[4]["path"] == str(tmp_path / "a.mp4") and written[4]["bytes"] == 1234
 
     job = ledger.get(local_id)
     assert (job.remote_id, job.status, job.progress) == ("video_abc", "completed", 100)
@@ -112,16 +136,16 @@ def test_local_ids_are_short_sortable_and_unique_even_in_the_same_millisecond() 
     assert rec.new_local_id(after="jzzzzzzzzz00000") > "jzzzzzzzzz00000"
 
 
-def test_money_is_summed_exactly_in_micro_dollars() -> None:
-    ledger = Ledger()
+def test_money_is_summed_exactly_in_micro_dollars(backend: str) -> None:
+    ledger = open_ledger()
     for _ in range(3):
         ledger.completed(reserve(ledger, 0.1), None)
     assert ledger.month("2026-11", limits=LIMITS, now=NOW).spent_usd == 0.3
     assert rec.usd_text(0.3) == "0.30" and rec.usd_text(0.125) == "0.125"
 
 
-def test_bad_amounts_times_and_kinds_are_refused_before_writing() -> None:
-    ledger = Ledger()
+def test_bad_amounts_times_and_kinds_are_refused_before_writing(backend: str) -> None:
+    ledger = open_ledger()
     with pytest.raises(ValueError):
         reserve(ledger, float("nan"))
     with pytest.raises(ValueError):
@@ -135,29 +159,31 @@ def test_bad_amounts_times_and_kinds_are_refused_before_writing() -> None:
         ledger.event(local_id, "Not A Kind")
     with pytest.raises(ValueError, match="envelope"):
         ledger.event(local_id, "note", ts="now")
-    assert len(lines(ledger.path)) == 1
+    assert len(records(ledger)) == 1
 
 
-def test_a_nonsense_reported_cost_charges_the_estimate_and_keeps_the_completion() -> None:
-    ledger = Ledger()
+def test_a_nonsense_reported_cost_charges_the_estimate_and_keeps_the_completion(
+    backend: str,
+) -> None:
+    ledger = open_ledger()
     local_id = reserve(ledger, 0.8)
     ledger.completed(local_id, float("nan"))
-    record = lines(ledger.path)[-1]
+    record = records(ledger)[-1]
     assert record["actual_usd"] is None and record["reported_usd"] == "nan"
     assert ledger.get(local_id).charged_usd == 0.8
 
 
-def test_secrets_in_prompts_and_messages_are_masked() -> None:
-    ledger = Ledger()
+def test_secrets_in_prompts_and_messages_are_masked(backend: str) -> None:
+    ledger = open_ledger()
     local_id = reserve(ledger, prompt=f"use key {SECRET} please")
     ledger.failed(local_id, "failed", "bad", f"echo {SECRET}")
-    text = ledger.path.read_text()
+    text = "".join(rec.encode(r).decode() for r in records(ledger))
     assert SECRET not in text and "sk-abc***" in text
 
 
 # -- job states and money --------------------------------------------------------------------------
-def test_failed_and_released_jobs_charge_nothing_and_free_their_reservation() -> None:
-    ledger = Ledger()
+def test_failed_and_released_jobs_charge_nothing_and_free_their_reservation(backend: str) -> None:
+    ledger = open_ledger()
     a, b, c = reserve(ledger), reserve(ledger), reserve(ledger)
     ledger.submitted(a, "video_a", "queued")
     ledger.failed(a, "cancelled", "moderation_blocked", "blocked")
@@ -174,38 +200,38 @@ def test_failed_and_released_jobs_charge_nothing_and_free_their_reservation() ->
     assert (job_c.status, job_c.charged_usd, job_c.in_flight) == ("reserved", None, True)
 
 
-def test_a_submitted_job_that_never_finished_stays_reserved() -> None:
-    ledger = Ledger()
+def test_a_submitted_job_that_never_finished_stays_reserved(backend: str) -> None:
+    ledger = open_ledger()
     local_id = reserve(ledger, 1.2)
     ledger.submitted(local_id, "video_x", "queued")
     ledger.event(local_id, "interrupted", remote_id="video_x")
-    assert Ledger().month("2026-11", limits=LIMITS, now=NOW).reserved_usd == 1.2
-    assert Ledger().get("video_x").in_flight
+    assert open_ledger().month("2026-11", limits=LIMITS, now=NOW).reserved_usd == 1.2
+    assert open_ledger().get("video_x").in_flight
 
 
-def test_the_first_final_record_wins_and_repeats_write_nothing() -> None:
-    ledger = Ledger()
+def test_the_first_final_record_wins_and_repeats_write_nothing(backend: str) -> None:
+    ledger = open_ledger()
     local_id = reserve(ledger)
     ledger.completed(local_id, None)
-    size = ledger.path.stat().st_size
+    before = records(ledger)
     ledger.completed(local_id, 9.0)
     ledger.failed(local_id, "failed", None, None)
     ledger.released(local_id, "again")
-    assert ledger.path.stat().st_size == size
+    assert records(ledger) == before
     job = ledger.get(local_id)
     assert (job.status, job.charged_usd) == ("completed", 0.4)
     assert ledger.month("2026-11", limits=LIMITS, now=NOW).spent_usd == 0.4
 
 
-def test_ending_a_job_the_ledger_never_saw_is_an_error() -> None:
-    ledger = Ledger()
+def test_ending_a_job_the_ledger_never_saw_is_an_error(backend: str) -> None:
+    ledger = open_ledger()
     reserve(ledger)
     with pytest.raises(UsageError, match="no job"):
         ledger.completed("jnothere000000", None)
 
 
-def test_status_after_the_end_stays_in_the_timeline_only() -> None:
-    ledger = Ledger()
+def test_status_after_the_end_stays_in_the_timeline_only(backend: str) -> None:
+    ledger = open_ledger()
     local_id = reserve(ledger)
     ledger.completed(local_id, None)
     ledger.status(local_id, "in_progress", 10)
@@ -215,8 +241,8 @@ def test_status_after_the_end_stays_in_the_timeline_only() -> None:
 
 
 # -- reads -------------------------------------------------------------------------------------
-def test_get_by_prefix_of_local_or_remote_id_and_ambiguity() -> None:
-    ledger = Ledger()
+def test_get_by_prefix_of_local_or_remote_id_and_ambiguity(backend: str) -> None:
+    ledger = open_ledger()
     a, b = reserve(ledger), reserve(ledger)
     ledger.submitted(a, "video_68d7aaaa", "queued")
     ledger.submitted(b, "video_68d7aaaa2", "queued")
@@ -236,16 +262,19 @@ def test_get_by_prefix_of_local_or_remote_id_and_ambiguity() -> None:
     assert ledger.find_remote("video_68d7") is None
 
 
-def test_known_remote_ids_reach_back_to_since() -> None:
-    ledger = Ledger()
+def test_known_remote_ids_reach_back_to_since(backend: str) -> None:
+    ledger = open_ledger()
     old = datetime.now(timezone.utc) - timedelta(days=30)
-    ledger.path.parent.mkdir(parents=True)
-    with ledger.path.open("ab") as fh:
-        for kind, fields in (
-            ("reserved", {"provider": "openai", "model": "sora-2", "estimate_usd": 0.4}),
-            ("submitted", {"remote_id": "video_old", "status": "queued"}),
-        ):
-            fh.write(rec.encode(rec.make(kind, "j0000000000old1", old, fields)))
+    seed(
+        ledger,
+        [
+            rec.make(kind, "j0000000000old1", old, fields)
+            for kind, fields in (
+                ("reserved", {"provider": "openai", "model": "sora-2", "estimate_usd": 0.4}),
+                ("submitted", {"remote_id": "video_old", "status": "queued"}),
+            )
+        ],
+    )
     new = reserve(ledger, now=None)
     ledger.submitted(new, "video_new", "queued")
     ledger.event(new, "timeout", remote_id="video_new", after_s=10)
@@ -254,8 +283,8 @@ def test_known_remote_ids_reach_back_to_since() -> None:
     assert ledger.known_remote_ids(since=old) == frozenset({"video_new", "video_old"})
 
 
-def test_jobs_are_newest_first_and_filtered() -> None:
-    ledger = Ledger()
+def test_jobs_are_newest_first_and_filtered(backend: str) -> None:
+    ledger = open_ledger()
     ids = [
         reserve(ledger, now=NOW + timedelta(hours=i), prompt=f"Boat number {i}") for i in range(5)
     ]
@@ -270,8 +299,8 @@ def test_jobs_are_newest_first_and_filtered() -> None:
     assert ledger.jobs(limit=0) == []
 
 
-def test_threads_sharing_one_ledger_never_overspend() -> None:
-    ledger = Ledger()
+def test_threads_sharing_one_ledger_never_overspend(backend: str) -> None:
+    ledger = open_ledger()
     limits = BudgetLimits(monthly_usd=2.0)
     made: list[str] = []
 
@@ -286,7 +315,7 @@ def test_threads_sharing_one_ledger_never_overspend() -> None:
     for t in threads:
         t.join()
     assert len(made) == 5 and len(set(made)) == 5
-    assert Ledger().month("2026-11", limits=limits, now=NOW).reserved_usd == 2.0
+    assert open_ledger().month("2026-11", limits=limits, now=NOW).reserved_usd == 2.0
 
 
 # -- processes ---------------------------------------------------------------------------------
@@ -294,11 +323,11 @@ RESERVER = r"""
 import json, sys, time
 from pathlib import Path
 from video_gen.errors import BudgetError
-from video_gen.ledger import BudgetLimits, Ledger
+from video_gen.ledger import BudgetLimits, open_ledger
 from video_gen.types import Estimate, GenerationRequest
 
 go, attempts = Path(sys.argv[1]), int(sys.argv[2])
-ledger = Ledger()
+ledger = open_ledger()
 limits = BudgetLimits(monthly_usd=5.0)
 while not go.exists():
     time.sleep(0.001)
@@ -318,7 +347,10 @@ print(json.dumps(made))
 """
 
 
-def test_eight_processes_at_once_never_overspend_lose_or_interleave(tmp_path: Path) -> None:
+def test_eight_processes_at_once_never_overspend_lose_or_interleave(
+    tmp_path: Path, backend: str
+) -> None:
+    open_ledger().migrate()  # the children race to reserve, not to create the tables
     go = tmp_path / "go"
     procs = [
         subprocess.Popen(
@@ -340,15 +372,18 @@ def test_eight_processes_at_once_never_overspend_lose_or_interleave(tmp_path: Pa
 
     # 5.00 USD holds exactly twelve 0.40 USD jobs: never a thirteenth.
     assert len(made) == 12 and len(set(made)) == 12
-    records = lines(paths.ledger_file())  # every line is whole, valid JSON
-    reserved = [r["id"] for r in records if r["kind"] == "reserved"]
+    if backend == "jsonl":
+        lines(paths.ledger_file())  # every line is whole, valid JSON
+    written = records()
+    reserved = [r["id"] for r in written if r["kind"] == "reserved"]
     assert sorted(reserved) == sorted(made)
-    assert reserved == sorted(reserved)  # ids increase along the file
-    assert sorted(r["id"] for r in records if r["kind"] == "submitted") == sorted(made)
-    month = Ledger().month(limits=BudgetLimits(monthly_usd=5.0))
+    assert reserved == sorted(reserved)  # ids increase along the ledger
+    assert sorted(r["id"] for r in written if r["kind"] == "submitted") == sorted(made)
+    month = open_ledger().month(limits=BudgetLimits(monthly_usd=5.0))
     assert rec.to_micro(month.spent_usd + month.reserved_usd) == 4_800_000
     assert month.spent_usd + month.reserved_usd <= 5.0
-
+    if backend != "jsonl":
+        return
     paths.ledger_file().with_name("ledger.index.json").unlink()  # rebuilt: same answer
     rebuilt = Ledger().month(limits=BudgetLimits(monthly_usd=5.0))
     assert (rebuilt.spent_usd, rebuilt.reserved_usd) == (month.spent_usd, month.reserved_usd)
@@ -356,8 +391,8 @@ def test_eight_processes_at_once_never_overspend_lose_or_interleave(tmp_path: Pa
 
 APPENDER = r"""
 import sys
-from video_gen.ledger import Ledger
-ledger = Ledger()
+from video_gen.ledger import open_ledger
+ledger = open_ledger()
 local_id, count = sys.argv[1], int(sys.argv[2])
 payload = sys.argv[3] * 50_000
 for n in range(count):
@@ -365,8 +400,8 @@ for n in range(count):
 """
 
 
-def test_concurrent_appends_of_big_records_never_interleave() -> None:
-    ledger = Ledger()
+def test_concurrent_appends_of_big_records_never_interleave(backend: str) -> None:
+    ledger = open_ledger()
     local_id = reserve(ledger)
     procs = [
         subprocess.Popen(
@@ -376,13 +411,12 @@ def test_concurrent_appends_of_big_records_never_interleave() -> None:
     ]
     for p in procs:
         assert p.wait(timeout=60) == 0
-    records = lines(ledger.path)
-    ticks = [r for r in records if r["kind"] == "tick"]
+    ticks = [r for r in records(ledger) if r["kind"] == "tick"]
     assert len(ticks) == 200
     for r in ticks:
         payload = r["payload"]
         assert isinstance(payload, str) and len(set(payload)) == 1 and len(payload) == 50_000
-    assert Ledger().warnings() == []
+    assert open_ledger().warnings() == []
 
 
 LOOPER = r"""
@@ -396,6 +430,7 @@ while True:
 """
 
 
+@pytest.mark.jsonl_only
 def test_a_writer_killed_mid_append_leaves_a_readable_ledger(tmp_path: Path) -> None:
     ledger = Ledger()
     local_id = reserve(ledger)
@@ -431,6 +466,7 @@ def test_a_writer_killed_mid_append_leaves_a_readable_ledger(tmp_path: Path) -> 
 
 
 # -- crash and corruption ----------------------------------------------------------------------
+@pytest.mark.jsonl_only
 def test_a_torn_last_line_is_reported_kept_and_the_next_record_starts_fresh() -> None:
     ledger = Ledger()
     first = reserve(ledger)
@@ -455,6 +491,7 @@ def test_a_torn_last_line_is_reported_kept_and_the_next_record_starts_fresh() ->
     assert [j.local_id for j in Ledger().jobs()] == [second, first]
 
 
+@pytest.mark.jsonl_only
 def test_a_corrupt_line_is_reported_by_number_and_never_rewritten() -> None:
     ledger = Ledger()
     a = reserve(ledger)
@@ -489,6 +526,7 @@ def index_file() -> Path:
     return paths.ledger_file().with_name("ledger.index.json")
 
 
+@pytest.mark.jsonl_only
 def test_the_index_is_kept_current_and_rebuilt_when_missing_or_broken() -> None:
     ledger = Ledger()
     a = reserve(ledger)
@@ -506,6 +544,7 @@ def test_the_index_is_kept_current_and_rebuilt_when_missing_or_broken() -> None:
     assert json.loads(index_file().read_text())["ledger"]["offset"] == ledger.path.stat().st_size
 
 
+@pytest.mark.jsonl_only
 def test_lines_appended_behind_the_index_are_caught_up() -> None:
     ledger = Ledger()
     a = reserve(ledger)
@@ -514,6 +553,7 @@ def test_lines_appended_behind_the_index_are_caught_up() -> None:
     assert Ledger().month("2026-11", limits=LIMITS, now=NOW).spent_usd == 0.25
 
 
+@pytest.mark.jsonl_only
 def test_an_index_of_a_replaced_ledger_is_not_trusted(tmp_path: Path) -> None:
     ledger = Ledger()
     reserve(ledger, 3.0)
@@ -527,6 +567,7 @@ def test_an_index_of_a_replaced_ledger_is_not_trusted(tmp_path: Path) -> None:
     assert Ledger().month("2026-11", limits=LIMITS, now=NOW).reserved_usd == 0.0
 
 
+@pytest.mark.jsonl_only
 def test_reading_an_absent_ledger_creates_nothing() -> None:
     ledger = Ledger()
     assert ledger.jobs() == [] and ledger.warnings() == []

@@ -2,7 +2,7 @@
 polls that ride out failures, jobs the server forgets, and variants a server does not make.
 
 End to end over loopback HTTP against the emulator (`remote`: the `openai` provider pointed at
-it), counting creates on the server.
+it), counting creates on the server; on both ledger backends (``backend`` in conftest.py).
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from video_gen import recovery
 from video_gen.cli import app
 from video_gen.emulator import EmulatorServer
 from video_gen.exit_codes import ExitCode
-from video_gen.ledger import BudgetLimits, Ledger
+from video_gen.ledger import BudgetLimits, LedgerBackend, open_ledger
 from video_gen.types import Estimate, GenerationRequest
 
 runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("backend")
 PROMPT = "a paper boat sails down a rainy street"
 LIMITS = BudgetLimits(monthly_usd=50.0)
 
@@ -42,7 +43,7 @@ def request(**kw: object) -> GenerationRequest:
     return GenerationRequest(**base)  # type: ignore[arg-type]
 
 
-def reserve(ledger: Ledger, **kw: object) -> str:
+def reserve(ledger: LedgerBackend, **kw: object) -> str:
     return ledger.reserve(
         request(**kw),
         Estimate(0.4, 0.1, "test"),
@@ -59,7 +60,7 @@ SINCE = datetime.now(timezone.utc) - timedelta(minutes=1)
 
 
 def test_a_lone_unclaimed_match_is_claimed_and_recorded() -> None:
-    ledger = Ledger()
+    ledger = open_ledger()
     mine = reserve(ledger)
     claim = ledger.claim(mine, request(), [("video_a", "queued")], since=SINCE)
     assert claim.remote_id == "video_a"
@@ -68,7 +69,7 @@ def test_a_lone_unclaimed_match_is_claimed_and_recorded() -> None:
 
 
 def test_a_job_another_ledger_job_recorded_is_never_claimed() -> None:
-    ledger = Ledger()
+    ledger = open_ledger()
     other = reserve(ledger)
     ledger.submitted(other, "video_theirs", "queued")
     mine = reserve(ledger)
@@ -78,7 +79,7 @@ def test_a_job_another_ledger_job_recorded_is_never_claimed() -> None:
 
 
 def test_no_claim_while_another_create_with_the_same_parameters_awaits_its_answer() -> None:
-    ledger = Ledger()
+    ledger = open_ledger()
     reserve(ledger)  # a concurrent create, still on the wire: the match may be its job
     reserve(ledger, prompt="something else")  # different parameters: not a rival
     mine = reserve(ledger)
@@ -87,7 +88,7 @@ def test_no_claim_while_another_create_with_the_same_parameters_awaits_its_answe
 
 
 def test_two_equal_matches_are_ambiguous() -> None:
-    ledger = Ledger()
+    ledger = open_ledger()
     mine = reserve(ledger)
     claim = ledger.claim(
         mine, request(), [("video_a", "queued"), ("video_b", "queued")], since=SINCE
@@ -124,13 +125,13 @@ def test_a_rival_create_makes_a_lost_create_in_doubt_not_adopted(
     """Another create with the same prompt is still waiting for its answer: the job found may
     be its, so it is not adopted; after the wait the create is in doubt, never re-sent."""
     monkeypatch.setattr(recovery, "CLAIM_WAIT", 0.3)
-    rival = reserve(Ledger())
+    rival = reserve(open_ledger())
     remote.faults.add("create-500", endpoint="create")
     res = gen()
     assert res.exit_code == ExitCode.UNAVAILABLE, res.stderr
     assert "1 other create(s) with the same parameters are unresolved" in res.stderr
     assert remote.stats.creates_received == 1
-    mine = next(j for j in Ledger().jobs() if j.local_id != rival)
+    mine = next(j for j in open_ledger().jobs() if j.local_id != rival)
     assert mine.in_doubt and mine.remote_id is None
     # The rival's job arrives; settling ours with the one left is then unambiguous.
     (made,) = list(remote.jobs)
@@ -172,17 +173,17 @@ def test_a_job_the_server_forgot_is_settled_by_the_user(
     with EmulatorServer(job_seconds=30) as slow:
         monkeypatch.setenv("OPENAI_BASE_URL", slow.base_url)
         assert gen("--timeout", "0.3", "--poll-interval", "0.1").exit_code == ExitCode.TIMEOUT
-        job = Ledger().jobs()[0]
+        job = open_ledger().jobs()[0]
         slow.jobs.delete(job.remote_id)  # expired or deleted elsewhere
         lost = runner.invoke(app, ["download", job.local_id])
     assert lost.exit_code == ExitCode.API_REJECTED
     assert "no longer knows" in lost.stderr and f"settle {job.local_id}" in lost.stderr
-    assert Ledger().month().reserved_usd == pytest.approx(0.40)  # kept until settled
+    assert open_ledger().month().reserved_usd == pytest.approx(0.40)  # kept until settled
     done = runner.invoke(app, ["settle", job.local_id, "--charged", "--reason", "on the bill"])
     assert done.exit_code == 0, done.stderr
-    view = Ledger().get(job.local_id)
+    view = open_ledger().get(job.local_id)
     assert view.status == "settled" and view.charged_usd == pytest.approx(0.40)
-    month = Ledger().month()
+    month = open_ledger().month()
     assert month.spent_usd == pytest.approx(0.40) and month.reserved_usd == 0
     assert month.settled == 1
 

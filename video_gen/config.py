@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,29 @@ KEYS: dict[str, Key] = {
             "{date}-{time}-{slug}",
             "file name template: {date} {time} {slug} {id} {model} {seconds} {size} {n}",
             env="VIDEO_GEN_NAME",
+        ),
+        Key(
+            "ledger.url",
+            str,
+            "",
+            "where the ledger lives: empty = the local JSON Lines file; postgresql://... = a"
+            " database shared by many machines",
+            env="VIDEO_GEN_LEDGER_URL",
+            secret=True,
+        ),
+        Key(
+            "ledger.retry_seconds",
+            float,
+            30.0,
+            "how long to keep reconnecting to a ledger database that cannot be reached",
+            env="VIDEO_GEN_LEDGER_RETRY_SECONDS",
+        ),
+        Key(
+            "ledger.statement_timeout",
+            float,
+            10.0,
+            "seconds one ledger database statement may take before it is cancelled",
+            env="VIDEO_GEN_LEDGER_STATEMENT_TIMEOUT",
         ),
         Key("budget.monthly_usd", float, 50.0, "monthly spending limit in USD"),
         Key("budget.daily_usd", float, 0.0, "daily spending limit in USD (0 = none)"),
@@ -214,6 +238,35 @@ class Config:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.path, tomlkit.dumps(self.doc), mode=stat.S_IRUSR | stat.S_IWUSR)
         self.exists = True
+
+
+def read_value(dotted: str) -> Any:
+    """``Config.load().value(dotted)`` without tomlkit: the environment variable, else the
+    config file parsed read-only with tomllib, else the default. For hot paths that only read
+    one setting (opening the ledger: ``ledger.url`` and its timeouts), where tomlkit's import
+    would cost more than the whole database query."""
+    key = KEYS[dotted]
+    if key.env and os.environ.get(key.env):
+        return _coerce(key, os.environ[key.env])
+    path = paths.config_file()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return key.default
+    except OSError:
+        return Config.load(path).value(dotted)  # the full loader says what is wrong
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+
+    try:
+        node: Any = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return Config.load(path).value(dotted)  # the full loader names the bad line
+    for part in dotted.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return key.default if node is None or node == "" else _coerce(key, node)
 
 
 def _plain(node: Any) -> Any:

@@ -163,6 +163,21 @@ class CreateInDoubtError(VideoGenError):
         super().__init__(message, hint=hint)
 
 
+class JobNotRecordedError(VideoGenError):
+    """A create answered but its id could not be recorded (the ledger database was unreachable
+    for ``ledger.retry_seconds``): the job runs, and its reservation stays held."""
+
+    def __init__(self, local_id: str, remote_id: str, cause: VideoGenError) -> None:
+        self.local_id = local_id
+        self.remote_id = remote_id
+        self.exit_code = cause.exit_code
+        super().__init__(
+            f"job {remote_id} was created, but the ledger could not record it: {cause}",
+            hint=f"the job keeps running and its reservation {local_id} stays held; when the"
+            f" ledger is back: video-gen settle {local_id} --remote-id {remote_id}",
+        )
+
+
 class UnsupportedOperationError(VideoGenError):
     """The provider cannot do this (for example remix on vLLM-Omni)."""
 

@@ -5,18 +5,22 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
-    """Write ``data`` to a temp file beside ``path``, fsync it, then ``os.replace`` it in."""
+@contextlib.contextmanager
+def atomic_writer(path: Path, *, mode: int | None = None) -> Iterator[BinaryIO]:
+    """A file to stream into; on success it is fsynced and ``os.replace``d onto ``path``, on
+    an error (or Ctrl-C) removed, so ``path`` is never half-written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         if mode is not None:
             os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -25,6 +29,12 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    """Write ``data`` to a temp file beside ``path``, fsync it, then ``os.replace`` it in."""
+    with atomic_writer(path, mode=mode) as fh:
+        fh.write(data)
 
 
 def atomic_write_text(path: Path, text: str, *, mode: int | None = None) -> None:

@@ -26,6 +26,7 @@ from video_gen.errors import (
     DeadlineExceededError,
     Interrupted,
     JobFailedError,
+    JobNotRecordedError,
     JobRefusedError,
     NotFoundError,
     RateLimitError,
@@ -186,7 +187,7 @@ class JobRunner:
         try:
             with interrupts.deferred():
                 job = self._create(local_id, request, create)
-        except (KeyboardInterrupt, CreateInDoubtError):
+        except (KeyboardInterrupt, CreateInDoubtError, JobNotRecordedError):
             raise  # the job stays open: in doubt, or for a re-run to find (batch, recover)
         except BaseException as exc:
             self.ledger.released(local_id, f"create failed: {exc}")
@@ -264,7 +265,12 @@ class JobRunner:
                 self.sleep(delay)
                 attempt += 1
                 continue
-            self.ledger.submitted(local_id, job.id, job.status)
+            try:
+                self.ledger.submitted(local_id, job.id, job.status)
+            except VideoGenError as exc:
+                # The job exists and may be billed: its reservation must never be released.
+                # The ledger (a database that went away) already retried for a while.
+                raise JobNotRecordedError(local_id, job.id, exc) from None
             return job
 
     def wait(

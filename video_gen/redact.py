@@ -45,3 +45,22 @@ def redact(text: str) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + "***", text)
     return text
+
+
+def mask_url(url: str) -> str:
+    """``url`` with the password (if any) replaced by ``***``; the password is also registered,
+    so ``redact`` masks it wherever a driver's message might repeat it."""
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "***"  # not even a URL: it may be anything, show none of it
+    if not password:
+        return url
+    register_secret(password)
+    register_secret(unquote(password))
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))

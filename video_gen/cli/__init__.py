@@ -82,6 +82,13 @@ COMMANDS: tuple[Entry, ...] = (
         "history", "history_cmd", "history_app", "Every recorded generation, filtered.", group=True
     ),
     Entry(
+        "ledger",
+        "ledger_cmd",
+        "ledger_app",
+        "The ledger's upkeep: migrate its database, import and export records.",
+        group=True,
+    ),
+    Entry(
         "providers",
         "providers_cmd",
         "providers_app",

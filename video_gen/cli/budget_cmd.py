@@ -40,11 +40,11 @@ def budget(
     if ctx.invoked_subcommand is not None:
         return
     from video_gen.cli.ui import echo_ledger_warnings
-    from video_gen.ledger import Ledger
+    from video_gen.ledger import open_ledger
 
-    ledger = Ledger()
-    summary = ledger.month(month)
-    echo_ledger_warnings(ledger)
+    with open_ledger() as ledger:
+        summary = ledger.month(month)
+        echo_ledger_warnings(ledger)
     if as_json:
         import json
 
@@ -198,19 +198,19 @@ def set_limits(
         typer.Option("--warn-ratio", help="Warn when a job takes the month past this share."),
     ] = None,
 ) -> None:
-    """Change the spending limits in the config file.
+    """Change the spending limits: in the config file, or in the shared ledger database.
 
     Example: video-gen budget set --monthly 100 --daily 10 --per-video 2
     """
     from video_gen.config import Config
     from video_gen.errors import UsageError
-    from video_gen.ledger import BudgetLimits
+    from video_gen.ledger import open_ledger
 
     changes = {
-        "budget.monthly_usd": _amount(monthly, "--monthly"),
-        "budget.daily_usd": _amount(daily, "--daily"),
-        "budget.per_video_usd": _amount(per_video, "--per-video"),
-        "budget.warn_ratio": warn_ratio,
+        "monthly_usd": _amount(monthly, "--monthly"),
+        "daily_usd": _amount(daily, "--daily"),
+        "per_video_usd": _amount(per_video, "--per-video"),
+        "warn_ratio": warn_ratio,
     }
     if warn_ratio is not None and not 0 <= warn_ratio <= 1:
         raise UsageError(f"--warn-ratio is a share between 0 and 1, not {warn_ratio!r}")
@@ -220,11 +220,10 @@ def set_limits(
             hint="video-gen budget set --monthly 100 (and/or --daily, --per-video, --warn-ratio)",
         )
     config = Config.load()
-    for key, value in changes.items():
-        if value is not None:
-            config.set(key, float(value))
-    config.save()
-    limits = BudgetLimits.from_config(config)
+    with open_ledger(config) as ledger:
+        limits, where = ledger.set_limits(
+            {k: float(v) for k, v in changes.items() if v is not None}, config
+        )
 
     def show(value: float | None) -> str:
         return "none" if value is None else f"{_usd(value)} USD"
@@ -232,7 +231,7 @@ def set_limits(
     typer.echo(
         f"monthly limit {_usd(limits.monthly_usd)} USD, daily limit {show(limits.daily_usd)},"
         f" per-video limit {show(limits.per_video_usd)},"
-        f" warning at {limits.warn_ratio * 100:g}% (saved to {config.path})"
+        f" warning at {limits.warn_ratio * 100:g}% (saved to {where})"
     )
 
 
@@ -262,11 +261,11 @@ def report(
     Example: video-gen budget report --month 2026-10 --format csv --out 2026-10.csv
     """
     from video_gen.cli.ui import echo_ledger_warnings
-    from video_gen.ledger import Ledger
+    from video_gen.ledger import open_ledger
 
-    ledger = Ledger()
-    text = ledger.report(month, fmt.value)
-    echo_ledger_warnings(ledger)
+    with open_ledger() as ledger:
+        text = ledger.report(month, fmt.value)
+        echo_ledger_warnings(ledger)
     if out is None:
         typer.echo(text, nl=False)
         return

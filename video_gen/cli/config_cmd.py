@@ -20,8 +20,10 @@ Key = Annotated[
 
 def _masked(key: str, value: Any) -> Any:
     from video_gen.config import KEYS
-    from video_gen.redact import mask
+    from video_gen.redact import mask, mask_url
 
+    if key.endswith(".url") and value:
+        return mask_url(str(value))  # a database URL: only its password is secret
     secret = (
         (KEYS[key].secret if key in KEYS else False)
         or key.endswith("api_key")

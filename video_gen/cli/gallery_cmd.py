@@ -52,13 +52,13 @@ def gallery(
     from datetime import datetime, timezone
 
     from video_gen.cli.ui import UI, echo_ledger_warnings
-    from video_gen.ledger import Ledger
+    from video_gen.ledger import open_ledger
     from video_gen.usecases import gallery as usecase
 
     ui = UI(quiet=quiet)
-    ledger = Ledger()
-    echo_ledger_warnings(ledger)
-    jobs = ledger.jobs(limit=limit)
+    with open_ledger() as ledger:
+        echo_ledger_warnings(ledger)
+        jobs = ledger.jobs(limit=limit)
     entries, films = usecase.collect(jobs, thumbnails=not no_thumbnails)
     path = usecase.write(out, entries, films, now=datetime.now(timezone.utc))
     ui.info(f"gallery: {len(entries)} video(s), {len(films)} film(s)")

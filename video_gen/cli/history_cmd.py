@@ -21,7 +21,7 @@ history_app = typer.Typer(
 
 _PROMPT_WIDTH = 40
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_ENVELOPE = frozenset({"v", "ts", "kind", "id"})
+_ENVELOPE = frozenset({"v", "ts", "kind", "id", "origin"})  # origin: shown once, above
 # Fields of the "reserved" record that `history show` prints above its timeline.
 _SHOWN_ABOVE = _ENVELOPE | {
     "provider",
@@ -56,6 +56,9 @@ CSV_COLUMNS = (
     "file",
     "sha256",
     "prompt",
+    "host",
+    "user",
+    "ci",
 )
 
 
@@ -124,6 +127,20 @@ def history(
         str | None, typer.Option("--search", help="Text in the prompt (case-insensitive).")
     ] = None,
     batch: Annotated[str | None, typer.Option("--batch", help="Jobs of this batch id.")] = None,
+    host: Annotated[
+        str | None,
+        typer.Option("--host", help="Jobs reserved on this machine (host name; glob allowed)."),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", help="Jobs reserved by this OS user (glob allowed)."),
+    ] = None,
+    ci: Annotated[
+        str | None,
+        typer.Option(
+            "--ci", help="Jobs reserved by this CI job, e.g. 'github:7212345678*' (glob)."
+        ),
+    ] = None,
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, help="How many jobs, newest first.")
     ] = 20,
@@ -138,24 +155,28 @@ def history(
     if ctx.invoked_subcommand is not None:
         return
     from video_gen.errors import UsageError
-    from video_gen.ledger import Ledger
+    from video_gen.ledger import open_ledger
     from video_gen.ledger.records import utcnow
 
     if as_json and as_csv:
         raise UsageError("choose one of --json and --csv")
     now = utcnow()
-    ledger = Ledger()
-    jobs = ledger.jobs(
-        since=parse_when(since, "--since", now=now) if since else None,
-        until=parse_when(until, "--until", now=now, end=True) if until else None,
-        status=status,
-        model=model,
-        provider=provider,
-        search=search,
-        batch=batch,
-        limit=None if all_jobs else limit,
-    )
-    echo_ledger_warnings(ledger)
+    with open_ledger() as ledger:
+        jobs = ledger.jobs(
+            since=parse_when(since, "--since", now=now) if since else None,
+            until=parse_when(until, "--until", now=now, end=True) if until else None,
+            status=status,
+            model=model,
+            provider=provider,
+            search=search,
+            batch=batch,
+            host=host,
+            user=user,
+            ci=ci,
+            limit=None if all_jobs else limit,
+        )
+        echo_ledger_warnings(ledger)
+        recorded = bool(jobs) or ledger.has_records()
     if as_json:
         import json
 
@@ -163,7 +184,7 @@ def history(
     elif as_csv:
         _csv(jobs)
     elif not jobs:
-        typer.echo("no jobs match" if ledger.path.exists() else "no jobs recorded yet", err=True)
+        typer.echo("no jobs match" if recorded else "no jobs recorded yet", err=True)
     else:
         _table(jobs)
         if not all_jobs and len(jobs) == limit:
@@ -281,6 +302,9 @@ def _csv(jobs: list[JobView]) -> None:
                 str(main.path) if main else "",
                 main.sha256 if main else "",
                 job.prompt,
+                job.host or "",
+                job.user or "",
+                job.ci or "",
             ]
         )
     typer.echo(out.getvalue(), nl=False)
@@ -302,11 +326,11 @@ def show(
 
     Example: video-gen history show j1m7y0e --verify
     """
-    from video_gen.ledger import Ledger
+    from video_gen.ledger import open_ledger
 
-    ledger = Ledger()
-    job = ledger.get(job_id)
-    echo_ledger_warnings(ledger)
+    with open_ledger() as ledger:
+        job = ledger.get(job_id)
+        echo_ledger_warnings(ledger)
     checks = [_check_file(f.path, f.sha256, f.bytes, verify) for f in job.files]
     if as_json:
         import json
@@ -375,6 +399,9 @@ def _show(job: JobView, checks: list[dict[str, Any]]) -> None:
         ("charged", charged),
         ("command", job.command or "—"),
     ]
+    if job.host or job.user:
+        by = f"{job.user or '?'}@{job.host or '?'}" + (f" (CI job {job.ci})" if job.ci else "")
+        rows.append(("reserved by", by))
     if job.batch_id or job.item_key:
         rows.append(("batch", f"{job.batch_id or '—'}, item {job.item_key or '—'}"))
     if job.error_code or job.error_message:

@@ -49,6 +49,8 @@ class Runtime:
     def close(self) -> None:
         if self.provider is not None:
             self.provider.close()
+        if self.ledger is not None:
+            self.ledger.close()
 
     def capabilities(self, model: str) -> Any:
         return capabilities_for(self.spec, model)
@@ -61,13 +63,13 @@ def provider_name(config: Config, flag: str | None) -> str:
 def load(ui: UI, provider: str | None, *, open_remote: bool = True) -> Runtime:
     """Config, provider spec, ledger, limits and prices; the provider opened when asked."""
     from video_gen import pricing
-    from video_gen.ledger import BudgetLimits, Ledger
+    from video_gen.ledger import open_ledger
 
     config = Config.load()
     spec = spec_for(config, provider_name(config, provider))
     rt = Runtime(config=config, spec=spec, ui=ui)
-    rt.ledger = Ledger()
-    rt.limits = BudgetLimits.from_config(config)
+    rt.ledger = open_ledger(config)
+    rt.limits = rt.ledger.limits(config)
     overrides = config.raw("prices") or []
     if not isinstance(overrides, list):
         raise ConfigError(

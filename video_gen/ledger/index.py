@@ -21,14 +21,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from video_gen.ledger import records as rec
+from video_gen.ledger.query import SPEND_COLUMNS, SpendTotals, spend_row
 from video_gen.ledger.store import LedgerFile
 
 INDEX_VERSION = 2  # 2: a settled counter per model
 _FINGERPRINT_BYTES = 256
 _READ_CHUNK = 1 << 23
 MAX_ISSUES = 200  # bad lines remembered with their numbers; the rest are only counted
-# Where each final kind is counted in a per-model row (see Index.models).
-_COUNTER = {rec.COMPLETED: 1, rec.FAILED: 2, rec.RELEASED: 3, rec.SETTLED: 5}
+# The columns of SPEND_COLUMNS an index keeps per month and model (the money of ended jobs; the
+# open ones are kept one by one in Index.open).
+STORED = SPEND_COLUMNS.index("settled") + 1
 
 
 @dataclass(frozen=True)
@@ -89,15 +91,13 @@ class Index:
             job = self.open.pop(local_id, None)
             if job is None:
                 return  # the first final record fixed this job's charge already
-            charged = rec.charge_of(record, job.estimate)
-            self.days[job.day] = self.days.get(job.day, 0) + charged
+            share = spend_row(job.estimate, job.seconds, record)
+            self.days[job.day] = self.days.get(job.day, 0) + share[0]
             row = self.models.setdefault(rec.month_of(job.day), {}).setdefault(
-                f"{job.provider}/{job.model}", [0, 0, 0, 0, 0, 0]
+                f"{job.provider}/{job.model}", [0] * STORED
             )
-            row[0] += charged
-            row[_COUNTER[kind]] += 1
-            if kind == rec.COMPLETED:
-                row[4] += job.seconds
+            for i in range(STORED):
+                row[i] += share[i]
 
     def feed(self, data: bytes) -> int:
         """Fold the complete lines at the start of ``data`` (which begins at ``self.offset``).
@@ -124,13 +124,18 @@ class Index:
             self.issues.append(issue)
 
     # -- totals ----------------------------------------------------------------------------
-    def charged(self, days: list[str]) -> int:
-        return sum(self.days.get(day, 0) for day in days)
-
-    def reserved(self, prefix: str) -> tuple[int, int]:
-        """(micro-USD, jobs) of open reservations made on days starting with ``prefix``."""
-        jobs = [job.estimate for job in self.open.values() if job.day.startswith(prefix)]
-        return sum(jobs), len(jobs)
+    def totals(self, month: str) -> SpendTotals:
+        """The month's money in the shape every backend shares."""
+        out = SpendTotals(month, {}, {})
+        for day, charged in self.days.items():
+            if day.startswith(month):
+                out.days[day] = [charged, 0, 0]
+        for key, row in self.models.get(month, {}).items():
+            out.models[key] = [*row, *[0] * (len(SPEND_COLUMNS) - STORED)]
+        for job in self.open.values():
+            if job.day.startswith(month):
+                out.add(job.day, f"{job.provider}/{job.model}", spend_row(job.estimate, 0, None))
+        return out
 
     # -- persistence -----------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:

@@ -1,22 +1,23 @@
 """Reading the ledger as jobs and months: folding records into ``JobView``, filters, summaries.
 
-The money rules here are the index's (``index.Index.apply``): a job is in flight from its
-"reserved" record until its first completed, failed or released record, which fixes its charge.
+Every backend folds a job's records with ``fold`` (the JSONL file when reading, PostgreSQL when
+deriving its ``jobs`` table), and summarises a month from ``SpendTotals`` (``month_summary``,
+``committed``), so the rules live here once: a job is in flight from its "reserved" record until
+its first final record, which fixes its charge (``records.charge_of``).
 """
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from video_gen.ledger import records as rec
-from video_gen.ledger.budget import BudgetLimits
-from video_gen.ledger.index import Index
+from video_gen.ledger.budget import BudgetLimits, Committed
 
 _MAIN_PARAMS = ("provider", "model", "seconds", "size", "prompt")
 
@@ -58,6 +59,10 @@ class JobView:
     error_message: str | None
     # Every id the server used for this job, the first one first (LiteLLM re-stamps ids).
     remote_ids: tuple[str, ...] = ()
+    host: str | None = None  # the machine, OS user and CI job that reserved it (``origin``)
+    user: str | None = None
+    ci: str | None = None
+    final_record: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def in_doubt(self) -> bool:
@@ -113,6 +118,9 @@ class JobView:
             "error_code": self.error_code,
             "error_message": self.error_message,
             "remote_ids": list(self.remote_ids),
+            "host": self.host,
+            "user": self.user,
+            "ci": self.ci,
             "files": [
                 {"variant": f.variant, "path": str(f.path), "sha256": f.sha256, "bytes": f.bytes}
                 for f in self.files
@@ -219,6 +227,8 @@ class _Job:
             params.update({k: v for k, v in extra.items() if k not in _MAIN_PARAMS})
         actual = final.get("actual_usd")
         error_message = opt(final, "message") or opt(final, "reason")
+        origin = first.get("origin")
+        origin = origin if isinstance(origin, dict) else {}
         return JobView(
             local_id=self.local_id,
             remote_id=self.remote_id,
@@ -245,6 +255,10 @@ class _Job:
             error_code=opt(final, "code"),
             error_message=error_message,
             remote_ids=tuple(self.remote_ids),
+            host=opt(origin, "host"),
+            user=opt(origin, "user"),
+            ci=opt(origin, "ci"),
+            final_record=self.final,
         )
 
 
@@ -283,6 +297,9 @@ class JobFilter:
     provider: str | None = None
     search: str | None = None
     batch: str | None = None
+    host: str | None = None  # globs, case-insensitive, on who reserved the job
+    user: str | None = None
+    ci: str | None = None
 
     def matches(self, job: JobView) -> bool:
         if self.since is not None and job.created_at < self.since:
@@ -300,6 +317,9 @@ class JobFilter:
             return False
         if self.search is not None and self.search.casefold() not in job.prompt.casefold():
             return False
+        for wanted, value in ((self.host, job.host), (self.user, job.user), (self.ci, job.ci)):
+            if wanted is not None and not fnmatchcase((value or "").lower(), wanted.lower()):
+                return False
         return self.batch is None or job.batch_id == self.batch
 
 
@@ -429,28 +449,104 @@ def month_days(month: str) -> list[str]:
     return [(start + timedelta(days=i)).date().isoformat() for i in range((end - start).days)]
 
 
-def month_summary(index: Index, month: str, limits: BudgetLimits, now: datetime) -> MonthSummary:
+# A month's money and job counts per provider/model (micro-USD; seconds of video completed).
+SPEND_COLUMNS = (
+    "charged",
+    "completed",
+    "failed",
+    "released",
+    "seconds",
+    "settled",
+    "reserved",
+    "in_flight",
+)
+_RESERVED = SPEND_COLUMNS.index("reserved")
+_IN_FLIGHT = SPEND_COLUMNS.index("in_flight")
+
+
+@dataclass
+class SpendTotals:
+    """The money of one UTC month as a backend stores it (micro-USD), for budgets and summaries.
+
+    ``days``: day -> [charged, reserved, jobs in flight]; ``models``: "provider/model" -> a row
+    of SPEND_COLUMNS.
+    """
+
+    month: str
+    days: dict[str, list[int]]
+    models: dict[str, list[int]]
+
+    def add(self, day: str, key: str, row: list[int]) -> None:
+        """Add a row of SPEND_COLUMNS for ``day`` and ``key`` (both tables follow)."""
+        days = self.days.setdefault(day, [0, 0, 0])
+        days[0] += row[0]
+        days[1] += row[_RESERVED]
+        days[2] += row[_IN_FLIGHT]
+        model = self.models.setdefault(key, [0] * len(SPEND_COLUMNS))
+        for i, value in enumerate(row):
+            model[i] += value
+
+
+def spend_row(estimate: int, seconds: int, final: dict[str, Any] | None) -> list[int]:
+    """A job's share of its month (a row of SPEND_COLUMNS): its reservation while in flight
+    (``final`` None), else its charge and the count its final record adds to."""
+    row = [0] * len(SPEND_COLUMNS)
+    if final is None:
+        row[_RESERVED], row[_IN_FLIGHT] = estimate, 1
+        return row
+    row[0] = rec.charge_of(final, estimate)
+    row[SPEND_COLUMNS.index(rec.outcome_of(final))] = 1
+    if final["kind"] == rec.COMPLETED:
+        row[SPEND_COLUMNS.index("seconds")] = seconds
+    return row
+
+
+def job_share(job: JobView) -> tuple[str, str, list[int]] | None:
+    """``(day, "provider/model", spend_row)`` of a job, None when it was never reserved."""
+    if job.final_record is None and not job.in_flight:
+        return None
+    row = spend_row(rec.to_micro(job.estimate_usd), job.seconds, job.final_record)
+    return job.created_at.date().isoformat(), f"{job.provider}/{job.model}", row
+
+
+def committed(totals: SpendTotals, moment: datetime) -> Committed:
+    """Money already counted in the UTC month and day of ``moment`` (``totals`` is its month)."""
+    day = moment.date().isoformat()
+    month_rows = list(totals.days.values())
+    today = totals.days.get(day, [0, 0, 0])
+    return Committed(
+        moment=moment,
+        month=day[:7],
+        day=day,
+        month_charged=sum(r[0] for r in month_rows),
+        month_reserved=sum(r[1] for r in month_rows),
+        month_in_flight=sum(r[2] for r in month_rows),
+        day_charged=today[0],
+        day_reserved=today[1],
+        day_in_flight=today[2],
+    )
+
+
+def month_summary(
+    totals: SpendTotals, month: str, limits: BudgetLimits, now: datetime
+) -> MonthSummary:
     now = rec.as_utc(now)
     days = month_days(month)
-    reserved_by_day: dict[str, int] = {}
-    models: dict[str, list[int]] = {k: list(v) for k, v in index.models.get(month, {}).items()}
-    open_by_model: dict[str, list[int]] = {}
-    for job in index.open.values():
-        if job.day.startswith(month):
-            reserved_by_day[job.day] = reserved_by_day.get(job.day, 0) + job.estimate
-            row = open_by_model.setdefault(f"{job.provider}/{job.model}", [0, 0])
-            row[0] += job.estimate
-            row[1] += 1
+    zero = [0, 0, 0]
     day_rows = [
-        DaySpend(d, rec.from_micro(index.days.get(d, 0)), rec.from_micro(reserved_by_day.get(d, 0)))
+        DaySpend(
+            d,
+            rec.from_micro(totals.days.get(d, zero)[0]),
+            rec.from_micro(totals.days.get(d, zero)[1]),
+        )
         for d in days
     ]
-    spent = sum(index.days.get(d, 0) for d in days)
-    reserved = sum(reserved_by_day.values())
+    spent = sum(totals.days.get(d, zero)[0] for d in days)
+    reserved = sum(totals.days.get(d, zero)[1] for d in days)
+    models = totals.models
     model_rows = []
-    for key in sorted(set(models) | set(open_by_model)):
-        charged, completed, failed, released, seconds, settled = models.get(key, [0, 0, 0, 0, 0, 0])
-        held, in_flight = open_by_model.get(key, [0, 0])
+    for key in sorted(models):
+        charged, completed, failed, released, seconds, settled, held, in_flight = models[key]
         provider, _, model = key.partition("/")
         model_rows.append(
             ModelSpend(
@@ -492,7 +588,7 @@ def month_summary(index: Index, month: str, limits: BudgetLimits, now: datetime)
         failed=sum(row[2] for row in models.values()),
         released=sum(row[3] for row in models.values()),
         settled=sum(row[5] for row in models.values()),
-        in_flight=sum(row[1] for row in open_by_model.values()),
+        in_flight=sum(row[7] for row in models.values()),
         days=day_rows,
         models=model_rows,
         today=today,

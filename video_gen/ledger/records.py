@@ -221,6 +221,18 @@ def charge_of(record: Mapping[str, Any], estimate: int) -> int:
     return estimate
 
 
+def outcome_of(record: Mapping[str, Any]) -> str:
+    """Which count of a month's jobs a final record adds to (``query.SPEND_COLUMNS``): its kind
+    (completed, failed, released, settled)."""
+    return str(record["kind"])
+
+
+def remote_ids_of(record: Mapping[str, Any]) -> list[str]:
+    """The server's ids for the job that a record names (lookups by any of them find it)."""
+    remote = record.get("remote_id")
+    return [remote] if isinstance(remote, str) and remote else []
+
+
 def check_event_kind(kind: str) -> str:
     if kind in KNOWN_KINDS:
         raise ValueError(f"{kind!r} has its own Ledger method; event() is for other kinds")
