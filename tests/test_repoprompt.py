@@ -600,10 +600,26 @@ def test_scenes_tell_one_story(repo: Path) -> None:
     assert 'Title card: "tinyshop' in result.scenes[4].prompt
     lines = result.to_batch().splitlines()
     assert len(lines) == 5
+    cards = []
     for i, line in enumerate(lines, 1):
         item = json.loads(line)
-        assert set(item) == {"name", "prompt", "seconds"}
+        assert set(item) <= {"name", "prompt", "seconds", "intertitle"}
         assert item["name"] == f"tinyshop-chaplin-{i:02d}" and item["seconds"] == 8
+        cards.append(item.get("intertitle"))
+    # The film's cards between scenes, in the world's words, never painted into a prompt.
+    assert all(cards) and len(set(cards)) == len(cards), cards
+    assert all(c not in s.prompt for c, s in zip(cards, result.scenes, strict=True))
+    quiet = build(
+        repo,
+        scenes=5,
+        seconds=8,
+        level="medium",
+        workers=1,
+        use_cache=False,
+        git=False,
+        style="noir",
+    )
+    assert not any(s.intertitle for s in quiet.scenes)  # noir has no title cards
 
 
 def test_render_times_beats_at_their_fixed_places() -> None:

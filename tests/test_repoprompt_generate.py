@@ -101,6 +101,7 @@ def test_generate_film_joins_the_storyboard_into_one_film(
     assert remote.stats.creates_received == 2
     again = render(repo, "--film", "--dry-run")
     assert again.exit_code == 0 and "opening card" in again.stdout
+    assert again.stdout.count("intertitle card") == 2  # the storyboard's cards between scenes
     assert "2 already done" not in again.stdout  # the dry run's table: skip, no spend
     assert remote.stats.creates_received == 2
     events = [e for j in Ledger().jobs(limit=None) for e in j.events if e["kind"] == "film"]

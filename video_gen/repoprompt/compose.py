@@ -75,6 +75,9 @@ class Clip:
     count: int
     seconds: int
     pieces: tuple[Piece, ...]
+    # The card a film shows before this clip (``video-gen film``: drawn by video-gen, never by
+    # the video model), in styles that use title cards and storyboards of several clips.
+    intertitle: str = ""
 
 
 @dataclass(frozen=True)
@@ -264,8 +267,14 @@ def compose(
     plan = _schedule(beats, scenes)
     protagonist_line = _sentence(f"Protagonist: {world.protagonist}, {style.manner}")
     clips: list[Clip] = []
+    previous_card = ""
     for index, mine in enumerate(plan):
         first, last = index == 0, index == len(plan) - 1
+        card = _intertitle(world, mine, style, scenes)
+        if card == previous_card:
+            card = ""  # the same card twice in a row says nothing new
+        else:
+            previous_card = card
         pieces = [Piece("look", "look", 0, P_ESSENTIAL, style.look_short)]
         pieces.append(Piece("look.full", "look", 0, P_LOOK_FULL, style.look, replaces="look"))
         if scenes > 1:
@@ -448,8 +457,22 @@ def compose(
                 ),
             )
         )
-        clips.append(Clip(index + 1, scenes, seconds, tuple(pieces)))
+        clips.append(Clip(index + 1, scenes, seconds, tuple(pieces), card))
     return Storyboard(style.name, world.key, scenes * seconds, tuple(cast), tuple(clips))
+
+
+def _intertitle(
+    world: World, mine: Sequence[tuple[_Beat, float]], style: Style, scenes: int
+) -> str:
+    """The card before a clip: its main beat's stage in the world's words."""
+    if not style.title_cards or scenes < 2 or not mine:
+        return ""
+    beat = mine[0][0]
+    template = world.cards.get(beat.stage, "")
+    name = beat.symbols[0] if beat.symbols else ""
+    if "{name}" in template and not name:
+        return ""
+    return template.format(name=name)
 
 
 def _stamp(t: float) -> str:

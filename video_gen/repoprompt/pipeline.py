@@ -100,12 +100,14 @@ class ScenePrompt:
     symbols: tuple[str, ...]
     dropped: tuple[str, ...]
     truncated: bool
+    intertitle: str = ""  # the film's card before this scene ("": none)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "index": self.index,
             "seconds": self.seconds,
+            "intertitle": self.intertitle or None,
             "prompt": self.prompt,
             "tokens": self.tokens,
             "cap": self.cap,
@@ -158,14 +160,15 @@ class Result:
         return self.prompt + "\n"
 
     def to_batch(self) -> str:
-        """JSONL for ``video-gen batch``: one ``{"name", "prompt", "seconds"}`` line per scene."""
-        return "".join(
-            json.dumps(
-                {"name": s.name, "prompt": s.prompt, "seconds": s.seconds}, ensure_ascii=False
-            )
-            + "\n"
-            for s in self.scenes
-        )
+        """JSONL for ``video-gen batch`` and ``film``: one ``{"name", "prompt", "seconds"}`` line
+        per scene, with its ``intertitle`` (the film's card before it) when it has one."""
+        lines = []
+        for s in self.scenes:
+            item: dict[str, Any] = {"name": s.name, "prompt": s.prompt, "seconds": s.seconds}
+            if s.intertitle:
+                item["intertitle"] = s.intertitle
+            lines.append(json.dumps(item, ensure_ascii=False) + "\n")
+        return "".join(lines)
 
     def to_json(self) -> dict[str, Any]:
         facts = self.analysis.facts
@@ -536,6 +539,7 @@ def build(
                 symbols=fitted.symbols,
                 dropped=fitted.dropped,
                 truncated=fitted.truncated,
+                intertitle=clip.intertitle,
             )
         )
     lap("fit")

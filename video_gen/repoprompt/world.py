@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -45,6 +45,9 @@ class World:
     resolution_detail: str
     camera: str
     roles: Mapping[str, Role]
+    # The film's intertitles between clips, by stage (setup, escalation, peak, end); the
+    # escalation card may name the clip's concept as {name}. Empty: no card for that stage.
+    cards: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,7 @@ def load_library() -> Library:
             resolution_detail=t["resolution_detail"],
             camera=t["camera"],
             roles=roles,
+            cards={str(k): str(v) for k, v in t.get("cards", {}).items()},
         )
     return Library(kinds, archetypes, worlds)
 
