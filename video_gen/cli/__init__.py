@@ -52,6 +52,13 @@ COMMANDS: tuple[Entry, ...] = (
         " declare it charged or not.",
     ),
     Entry(
+        "recover",
+        "recover_cmd",
+        "recover",
+        "Find the jobs of creates left without an id (a run killed while creating) and settle"
+        " jobs the server no longer knows.",
+    ),
+    Entry(
         "batch",
         "batch_cmd",
         "batch",

@@ -170,3 +170,21 @@ def variants(thumbnail: bool, spritesheet: bool) -> tuple[str, ...]:
         + (("thumbnail",) if thumbnail else ())
         + (("spritesheet",) if spritesheet else ())
     )
+
+
+def recover_left(rt: Runtime) -> list[Any]:
+    """The cheap part of ``video-gen recover``, before a spending command creates anything:
+    creates of this provider left without an id by a process that died are adopted (or
+    released, or kept in doubt), said in one line on stderr (nothing when nothing was found)."""
+    from video_gen import reconcile
+
+    gone, _ = reconcile.left_creates(rt.ledger, rt.spec.name)
+    if not gone:
+        return []
+    outcomes = reconcile.reconcile(
+        rt.ledger, lambda name: rt.provider, provider=rt.spec.name, sweep=False
+    )
+    line = reconcile.summary(outcomes)
+    if line:
+        rt.ui.warn(line)
+    return outcomes

@@ -140,10 +140,11 @@ class JsonlLedger(LedgerBase):
                 reserved = next((r for r in records if r["kind"] == rec.RESERVED), None)
                 if reserved is not None and not any(rec.remote_ids_of(r) for r in records):
                     unanswered.append(reserved)
-            claim, fields = decide(known, unanswered)
-            if fields is not None:
-                record = rec.make(rec.SUBMITTED, local_id, rec.utcnow(), fields)
+            claim, claimed = decide(known, unanswered)
+            for job_id, fields in claimed:
+                record = rec.make(rec.SUBMITTED, job_id, rec.utcnow(), fields)
                 self._file.append(rec.encode(record))
+            if claimed:
                 self._synced()
             return claim
 

@@ -1,0 +1,207 @@
+"""Every paid job accounted for (issue 10): concurrent lost creates never adopt another's job,
+a create killed on the wire is recovered (`video-gen recover`), polls ride out failures until
+the deadline, every exit after a create names the job, `--timeout` is a deadline, SIGTERM is
+handled like Ctrl-C.
+
+The races run real ``python -m video_gen`` subprocesses against an emulator in this process, so
+its job store is the server's truth: every job on it must be on exactly one ledger job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fakekeys import fake_key
+from typer.testing import CliRunner
+
+from video_gen.cli import app
+from video_gen.emulator import EmulatorServer
+from video_gen.exit_codes import ExitCode
+from video_gen.ledger import open_ledger
+
+pytestmark = [
+    pytest.mark.usefixtures("backend"),
+    pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and processes"),
+]
+PROMPT = "a paper boat sails down a rainy street"
+runner = CliRunner()
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The server's jobs against the ledger's (what bench/adversarial.py counts too)."""
+
+    creates: int  # jobs on the server
+    ledger_ids: int  # distinct remote ids recorded in the ledger
+    in_doubt: int  # creates recorded in doubt (may have made a job nobody can name)
+    orphans: int  # server jobs no ledger job names
+    double: int  # remote ids recorded on two ledger jobs or more
+    stuck: int  # reservations with no remote id, not in doubt, not ended
+
+
+def audit(server: EmulatorServer) -> Audit:
+    jobs = open_ledger().jobs(limit=None)
+    owners: Counter[str] = Counter()
+    for job in jobs:
+        for rid in set(job.remote_ids) | ({job.remote_id} if job.remote_id else set()):
+            owners[rid] += 1
+    on_server = {j.id for j in server.jobs}
+    return Audit(
+        creates=len(on_server),
+        ledger_ids=len(owners),
+        in_doubt=sum(1 for j in jobs if j.in_doubt),
+        orphans=len(on_server - set(owners)),
+        double=sum(1 for n in owners.values() if n > 1),
+        stuck=sum(1 for j in jobs if j.in_flight and j.remote_id is None and not j.in_doubt),
+    )
+
+
+def cli(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "video_gen", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ),
+    )
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> EmulatorServer:
+    with EmulatorServer(job_seconds=0.6) as srv:
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", fake_key("test"))
+        yield srv  # type: ignore[misc]
+
+
+def assert_accounted(found: Audit) -> None:
+    """After a run: nothing double, nothing stuck, every server job named or its create in
+    doubt (the claim rule could not tell which was whose)."""
+    assert found.double == 0, found
+    assert found.stuck == 0, found
+    assert found.creates == found.ledger_ids + found.in_doubt, found
+    assert found.orphans <= found.in_doubt, found
+
+
+def recover_all() -> Audit:
+    res = subprocess.run(
+        [sys.executable, "-m", "video_gen", "recover", "--json"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+    )
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)  # type: ignore[no-any-return]
+
+
+def assert_all_named(found: Audit) -> None:
+    assert found == Audit(found.creates, found.creates, 0, 0, 0, 0), found
+
+
+# -- 1. another process's job is never adopted ------------------------------------------------
+
+
+def test_eight_concurrent_generates_with_lost_creates_adopt_no_one_elses_job(
+    server: EmulatorServer, tmp_path: Path
+) -> None:
+    server.faults.add("create-500", count=8, endpoint="create")
+    procs = [
+        cli("generate", PROMPT, "--output-dir", str(tmp_path / "out"), "--poll-interval", "0.2")
+        for _ in range(8)
+    ]
+    for p in procs:
+        p.communicate(timeout=120)
+    found = audit(server)
+    assert server.stats.creates_received == 8
+    assert_accounted(found)
+    files = list((tmp_path / "out").glob("*.mp4")) if (tmp_path / "out").exists() else []
+    assert len(files) == found.ledger_ids  # one file per adopted job, never one job twice
+    # The creates left in doubt are the same paid job: `recover` shares the jobs out.
+    recover_all()
+    assert_all_named(audit(server))
+
+
+def test_a_batch_of_ten_identical_lines_with_lost_creates_orphans_nothing(
+    server: EmulatorServer, tmp_path: Path
+) -> None:
+    (tmp_path / "prompts.txt").write_text(f"{PROMPT}\n" * 10)
+    server.faults.add("create-500", count=10, endpoint="create")
+    proc = cli(
+        "batch",
+        str(tmp_path / "prompts.txt"),
+        "--concurrency",
+        "4",
+        "--poll-interval",
+        "0.2",
+        "--output-dir",
+        str(tmp_path / "out"),
+    )
+    proc.communicate(timeout=180)
+    assert_accounted(audit(server))
+    recover_all()
+    assert_all_named(audit(server))
+
+
+# -- 2. killed while the create is on the wire ------------------------------------------------
+
+
+def kill_mid_create(server: EmulatorServer, tmp_path: Path) -> str:
+    """A generate SIGKILLed while its (slow) create is on the wire; the server makes the job
+    anyway. Returns the local id left reserved without a remote id."""
+    server.faults.slow_seconds = 1.5
+    server.faults.add("slow", endpoint="create")
+    proc = cli("generate", PROMPT, "--output-dir", str(tmp_path / "out"))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and server.stats.creates_received == 0:
+        time.sleep(0.02)
+    assert server.stats.creates_received == 1
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    while time.monotonic() < deadline and len(server.jobs) == 0:
+        time.sleep(0.05)
+    assert len(server.jobs) == 1  # paid for, and its id never reached the ledger
+    (job,) = open_ledger().jobs()
+    assert job.remote_id is None and job.in_flight
+    return job.local_id
+
+
+def test_a_create_killed_on_the_wire_is_recovered_then_downloaded(
+    server: EmulatorServer, tmp_path: Path
+) -> None:
+    local_id = kill_mid_create(server, tmp_path)
+    asked = server.stats.requests[("GET", "retrieve")]
+    for command in ("status", "download"):
+        res = runner.invoke(app, [command, local_id])
+        assert res.exit_code == ExitCode.USAGE, res.stderr
+        assert "has no remote id" in res.stderr and "video-gen recover" in res.stderr
+    assert server.stats.requests[("GET", "retrieve")] == asked  # the local id was never sent
+    res = runner.invoke(app, ["recover", "--json"])
+    assert res.exit_code == 0, res.stderr
+    (outcome,) = json.loads(res.stdout)["jobs"]
+    (made,) = list(server.jobs)
+    assert outcome["action"] == "adopted" and outcome["remote_id"] == made.id
+    got = runner.invoke(app, ["download", local_id, "--output-dir", str(tmp_path / "got")])
+    assert got.exit_code == 0, got.stderr
+    assert list((tmp_path / "got").glob("*.mp4"))
+    assert_all_named(audit(server))
+
+
+def test_a_rerun_after_a_kill_follows_the_killed_runs_job_instead_of_paying_again(
+    server: EmulatorServer, tmp_path: Path
+) -> None:
+    local_id = kill_mid_create(server, tmp_path)
+    res = runner.invoke(app, ["generate", PROMPT, "--output-dir", str(tmp_path / "out"), "--json"])
+    assert res.exit_code == 0, res.stderr
+    assert server.stats.creates_received == 1  # nothing posted again
+    assert len([line for line in res.stderr.splitlines() if "recovered" in line]) == 1
+    assert json.loads(res.stdout)["local_id"] == local_id
+    assert_all_named(audit(server))
