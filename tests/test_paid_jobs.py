@@ -205,3 +205,77 @@ def test_a_rerun_after_a_kill_follows_the_killed_runs_job_instead_of_paying_agai
     assert len([line for line in res.stderr.splitlines() if "recovered" in line]) == 1
     assert json.loads(res.stdout)["local_id"] == local_id
     assert_all_named(audit(server))
+
+
+# -- 3. polls after a create: ride out failures until the deadline, and name the job ---------
+
+
+@pytest.fixture
+def short_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deadlines below the 10 s floor, for tests that wait for one to pass."""
+    from video_gen import deadline
+
+    monkeypatch.setattr(deadline, "MIN_TIMEOUT", 1.0)
+
+
+@pytest.mark.jsonl_only
+@pytest.mark.timeout(60)
+def test_persistent_poll_failures_are_ridden_out_until_the_deadline_then_exit_6_naming_the_job(
+    server: EmulatorServer,
+) -> None:
+    server.faults.add("5xx", count=100_000, endpoint="retrieve")
+    res = runner.invoke(app, ["generate", PROMPT, "-q", "--timeout", "10"])
+    assert res.exit_code == ExitCode.TIMEOUT, res.stderr  # not 7 ("retry later") before it
+    (job,) = open_ledger().jobs()
+    assert job.remote_id and job.in_flight
+    assert server.stats.requests[("GET", "retrieve")] >= 2  # it kept asking
+    errors = [line for line in res.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and job.remote_id in errors[0]
+    assert f"video-gen download {job.remote_id}" in errors[0]
+
+
+@pytest.mark.jsonl_only
+@pytest.mark.timeout(60)
+def test_a_hanging_poll_is_cut_at_the_deadline_and_json_names_the_job(
+    server: EmulatorServer, short_floor: None
+) -> None:
+    """Each call's read timeout is no longer than the time left: a poll that hangs for 30 s
+    cannot hold a `--timeout 3` run (before: one read timeout of 60 s, then exit 7)."""
+    server.faults.slow_seconds = 30
+    server.faults.add("slow", count=100, endpoint="retrieve")
+    res = runner.invoke(app, ["generate", PROMPT, "--json", "--timeout", "3"])
+    assert res.exit_code == ExitCode.TIMEOUT, res.stderr
+    (job,) = open_ledger().jobs()
+    error = json.loads(res.stdout)["error"]
+    assert error["job_id"] == job.remote_id and error["local_id"] == job.local_id
+    assert error["resume"] == f"video-gen download {job.remote_id}"
+    assert error["exit_code"] == ExitCode.TIMEOUT
+
+
+@pytest.mark.jsonl_only
+def test_a_job_that_fails_after_its_create_is_named_in_json(server: EmulatorServer) -> None:
+    server.faults.add("fail")
+    res = runner.invoke(app, ["generate", PROMPT, "--json", "-q"])
+    assert res.exit_code == ExitCode.JOB_FAILED
+    (job,) = open_ledger().jobs()
+    error = json.loads(res.stdout)["error"]
+    assert error["job_id"] == job.remote_id and error["resume"].startswith("video-gen status")
+
+
+# -- 4. --timeout is a deadline: values that cannot be met are refused before the create -----
+
+
+@pytest.mark.jsonl_only
+@pytest.mark.parametrize("value", ["0", "-1", "0.001", "nan", "inf", "9"])
+def test_a_timeout_that_cannot_be_met_is_refused_before_anything_is_paid(
+    server: EmulatorServer, value: str
+) -> None:
+    for args in (["generate", PROMPT], ["remix", "video_x", "at night"]):
+        res = runner.invoke(app, [*args, f"--timeout={value}"])
+        assert res.exit_code == ExitCode.USAGE, res.stderr
+        assert "--timeout" in res.stderr and "fix:" in res.stderr
+    Path("prompts.txt").write_text(f"{PROMPT}\n")
+    res = runner.invoke(app, ["batch", "prompts.txt", f"--timeout={value}"])
+    assert res.exit_code == ExitCode.USAGE, res.stderr
+    assert server.stats.creates_received == 0
+    assert open_ledger().jobs() == []

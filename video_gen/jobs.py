@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from video_gen import deadline as deadline_of
 from video_gen import interrupts, naming, pricing
 from video_gen.client.retry import RetryPolicy, is_retryable, wait_gen
 from video_gen.download import VariantUnavailableError, download
@@ -297,7 +298,8 @@ class JobRunner:
                 raise DeadlineExceededError(job.id, timeout)
             self.sleep(min(schedule.next_delay(job, now), remaining))
             try:
-                fresh = self.provider.refresh(job.id)
+                with deadline_of.bounded(deadline - self.clock()):
+                    fresh = self.provider.refresh(job.id)
             except (RateLimitError, ServerError, APIConnectionError) as exc:
                 failures += 1
                 delay = min(
@@ -440,18 +442,24 @@ class JobRunner:
         except KeyboardInterrupt:
             self.ledger.event(local_id, "interrupted", remote_id=job.id)
             if options.cancel_on_interrupt:
-                raise self._cancel(local_id, job) from None
-            raise Interrupted(
-                f"stopped waiting; job {job.id} keeps running on the server",
-                hint=f"resume with: video-gen download {job.id}",
+                raise _named(self._cancel(local_id, job), local_id, job.id) from None
+            raise _named(
+                Interrupted(
+                    f"stopped waiting; job {job.id} keeps running on the server",
+                    hint=f"resume with: video-gen download {job.id}",
+                ),
+                local_id,
+                job.id,
             ) from None
-        except JobFailedError:
+        except JobFailedError as exc:
+            _named(exc, local_id, job.id, resume=f"video-gen status {job.id}")
             raise
         except NotFoundError as exc:
-            raise _forgotten(exc, local_id, job.id) from None
+            raise _named(_forgotten(exc, local_id, job.id), local_id, job.id) from None
         except VideoGenError as exc:
             if exc.hint is None:
                 exc.hint = f"the job keeps running; resume with: video-gen download {job.id}"
+            _named(exc, local_id, job.id)
             raise
         video = next((f for f in files if f.variant == "video"), None)
         request = started.request
@@ -521,6 +529,23 @@ class JobRunner:
             local_id, job, Estimate(estimate_usd or 0.0, 0.0, "ledger"), request, self.clock()
         )
         return self.finish(started, options, record_final=not already_final)
+
+
+def _named(
+    exc: VideoGenError, local_id: str, job_id: str, *, resume: str | None = None
+) -> VideoGenError:
+    """``exc`` carrying the paid job it ends the run of (``exc.job``: shown on stderr even
+    with ``-q``, and in ``--json``'s error object), its message or hint naming the job."""
+    command = resume or f"video-gen download {job_id}"
+    exc.job = {
+        "job_id": job_id,
+        "local_id": None if local_id == "-" else local_id,
+        "resume": command,
+    }
+    if job_id not in f"{exc.message} {exc.hint or ''}":
+        named = f"job {job_id} keeps running; resume with: {command}"
+        exc.hint = f"{exc.hint}; {named}" if exc.hint else named
+    return exc
 
 
 def _forgotten(exc: NotFoundError, local_id: str, job_id: str) -> NotFoundError:

@@ -234,7 +234,7 @@ def remix(
 
     Example: video-gen remix video_68d7512d07848190b3e45da0ecbebcde "same scene, at night"
     """
-    from video_gen import pricing, resolve
+    from video_gen import deadline, pricing, resolve
     from video_gen.cli import runtime
     from video_gen.cli.progress import make_progress
     from video_gen.cli.ui import UI
@@ -243,6 +243,8 @@ def remix(
 
     ui = UI(quiet=quiet, verbose=verbose, json_output=json_output)
     runtime.setup_logging(verbose)
+    if timeout is not None:
+        deadline.check_timeout(timeout)  # refused before the source is even looked up
     prompt = resolve.read_prompt(prompt, None)
     rt, record = _load(ui, provider, job_id)
     try:

@@ -150,13 +150,15 @@ def run_options(
     cancel_on_interrupt: bool = False,
 ) -> RunOptions:
     """RunOptions from the flags, falling back to the config (flag > env > config > default)."""
-    from video_gen import resolve
+    from video_gen import deadline, resolve
 
+    chosen = timeout if timeout is not None else float(rt.config.value("defaults.timeout"))
+    deadline.check_timeout(chosen)  # before anything is paid
     configured_poll = float(rt.config.value("defaults.poll_interval")) or None
     return RunOptions(
         output_dir=resolve.output_dir(rt.config, output_dir),
         name_template=name or str(rt.config.value("output.name")),
-        timeout=timeout if timeout is not None else float(rt.config.value("defaults.timeout")),
+        timeout=chosen,
         poll_interval=poll_interval if poll_interval is not None else configured_poll,
         variants=variants,
         command=command,
