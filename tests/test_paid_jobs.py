@@ -279,3 +279,69 @@ def test_a_timeout_that_cannot_be_met_is_refused_before_anything_is_paid(
     assert res.exit_code == ExitCode.USAGE, res.stderr
     assert server.stats.creates_received == 0
     assert open_ledger().jobs() == []
+
+
+# -- 5. SIGTERM is handled like Ctrl-C; stale .part files are cleaned ------------------------
+
+
+def wait_for(check: object, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
+
+@pytest.mark.jsonl_only
+def test_sigterm_while_waiting_exits_130_with_the_resume_hint(tmp_path: Path) -> None:
+    with EmulatorServer(job_seconds=60) as slow:
+        env = {**os.environ, "OPENAI_BASE_URL": slow.base_url, "OPENAI_API_KEY": fake_key("t")}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "video_gen", "generate", PROMPT, "-q", "--poll-interval", "0.2"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        wait_for(lambda: any(j.remote_id for j in open_ledger().jobs()))
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == ExitCode.INTERRUPTED, err
+    (job,) = open_ledger().jobs()
+    assert job.in_flight and "interrupted" in [e["kind"] for e in job.events]
+    assert f"resume with: video-gen download {job.remote_id}" in err.decode()
+
+
+@pytest.mark.jsonl_only
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_download_stopped_by_a_signal_leaves_no_part_file_once_downloaded_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sig: signal.Signals
+) -> None:
+    import video_gen.download
+
+    out = tmp_path / "out"
+    with EmulatorServer(job_seconds=0.3) as srv:
+        srv.faults.slow_seconds = 20
+        srv.faults.add("slow", endpoint="content")
+        env = {**os.environ, "OPENAI_BASE_URL": srv.base_url, "OPENAI_API_KEY": fake_key("t")}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "video_gen", "generate", PROMPT, "-o", str(out)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        wait_for(lambda: out.exists() and list(out.glob(".*.part")))
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+        if sig == signal.SIGTERM:
+            assert proc.returncode == ExitCode.INTERRUPTED, err
+            assert not list(out.glob(".*.part"))  # removed on the way out
+        else:
+            assert list(out.glob(".*.part"))  # a killed run cannot clean up
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", fake_key("t"))
+        monkeypatch.setattr(video_gen.download, "STALE_PART_SECONDS", 0.0)
+        (job,) = open_ledger().jobs()
+        res = runner.invoke(app, ["download", job.local_id, "-o", str(out)])
+        assert res.exit_code == 0, res.stderr
+    assert not list(out.glob(".*.part")) and list(out.glob("*.mp4"))

@@ -196,5 +196,8 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> None:
+    from video_gen import interrupts
+
+    interrupts.terminate_as_interrupt()  # SIGTERM (CI, `timeout`, containers) = Ctrl-C
     invoked = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
     build(lambda e: e.name == invoked)()
