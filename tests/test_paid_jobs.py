@@ -184,6 +184,11 @@ def test_a_create_killed_on_the_wire_is_recovered_then_downloaded(
         assert res.exit_code == ExitCode.USAGE, res.stderr
         assert "has no remote id" in res.stderr and "video-gen recover" in res.stderr
     assert server.stats.requests[("GET", "retrieve")] == asked  # the local id was never sent
+    looked = runner.invoke(app, ["recover", "--dry-run", "--json"])
+    assert looked.exit_code == 0, looked.stderr
+    (would,) = json.loads(looked.stdout)["jobs"]
+    assert would["action"] == "adopted" and "dry run" in would["detail"]
+    assert open_ledger().get(local_id).remote_id is None  # nothing recorded
     res = runner.invoke(app, ["recover", "--json"])
     assert res.exit_code == 0, res.stderr
     (outcome,) = json.loads(res.stdout)["jobs"]
@@ -205,6 +210,44 @@ def test_a_rerun_after_a_kill_follows_the_killed_runs_job_instead_of_paying_agai
     assert len([line for line in res.stderr.splitlines() if "recovered" in line]) == 1
     assert json.loads(res.stdout)["local_id"] == local_id
     assert_all_named(audit(server))
+
+
+def test_every_spending_command_first_recovers_in_one_line(
+    server: EmulatorServer, tmp_path: Path
+) -> None:
+    local_id = kill_mid_create(server, tmp_path)
+    (tmp_path / "other.txt").write_text("an owl at night\n")
+    res = runner.invoke(app, ["batch", str(tmp_path / "other.txt"), "-o", str(tmp_path / "b")])
+    assert res.exit_code == 0, res.stderr
+    said = [line for line in res.stderr.splitlines() if "left by a stopped run" in line]
+    assert len(said) == 1 and "1 adopted" in said[0] and local_id in said[0]
+    assert open_ledger().get(local_id).remote_id == next(
+        j.id for j in server.jobs if j.prompt == PROMPT
+    )
+    again = runner.invoke(app, ["batch", str(tmp_path / "other.txt"), "-o", str(tmp_path / "b")])
+    assert "left by a stopped run" not in again.stderr  # nothing found: nothing said
+
+
+@pytest.mark.jsonl_only
+def test_recover_settles_a_job_the_server_no_longer_knows(
+    server: EmulatorServer, short_floor: None
+) -> None:
+    with EmulatorServer(job_seconds=30) as slow:
+        env_url = slow.base_url
+        res = runner.invoke(
+            app,
+            ["generate", PROMPT, "--timeout", "1.5", "--poll-interval", "0.2"],
+            env={"OPENAI_BASE_URL": env_url},
+        )
+        assert res.exit_code == ExitCode.TIMEOUT, res.stderr
+        (job,) = open_ledger().jobs()
+        slow.jobs.delete(job.remote_id)  # expired or deleted on the server
+        done = runner.invoke(app, ["recover", "--json"], env={"OPENAI_BASE_URL": env_url})
+    assert done.exit_code == 0, done.stderr
+    (outcome,) = json.loads(done.stdout)["jobs"]
+    assert outcome["action"] == "forgotten" and outcome["local_id"] == job.local_id
+    view = open_ledger().get(job.local_id)
+    assert view.status == "settled" and view.charged_usd == pytest.approx(view.estimate_usd)
 
 
 # -- 3. polls after a create: ride out failures until the deadline, and name the job ---------
