@@ -151,6 +151,55 @@ def test_a_batch_of_ten_identical_lines_with_lost_creates_orphans_nothing(
     assert_all_named(audit(server))
 
 
+def reserve_in_a_process_that_exits() -> str:
+    """A create with PROMPT's parameters reserved by another process, which then dies."""
+    code = (
+        "from video_gen.ledger import open_ledger, BudgetLimits\n"
+        "from video_gen.types import Estimate, GenerationRequest\n"
+        f"r = GenerationRequest(prompt={PROMPT!r}, model='sora-2', seconds=4, size='720x1280')\n"
+        "print(open_ledger().reserve(r, Estimate(0.4, 0.1, 't'), BudgetLimits(monthly_usd=50.0),"
+        " provider_kind='openai-videos', command='generate').local_id)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_a_rival_left_by_a_dead_process_does_not_block_a_claim() -> None:
+    """A create with the same parameters left without an id by a process that exited is not
+    on the wire: the lost create claims the one job found (before: ambiguous, waited for
+    CLAIM_WAIT, then in doubt)."""
+    from datetime import datetime, timedelta, timezone
+
+    from video_gen.ledger import BudgetLimits
+    from video_gen.types import Estimate, GenerationRequest
+
+    reserve_in_a_process_that_exits()
+    ledger = open_ledger()
+    request = GenerationRequest(prompt=PROMPT, model="sora-2", seconds=4, size="720x1280")
+    mine = ledger.reserve(
+        request,
+        Estimate(0.4, 0.1, "t"),
+        BudgetLimits(monthly_usd=50.0),
+        provider_kind="openai-videos",
+        command="generate",
+    ).local_id
+    since = datetime.now(timezone.utc) - timedelta(minutes=1)
+    claim = ledger.claim(mine, request, [("video_a", "queued")], since=since)
+    assert claim.remote_id == "video_a" and claim.pending == 0
+
+
+def test_a_create_left_by_a_dead_process_is_released_when_the_server_has_no_job(
+    server: EmulatorServer,
+) -> None:
+    dead = reserve_in_a_process_that_exits()
+    res = runner.invoke(app, ["generate", PROMPT, "--json"])  # the cheap part runs first
+    assert res.exit_code == 0, res.stderr
+    assert "1 released" in res.stderr
+    assert open_ledger().get(dead).status == "released"
+    assert server.stats.creates_received == 1
+    assert_all_named(audit(server))
+
+
 # -- 2. killed while the create is on the wire ------------------------------------------------
 
 

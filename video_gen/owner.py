@@ -35,19 +35,24 @@ def _folder() -> Path:
     return data_dir() / "owners"
 
 
-def token() -> str:
-    """This process's owner token, its lock taken the first time (held until exit)."""
+def token() -> str | None:
+    """This process's owner token, its lock taken the first time (held until exit); None when
+    no lock can be held here (a read-only data folder): the create then counts as live until
+    stale, never as left by a dead process."""
     global _mine
     with _lock:
         if _mine is not None and _mine[0].endswith(f"-{os.getpid()}"):
             return _mine[0]
-        from filelock import FileLock
+        from filelock import FileLock, Timeout
 
         value = f"{secrets.token_hex(6)}-{os.getpid()}"
-        folder = _folder()
-        folder.mkdir(parents=True, exist_ok=True)
-        held = FileLock(str(folder / f"{value}.lock"), thread_local=False)
-        held.acquire(timeout=0)
+        try:
+            folder = _folder()
+            folder.mkdir(parents=True, exist_ok=True)
+            held = FileLock(str(folder / f"{value}.lock"), thread_local=False)
+            held.acquire(timeout=0)
+        except (OSError, Timeout):
+            return None
         _mine = (value, held)
         atexit.register(_release, value, held)
         return value

@@ -133,7 +133,15 @@ def reconcile(
             view
         )
     for views in groups.values():
-        outcomes += _adopt_left(ledger, provider_for(views[0].provider), views, dry_run)
+        try:
+            remote = provider_for(views[0].provider)
+        except VideoGenError as exc:  # no key here, an unknown provider: say so, touch nothing
+            outcomes += [
+                Outcome(v.local_id, UNRESOLVED, None, f"provider not available: {exc.message}")
+                for v in views
+            ]
+            continue
+        outcomes += _adopt_left(ledger, remote, views, dry_run)
     if sweep:
         outcomes += _sweep(ledger, provider_for, provider, dry_run)
     return outcomes

@@ -249,6 +249,20 @@ def pending_creates(
     ]
 
 
+def live(reserved: dict[str, Any]) -> bool:
+    """Whether the process that wrote this "reserved" record may still be creating its job."""
+    from video_gen import owner
+
+    origin = reserved.get("origin")
+    host = origin.get("host") if isinstance(origin, dict) else None
+    try:
+        at = rec.parse_ts(reserved["ts"]) if isinstance(reserved.get("ts"), str) else None
+    except ValueError:
+        at = None
+    token = reserved.get("owner")
+    return owner.alive(token if isinstance(token, str) else None, host, at)
+
+
 def final_fields(
     local_id: str,
     open_estimate: int | None,
@@ -380,7 +394,9 @@ class LedgerBase:
 
         # Who is creating it: a later process tells a create still on the wire from one left
         # by a process that died (``video-gen recover``).
-        fields["owner"] = owner.token()
+        token = owner.token()
+        if token is not None:
+            fields["owner"] = token
         amount = fields["estimate_usd"]
         moment = rec.as_utc(now) if now is not None else rec.utcnow()
         job = f"{request.model}, {request.seconds} s, {request.size}"
@@ -437,7 +453,9 @@ class LedgerBase:
             known: frozenset[str], unanswered: list[dict[str, Any]]
         ) -> tuple[Claim, list[tuple[str, dict[str, Any]]]]:
             unclaimed = [(rid, status) for rid, status in found if rid not in known]
-            pending = pending_creates(local_id, request, unanswered)
+            # A rival left by a dead process is not on the wire: nothing to wait for, and
+            # `recover` shares out what is left once this create has taken its job.
+            pending = pending_creates(local_id, request, [r for r in unanswered if live(r)])
             if len(unclaimed) == 1 and not pending:
                 remote_id, status = unclaimed[0]
                 fields = {"remote_id": remote_id, "status": status, "recovered": True}
