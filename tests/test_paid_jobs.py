@@ -437,3 +437,20 @@ def test_a_download_stopped_by_a_signal_leaves_no_part_file_once_downloaded_agai
         res = runner.invoke(app, ["download", job.local_id, "-o", str(out)])
         assert res.exit_code == 0, res.stderr
     assert not list(out.glob(".*.part")) and list(out.glob("*.mp4"))
+
+
+@pytest.mark.jsonl_only
+def test_sigterm_during_the_create_is_held_back_until_the_id_is_recorded(
+    server: EmulatorServer,
+) -> None:
+    server.faults.slow_seconds = 1.5
+    server.faults.add("slow", endpoint="create")
+    proc = cli("generate", PROMPT, "-q")
+    wait_for(lambda: server.stats.creates_received == 1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == ExitCode.INTERRUPTED, err
+    (job,) = open_ledger().jobs()
+    (made,) = list(server.jobs)
+    assert job.remote_id == made.id and job.in_flight  # recorded, not lost
+    assert f"resume with: video-gen download {made.id}" in err.decode()

@@ -185,10 +185,27 @@ class JobRunner:
         for warning in getattr(reservation, "warnings", ()) or ():
             self.on_event(JobEvent("warning", local_id=local_id, message=str(warning)))
         self.on_event(JobEvent("reserved", local_id=local_id, message=f"{estimate.usd:.2f} USD"))
+        made: RemoteJob | None = None
         try:
             with interrupts.deferred():
-                job = self._create(local_id, request, create)
-        except (KeyboardInterrupt, CreateInDoubtError, JobNotRecordedError):
+                made = self._create(local_id, request, create)
+        except KeyboardInterrupt:
+            if made is None:
+                raise  # forced before an id: the job stays open for `video-gen recover`
+            # Held back until the id was recorded: the job exists, so say which and how to
+            # resume (a Ctrl-C or SIGTERM during the create).
+            self.ledger.event(local_id, "interrupted", remote_id=made.id)
+            if options.cancel_on_interrupt:
+                raise _named(self._cancel(local_id, made), local_id, made.id) from None
+            raise _named(
+                Interrupted(
+                    f"stopped; job {made.id} was created and keeps running on the server",
+                    hint=f"resume with: video-gen download {made.id}",
+                ),
+                local_id,
+                made.id,
+            ) from None
+        except (CreateInDoubtError, JobNotRecordedError):
             raise  # the job stays open: in doubt, or for a re-run to find (batch, recover)
         except BaseException as exc:
             self.ledger.released(local_id, f"create failed: {exc}")
@@ -196,6 +213,7 @@ class JobRunner:
         finally:
             for notice in self.provider.notices():
                 self.on_event(JobEvent("warning", local_id=local_id, message=notice))
+        job = made
         self.on_event(
             JobEvent(
                 "submitted",
