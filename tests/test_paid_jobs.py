@@ -454,3 +454,20 @@ def test_sigterm_during_the_create_is_held_back_until_the_id_is_recorded(
     (made,) = list(server.jobs)
     assert job.remote_id == made.id and job.in_flight  # recorded, not lost
     assert f"resume with: video-gen download {made.id}" in err.decode()
+
+
+@pytest.mark.jsonl_only
+@pytest.mark.timeout(60)
+def test_a_download_that_hangs_past_the_deadline_exits_6_naming_the_job(
+    server: EmulatorServer, short_floor: None, tmp_path: Path
+) -> None:
+    """--timeout runs from create to download: a content answer that hangs for 30 s is cut at
+    the deadline (before: waited for it, or exit 8 after the resumes)."""
+    server.faults.slow_seconds = 30
+    server.faults.add("slow", count=20, endpoint="content")
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["generate", PROMPT, "-o", str(out), "--timeout", "3"])
+    assert res.exit_code == ExitCode.TIMEOUT, res.stderr
+    (job,) = open_ledger().jobs()
+    assert f"video-gen download {job.remote_id}" in res.stderr
+    assert not list(out.glob(".*.part"))

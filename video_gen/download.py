@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from video_gen import media, naming
+from video_gen import deadline, media, naming
 from video_gen.errors import APIConnectionError, DownloadIncompleteError, ServerError
 from video_gen.providers.base import Provider
 from video_gen.types import VARIANT_SUFFIX, DownloadResult
@@ -71,6 +71,9 @@ def download(
                     finally:
                         stream.close()
                 except (APIConnectionError, ServerError) as exc:
+                    left = deadline.left()
+                    if left is not None and left <= 0:
+                        raise  # the run's --timeout passed: no resume can finish in time
                     cut: Exception | None = exc
                 else:
                     cut = None

@@ -25,6 +25,7 @@ from video_gen.errors import (
     APIConnectionError,
     CreateInDoubtError,
     DeadlineExceededError,
+    DownloadIncompleteError,
     Interrupted,
     JobFailedError,
     JobNotRecordedError,
@@ -456,7 +457,7 @@ class JobRunner:
                 timeout=options.timeout,
                 record_final=record_final,
             )
-            files = self.fetch(local_id, job, started.request, options)
+            files = self._fetch_by(started.began + options.timeout, local_id, job, started, options)
         except KeyboardInterrupt:
             self.ledger.event(local_id, "interrupted", remote_id=job.id)
             if options.cancel_on_interrupt:
@@ -496,6 +497,20 @@ class JobRunner:
             local_id=local_id,
             files=tuple(files),
         )
+
+    def _fetch_by(
+        self, end: float, local_id: str, job: RemoteJob, started: Started, options: RunOptions
+    ) -> list[DownloadResult]:
+        """``fetch`` within the deadline (``--timeout`` runs from create to download): every
+        content call ends by ``end``, and a download cut by it is a timeout (exit 6)."""
+        try:
+            with deadline_of.bounded(end - self.clock()):
+                return self.fetch(local_id, job, started.request, options)
+        except (APIConnectionError, DownloadIncompleteError):
+            if self.clock() < end:
+                raise
+            self.ledger.event(local_id, "timeout", remote_id=job.id, after_s=options.timeout)
+            raise DeadlineExceededError(job.id, options.timeout) from None
 
     def _cancel(self, local_id: str, job: RemoteJob) -> Interrupted:
         """``--cancel-on-interrupt``: ask the server to stop the job, then record how it ended
