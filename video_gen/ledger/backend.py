@@ -145,6 +145,7 @@ class LedgerBackend(Protocol):
         limit: int | None = 20,
     ) -> list[JobView]: ...
     def known_remote_ids(self, *, since: datetime) -> frozenset[str]: ...
+    def open_jobs(self, provider: str | None = None) -> list[JobView]: ...
     def month(
         self,
         month: str | None = None,
@@ -622,6 +623,12 @@ class LedgerBase:
         if limit is not None and limit <= 0:
             return []
         return self._select(wanted, limit)
+
+    def open_jobs(self, provider: str | None = None) -> list[JobView]:
+        """Every job still in flight (of the provider named ``provider``), oldest first: what
+        ``recover`` reconciles. Every spending command asks, so a backend makes it cheap."""
+        views = self.jobs(status="in-flight", limit=None)
+        return [v for v in reversed(views) if provider is None or v.provider == provider]
 
     def month(
         self,
