@@ -8,8 +8,9 @@ dies, so another process on the same machine can tell for certain: the lock can 
 the file is gone (removed at a clean exit), means the owner is gone. A PID could be reused; a
 lock cannot outlive its process. ``filelock`` is the project's cross-process lock already.
 
-On another machine (a shared PostgreSQL ledger) the lock cannot be seen: such a create counts as
-owned by a live process until it is older than ``STALE_AFTER`` (no create stays on the wire
+On another machine, or under another home on this one (a shared PostgreSQL ledger), the lock
+cannot be seen: such a create counts as owned by a live process until it is older than
+``STALE_AFTER`` (no create stays on the wire
 that long: the transport's timeouts end it first).
 """
 
@@ -35,6 +36,14 @@ def _folder() -> Path:
     return data_dir() / "owners"
 
 
+def _home_tag() -> str:
+    """Which data folder this process keeps its owner locks in: two homes on one machine can
+    share a PostgreSQL ledger, and one cannot see the other's locks (nor tell them dead)."""
+    import hashlib
+
+    return hashlib.sha256(str(_folder().absolute()).encode()).hexdigest()[:8]
+
+
 def token() -> str | None:
     """This process's owner token, its lock taken the first time (held until exit); None when
     no lock can be held here (a read-only data folder): the create then counts as live until
@@ -45,7 +54,7 @@ def token() -> str | None:
             return _mine[0]
         from filelock import FileLock, Timeout
 
-        value = f"{secrets.token_hex(6)}-{os.getpid()}"
+        value = f"{_home_tag()}-{secrets.token_hex(6)}-{os.getpid()}"
         try:
             folder = _folder()
             folder.mkdir(parents=True, exist_ok=True)
@@ -79,8 +88,8 @@ def alive(owner: str | None, host: str | None, reserved_at: datetime | None = No
     stale = reserved_at is not None and datetime.now(timezone.utc) - reserved_at > STALE_AFTER
     if owner is None or (host is not None and host != stamp()["host"]):
         return not stale
-    if not all(c.isalnum() or c == "-" for c in owner):
-        return not stale  # not a token this code wrote: never build a path from it
+    if not all(c.isalnum() or c == "-" for c in owner) or not owner.startswith(f"{_home_tag()}-"):
+        return not stale  # another home's lock (or not a token this code wrote): unknowable
     path = _folder() / f"{owner}.lock"
     if not path.exists():
         return False  # removed at a clean exit
