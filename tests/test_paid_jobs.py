@@ -499,3 +499,21 @@ def test_a_download_that_hangs_past_the_deadline_exits_6_naming_the_job(
     (job,) = open_ledger().jobs()
     assert f"video-gen download {job.remote_id}" in res.stderr
     assert not list(out.glob(".*.part"))
+
+
+def test_an_owner_is_dead_only_when_its_lock_can_be_seen_free() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from video_gen import owner
+    from video_gen.ledger.origin import stamp
+
+    host, now = stamp()["host"], datetime.now(timezone.utc)
+    mine = owner.token()
+    assert mine is not None and owner.alive(mine, host, now)
+    here = mine.split("-")[0]
+    assert not owner.alive(f"{here}-abcdef-1", host, now)  # this home, no lock file: exited
+    assert owner.alive("ffffffff-abcdef-1", host, now)  # another home: cannot be seen
+    assert owner.alive(f"{here}-abcdef-1", "another-host", now)  # another machine
+    old = now - owner.STALE_AFTER - timedelta(minutes=1)
+    assert not owner.alive("ffffffff-abcdef-1", "another-host", old)  # no create lasts that long
+    assert owner.alive(None, host, now) and not owner.alive(None, host, old)
