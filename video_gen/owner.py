@@ -50,7 +50,13 @@ def token() -> str | None:
     stale, never as left by a dead process."""
     global _mine
     with _lock:
-        if _mine is not None and _mine[0].endswith(f"-{os.getpid()}"):
+        # A new lock after a fork, or when VIDEO_GEN_HOME changed in this process (tests,
+        # library use); an old one stays held, as reservations may name it.
+        if (
+            _mine is not None
+            and _mine[0].endswith(f"-{os.getpid()}")
+            and _mine[0].startswith(f"{_home_tag()}-")
+        ):
             return _mine[0]
         from filelock import FileLock, Timeout
 
@@ -63,14 +69,14 @@ def token() -> str | None:
         except (OSError, Timeout):
             return None
         _mine = (value, held)
-        atexit.register(_release, value, held)
+        atexit.register(_release, folder / f"{value}.lock", held)
         return value
 
 
-def _release(value: str, held: Any) -> None:
+def _release(path: Path, held: Any) -> None:
     try:
         held.release(force=True)
-        (_folder() / f"{value}.lock").unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
     except OSError:  # a folder gone at exit: the lock went with the process anyway
         pass
 
