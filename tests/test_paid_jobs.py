@@ -517,3 +517,23 @@ def test_an_owner_is_dead_only_when_its_lock_can_be_seen_free() -> None:
     old = now - owner.STALE_AFTER - timedelta(minutes=1)
     assert not owner.alive("ffffffff-abcdef-1", "another-host", old)  # no create lasts that long
     assert owner.alive(None, host, now) and not owner.alive(None, host, old)
+
+
+@pytest.mark.jsonl_only
+def test_a_full_disk_when_the_id_is_recorded_never_releases_the_paid_job(
+    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from video_gen.ledger.jsonl import JsonlLedger
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(JsonlLedger, "submitted", full)
+        res = runner.invoke(app, ["generate", PROMPT])
+    (made,) = list(server.jobs)
+    assert res.exit_code != 0 and made.id in res.stderr and "settle" in res.stderr
+    (job,) = open_ledger().jobs()
+    assert job.in_flight and job.status != "released"  # its reservation is kept

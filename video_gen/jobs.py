@@ -291,6 +291,9 @@ class JobRunner:
                 # The job exists and may be billed: its reservation must never be released.
                 # The ledger (a database that went away) already retried for a while.
                 raise JobNotRecordedError(local_id, job.id, exc) from None
+            except OSError as exc:  # a full disk, a ledger file gone read-only: the same
+                cause = VideoGenError(f"the ledger file could not be written ({exc})")
+                raise JobNotRecordedError(local_id, job.id, cause) from None
             return job
 
     def wait(
