@@ -48,6 +48,7 @@ class Outcome:
     remote_id: str | None
     detail: str
     resume: str | None = None  # the command that finishes it
+    known: bool = False  # already in doubt before, and still: nothing new to say
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +57,7 @@ class Outcome:
             "remote_id": self.remote_id,
             "detail": self.detail,
             "resume": self.resume,
+            "was_in_doubt": self.known,
         }
 
 
@@ -159,7 +161,7 @@ def _adopt_left(ledger: Any, remote: Any, views: list[Any], dry_run: bool) -> li
         for v in views:
             if not dry_run and not v.in_doubt:
                 ledger.in_doubt(v.local_id, f"left without an id; the lookup failed: {reason}")
-            out.append(_unresolved(v.local_id, f"cannot be looked up: {reason}"))
+            out.append(_unresolved(v.local_id, f"cannot be looked up: {reason}", v.in_doubt))
         return out
     candidates = [(j.id, j.status) for j in reversed(found)]  # oldest first
     if dry_run:
@@ -198,17 +200,18 @@ def _adopt_left(ledger: Any, remote: Any, views: list[Any], dry_run: bool) -> li
             why = f"{unclaimed} matching jobs for {len(views)} create(s), or a live create pending"
             if not v.in_doubt:
                 ledger.in_doubt(v.local_id, f"left without an id; {why}")
-            out.append(_unresolved(v.local_id, why))
+            out.append(_unresolved(v.local_id, why, v.in_doubt))
     return out
 
 
-def _unresolved(local_id: str, why: str) -> Outcome:
+def _unresolved(local_id: str, why: str, known: bool = False) -> Outcome:
     return Outcome(
         local_id,
         UNRESOLVED,
         None,
         f"{why}; kept in doubt",
         f"video-gen settle {local_id} --remote-id ID  (or --not-charged)",
+        known,
     )
 
 
@@ -246,7 +249,7 @@ def _sweep(
 
 def summary(outcomes: list[Outcome]) -> str | None:
     """The one line a spending command prints about what the cheap part found (None: nothing)."""
-    acted = [o for o in outcomes if o.action in (ADOPTED, RELEASED, UNRESOLVED)]
+    acted = [o for o in outcomes if o.action in (ADOPTED, RELEASED, UNRESOLVED) and not o.known]
     if not acted:
         return None
     counts = {a: sum(1 for o in acted if o.action == a) for a in (ADOPTED, RELEASED, UNRESOLVED)}
