@@ -1,0 +1,296 @@
+"""Build and distribution (tools/dist.py, `make build`, `make dist`; docs/building.md).
+
+The `dist`-marked test is the release claim itself: in a copy of the repository,
+`make dist VERSION=1.2.3` builds the 1.2.3 wheel, sdist, the five single-file apps and their
+archives; the app for this machine, run by a plain `python3` (not this virtualenv), prints 1.2.3
+and makes an MP4 through the built-in emulator. It needs the package index (pex resolves every
+platform's wheels); it runs in `make test`, and `-m "not dist"` leaves it out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = Path(sys.prefix)
+
+
+def _load_dist() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("video_gen_tools_dist", ROOT / "tools/dist.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+dist = _load_dist()
+
+
+def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "tools/dist.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+# -- the version -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "good", ["1.2.3", "0.1.0", "10.20.30", "1.2.3rc1", "1.2.3.post1", "2.0.0.dev4"]
+)
+def test_release_versions_are_accepted_as_written(good: str) -> None:
+    assert dist.check_version(good) == good
+
+
+@pytest.mark.parametrize(
+    ("bad", "fix"),
+    [
+        ("1.2", "VERSION=1.2.3"),
+        ("1.2.3.4", "VERSION=1.2.3"),
+        ("abc", "VERSION=1.2.3"),
+        ("1.2.3+mine", "VERSION=1.2.3"),
+        ("1!1.2.3", "VERSION=1.2.3"),
+        ("v1.2.3", "VERSION=1.2.3"),  # the standard spelling is offered
+        ("1.2.3-rc.1", "VERSION=1.2.3rc1"),
+        ("1.2.3 ", "VERSION=1.2.3"),
+    ],
+)
+def test_a_malformed_version_is_refused_with_the_fix(bad: str, fix: str) -> None:
+    with pytest.raises(dist.UsageError) as e:
+        dist.check_version(bad)
+    line = str(e.value)
+    assert line.startswith("error: ") and "; fix: " in line and "\n" not in line
+    assert fix in line.split("; fix: ")[1]
+
+
+def test_make_dist_refuses_a_bad_version_before_touching_dist(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "earlier-build.whl").write_text("kept")
+    res = run_tool("dist", "--clean", "--out", str(out), "--version", "1.2")
+    assert res.returncode == dist.USAGE_EXIT == 2
+    assert res.stdout == ""
+    assert res.stderr.startswith("error: VERSION '1.2' is not MAJOR.MINOR.PATCH; fix: ")
+    assert res.stderr.count("\n") == 1
+    assert [p.name for p in out.iterdir()] == ["earlier-build.whl"]  # --clean did not run
+
+
+def test_an_unknown_platform_is_refused_naming_the_known_ones(tmp_path: Path) -> None:
+    res = run_tool("dist", "--out", str(tmp_path / "d"), "--platforms", "linux-x86_64,beos")
+    assert res.returncode == 2
+    assert res.stderr.startswith("error: unknown platform beos; fix: ")
+    for name in ("linux-x86_64", "linux-aarch64", "macos-x86_64", "macos-arm64", "windows-x64"):
+        assert name in res.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_the_version_is_written_into_the_copy_only(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    (tree / "video_gen").mkdir(parents=True)
+    source = '"""doc"""\n\n__version__ = "0.1.0"\n'
+    (tree / "video_gen/__init__.py").write_text(source)
+    assert dist.read_version(tree) == "0.1.0"
+    dist.write_version(tree, "1.2.3")
+    assert dist.read_version(tree) == "1.2.3"
+    assert (tree / "video_gen/__init__.py").read_text() == source.replace("0.1.0", "1.2.3")
+    # the real tree's version line is the one hatchling reads ([tool.hatch.version])
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", dist.read_version(ROOT))
+
+
+# -- the platforms ---------------------------------------------------------------------------------
+
+
+def test_each_platform_accepts_its_own_wheels_and_no_other() -> None:
+    plats = dist.platforms()
+
+    def tags(name: str, py: tuple[int, int] = (3, 12)) -> list[str]:
+        return list(plats[name].complete_platform(py)["compatible_tags"])
+
+    linux = tags("linux-x86_64")
+    assert linux[0] == "cp312-cp312-manylinux_2_28_x86_64"  # tiktoken's wheels need glibc 2.28
+    assert "cp312-cp312-manylinux2014_x86_64" in linux
+    assert "cp312-abi3-manylinux2014_x86_64" in linux
+    assert "py3-none-any" in linux
+    assert not any("aarch64" in t or t.split("-")[2] == "linux_x86_64" for t in linux)
+    assert "cp312-cp312-manylinux2014_aarch64" in tags("linux-aarch64")
+    assert "cp312-cp312-manylinux_2_12_aarch64" not in tags("linux-aarch64")
+    mac_arm = tags("macos-arm64")
+    assert "cp312-cp312-macosx_11_0_arm64" in mac_arm
+    assert not any("macosx_12" in t or "x86_64" in t for t in mac_arm)
+    assert "cp312-cp312-macosx_10_13_x86_64" in tags("macos-x86_64")
+    assert tags("windows-x64", (3, 10))[0] == "cp310-cp310-win_amd64"
+    win = plats["windows-x64"].complete_platform((3, 10))["marker_environment"]
+    assert win["sys_platform"] == "win32" and win["python_version"] == "3.10"
+    assert dist.PYTHONS[0] == (3, 10)  # requires-python = ">=3.10"
+
+
+# -- the release, end to end -----------------------------------------------------------------------
+
+WHEEL_PLATFORM = {
+    "linux-x86_64": r"manylinux\w*_x86_64",
+    "linux-aarch64": r"manylinux\w*_aarch64",
+    "macos-x86_64": r"macosx_\d+_\d+_(x86_64|universal2|intel)",
+    "macos-arm64": r"macosx_\d+_\d+_(arm64|universal2)",
+    "windows-x64": r"win_amd64",
+}
+APP_PLATFORM = {"x86_64": "linux-x86_64", "aarch64": "linux-aarch64"}
+
+
+def plain_python3() -> str:
+    """The system python3 (>= 3.10): /usr/bin/python3, else the first on PATH outside this venv."""
+    venv_bin = str(VENV / "bin")
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != venv_bin)
+    for candidate in ("/usr/bin/python3", shutil.which("python3", path=path)):
+        if not candidate or not Path(candidate).exists():
+            continue
+        probe = subprocess.run(
+            [
+                candidate,
+                "-c",
+                "import sys; print(sys.prefix == sys.base_prefix, sys.version_info >= (3, 10))",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        if probe.stdout.split() == ["True", "True"]:
+            return candidate
+    pytest.skip("no system python3 >= 3.10 outside a virtualenv")
+
+
+def app_env(tmp: Path) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("VIDEO_GEN_", "PEX_", "PYTHON"))
+    }
+    env.pop("VIRTUAL_ENV", None)
+    env["PATH"] = os.pathsep.join(
+        p for p in env["PATH"].split(os.pathsep) if p != str(VENV / "bin")
+    )
+    env["VIDEO_GEN_HOME"] = str(tmp / "home")  # config and ledger in tmp
+    env["PEX_ROOT"] = str(tmp / "pex-root")  # the app unpacks here, not in ~/.cache/pex
+    return env
+
+
+@pytest.mark.dist
+@pytest.mark.timeout(1800)
+def test_make_dist_builds_the_version_and_the_native_app_makes_a_video(tmp_path: Path) -> None:
+    if not (VENV / "bin" / "python").exists() or sys.prefix == sys.base_prefix:
+        pytest.skip("runs from the project's virtualenv (make test)")
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT, repo, ignore=shutil.ignore_patterns(*dist.NOT_SOURCE))
+    init = (repo / "video_gen/__init__.py").read_text()
+    assert '__version__ = "1.2.3"' not in init
+    started = time.monotonic()
+    # This virtualenv does the build (-o: make never reinstalls it from the copy).
+    res = subprocess.run(
+        ["make", "dist", "VERSION=1.2.3", f"VENV={VENV}", "-o", f"{VENV}/.dev"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    build_s = time.monotonic() - started
+    assert res.returncode == 0, res.stderr[-4000:]
+    print(f"make dist VERSION=1.2.3: {build_s:.0f} s\n{res.stdout}")
+    out = repo / "dist"
+    try:
+        # the working tree is untouched: the version went into a temporary copy
+        assert (repo / "video_gen/__init__.py").read_text() == init
+
+        wheel = out / "video_gen-1.2.3-py3-none-any.whl"
+        with zipfile.ZipFile(wheel) as zf:
+            assert "Version: 1.2.3\n" in zf.read("video_gen-1.2.3.dist-info/METADATA").decode()
+            assert '__version__ = "1.2.3"' in zf.read("video_gen/__init__.py").decode()
+        assert (out / "video_gen-1.2.3.tar.gz").is_file()
+
+        # one app per platform, each with the compiled wheels of every CPython 3.10-3.15
+        for name, tag in WHEEL_PLATFORM.items():
+            app = out / f"video-gen-1.2.3-{name}.pex"
+            with zipfile.ZipFile(app) as zf:
+                info = json.loads(zf.read("PEX-INFO"))
+            wheels = list(info["distributions"])
+            assert any(w.startswith("video_gen-1.2.3-py3-none-any") for w in wheels)
+            for major, minor in dist.PYTHONS:
+                for project in ("tiktoken", "psycopg_binary", "pydantic_core"):
+                    pattern = rf"{project}-[^-]+-cp{major}{minor}-cp{major}{minor}-\S*{tag}\S*\.whl"
+                    assert any(re.fullmatch(pattern, w) for w in wheels), (name, project, minor)
+            others = {n: t for n, t in WHEEL_PLATFORM.items() if n != name}
+            assert not any(
+                re.search(t, w) and not re.search(tag, w) for t in others.values() for w in wheels
+            ), f"{name} carries another platform's wheels"
+            assert not any(w.startswith(("av-", "pillow-")) for w in wheels)  # the film extra
+
+            # the archive: the app, README.md, LICENSE, example.toml in one folder
+            top = f"video-gen-1.2.3-{name}"
+            if name == "windows-x64":
+                with zipfile.ZipFile(out / "releases" / f"{top}.zip") as zf:
+                    names = sorted(zf.namelist())
+                    packed = zf.read(f"{top}/{app.name}")
+            else:
+                with tarfile.open(out / "releases" / f"{top}.tar.gz") as tf:
+                    names = sorted(tf.getnames())
+                    member = tf.extractfile(f"{top}/{app.name}")
+                    assert member is not None
+                    packed = member.read()
+                    assert tf.getmember(f"{top}/{app.name}").mode == 0o755
+            assert names == sorted(
+                f"{top}/{n}" for n in (app.name, "README.md", "LICENSE", "example.toml")
+            )
+            assert packed == app.read_bytes()
+
+        # SHA256SUMS covers every file made, in `sha256sum -c` form
+        sums = (out / "SHA256SUMS").read_text().splitlines()
+        assert len(sums) == 2 + 2 * len(WHEEL_PLATFORM)
+        for line in sums:
+            digest, rel = line.split("  ")
+            assert hashlib.sha256((out / rel).read_bytes()).hexdigest() == digest
+
+        # this machine's app, run by a plain python3
+        machine = platform.machine()
+        if sys.platform != "linux" or machine not in APP_PLATFORM:
+            pytest.skip(f"the apps are built; this {sys.platform}/{machine} runs none of them")
+        app = out / f"video-gen-1.2.3-{APP_PLATFORM[machine]}.pex"
+        python3, env = plain_python3(), app_env(tmp_path)
+        version = subprocess.run(
+            [python3, str(app), "--version"], capture_output=True, text=True, env=env, timeout=300
+        )
+        assert version.returncode == 0, version.stderr
+        assert version.stdout == "video-gen 1.2.3\n"
+        videos = tmp_path / "videos"
+        made = subprocess.run(
+            [python3, str(app), "generate", "a paper boat on a rainy street"]
+            + ["--provider", "emulator", "--output-dir", str(videos)],
+            capture_output=True,
+            text=True,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            timeout=300,
+            cwd=tmp_path,
+        )
+        assert made.returncode == 0, made.stderr
+        files = list(videos.iterdir())
+        assert len(files) == 1 and files[0].suffix == ".mp4"
+        assert made.stdout.strip() == str(files[0])
+        assert files[0].read_bytes()[4:8] == b"ftyp"  # an MP4 by its magic bytes
+        print(f"the app ran with {python3}; whole test {time.monotonic() - started:.0f} s")
+    finally:
+        # ~0.6 GB of apps and ~0.2 GB unpacked: not kept in pytest's last three temp folders
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(tmp_path / "pex-root", ignore_errors=True)
