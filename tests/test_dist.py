@@ -152,6 +152,7 @@ WHEEL_PLATFORM = {
     "macos-arm64": r"macosx_\d+_\d+_(arm64|universal2)",
     "windows-x64": r"win_amd64",
 }
+PROMPT = "a paper boat on a rainy street"
 APP_PLATFORM = {"x86_64": "linux-x86_64", "aarch64": "linux-aarch64"}
 
 
@@ -275,8 +276,7 @@ def test_make_dist_builds_the_version_and_the_native_app_makes_a_video(tmp_path:
         assert version.stdout == "video-gen 1.2.3\n"
         videos = tmp_path / "videos"
         made = subprocess.run(
-            [python3, str(app), "generate", "a paper boat on a rainy street"]
-            + ["--provider", "emulator", "--output-dir", str(videos)],
+            [python3, str(app), "generate", PROMPT, "--provider", "emulator", "-o", str(videos)],
             capture_output=True,
             text=True,
             env=env,
