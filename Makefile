@@ -22,7 +22,7 @@ help:
 	@echo "make demo   - install and generate a video through the built-in emulator (no key)"
 	@echo "make test   - install dev tools, lint, type-check and run the whole test suite"
 	@echo "              (including the tier through the real LiteLLM proxy, in $(LITELLM_VENV))"
-	@echo "make test-fast - the same without the LiteLLM proxy tier"
+	@echo "make test-fast - the same without the LiteLLM proxy tier and the release build (dist)"
 	@echo "make build  - wheel and sdist into dist/ (VERSION=1.2.3 sets the version)"
 	@echo "make dist   - also a single-file app and an archive per platform (docs/building.md)"
 	@echo "make lint | fmt | bench | clean"
@@ -77,7 +77,7 @@ test: $(VENV)/.dev $(LITELLM_VENV)/.installed postgres
 
 test-fast: $(VENV)/.dev postgres
 	$(MAKE) --no-print-directory lint
-	$(BIN)/python -m pytest -q -m "not litellm"
+	$(BIN)/python -m pytest -q -m "not litellm and not dist"
 
 bench: $(VENV)/.dev postgres
 	$(BIN)/python bench/run_all.py
