@@ -30,8 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(sys.prefix)
 
 
-def _load_dist() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("video_gen_tools_dist", ROOT / "tools/dist.py")
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        f"video_gen_tools_{name}", ROOT / f"tools/{name}.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
@@ -39,7 +41,8 @@ def _load_dist() -> ModuleType:
     return module
 
 
-dist = _load_dist()
+dist = _load("dist")
+preamble = _load("app_preamble")
 
 
 def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
@@ -143,6 +146,41 @@ def test_each_platform_accepts_its_own_wheels_and_no_other() -> None:
     assert dist.PYTHONS[0] == (3, 10)  # requires-python = ">=3.10"
 
 
+# -- the Windows app's preamble --------------------------------------------------------------------
+
+
+def test_the_preamble_puts_the_running_pythons_folder_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    mine = tmp_path / f"cp{sys.version_info[0]}{sys.version_info[1]}"
+    (mine / "only_here").mkdir(parents=True)
+    (mine / "only_here" / "__init__.py").write_text("WHERE = 'mine'\n")
+    other = tmp_path / "cp39"
+    (other / "only_here").mkdir(parents=True)
+    (other / "only_here" / "__init__.py").write_text("WHERE = 'other'\n")
+    preamble.activate(tmp_path)
+    assert sys.path[0] == str(mine)
+    assert str(other) not in sys.path
+    monkeypatch.delitem(sys.modules, "only_here", raising=False)
+    assert __import__("only_here").WHERE == "mine"
+
+
+def test_the_preamble_stops_with_the_fix_for_a_python_it_has_no_folder_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    (tmp_path / "cp39").mkdir()
+    (tmp_path / "cp399").mkdir()
+    with pytest.raises(SystemExit) as e:
+        preamble.activate(tmp_path)
+    me = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert str(e.value) == (
+        f"error: this video-gen app has no build for Python {me} (it carries cp39, cp399); "
+        "fix: run it with one of those, or pip install video-gen"
+    )
+
+
 # -- the release, end to end -----------------------------------------------------------------------
 
 WHEEL_PLATFORM = {
@@ -178,16 +216,56 @@ def plain_python3() -> str:
 
 
 def app_env(tmp: Path) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("VIDEO_GEN_", "PEX_", "PYTHON"))
-    }
+    drop = ("VIDEO_GEN_", "PEX_", "SHIV_", "PYTHON")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env.pop("VIRTUAL_ENV", None)
     env["PATH"] = os.pathsep.join(
         p for p in env["PATH"].split(os.pathsep) if p != str(VENV / "bin")
     )
     env["VIDEO_GEN_HOME"] = str(tmp / "home")  # config and ledger in tmp
-    env["PEX_ROOT"] = str(tmp / "pex-root")  # the app unpacks here, not in ~/.cache/pex
+    env["PEX_ROOT"] = str(tmp / "unpacked" / "pex")  # a PEX unpacks here, not in ~/.cache/pex
+    env["SHIV_ROOT"] = str(tmp / "unpacked" / "shiv")  # a shiv app here, not in ~/.shiv
     return env
+
+
+def run_app(python3: str, app: Path, tmp: Path, env: dict[str, str]) -> None:
+    """`--version` prints 1.2.3 and `generate --provider emulator` saves an MP4."""
+    version = subprocess.run(
+        [python3, str(app), "--version"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert version.returncode == 0, version.stderr
+    assert version.stdout == "video-gen 1.2.3\n"
+    videos = tmp / f"videos-{app.suffix[1:]}"
+    made = subprocess.run(
+        [python3, str(app), "generate", PROMPT, "--provider", "emulator", "-o", str(videos)],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+        cwd=tmp,
+    )
+    assert made.returncode == 0, made.stderr
+    files = list(videos.iterdir())
+    assert len(files) == 1 and files[0].suffix == ".mp4"
+    assert made.stdout.strip() == str(files[0])
+    assert files[0].read_bytes()[4:8] == b"ftyp"  # an MP4 by its magic bytes
+
+
+def compiled_for(app: Path, python: tuple[int, int], tag: str) -> set[str]:
+    """The compiled dependencies the app carries for one CPython on its platform."""
+    cp = f"cp{python[0]}{python[1]}"
+    found = set()
+    with zipfile.ZipFile(app) as zf:
+        if app.suffix == ".pex":
+            for wheel in json.loads(zf.read("PEX-INFO"))["distributions"]:
+                m = re.fullmatch(rf"(\w+)-[^-]+-{cp}-{cp}-\S*{tag}\S*\.whl", wheel)
+                found.update([m.group(1)] if m else [])
+        else:  # a shiv app: site-packages/cpXY/<project>/<module>.cpXY-win_amd64.pyd
+            for member in zf.namelist():
+                m = re.fullmatch(rf"site-packages/{cp}/(\w+)/\w+\.{cp}-{tag}\.pyd", member)
+                found.update([m.group(1)] if m else [])
+    return found
 
 
 @pytest.mark.dist
@@ -223,20 +301,20 @@ def test_make_dist_builds_the_version_and_the_native_app_makes_a_video(tmp_path:
 
         # one app per platform, each with the compiled wheels of every CPython 3.10-3.15
         for name, tag in WHEEL_PLATFORM.items():
-            app = out / f"video-gen-1.2.3-{name}.pex"
+            suffix = ".pyz" if name == "windows-x64" else ".pex"
+            app = out / f"video-gen-1.2.3-{name}{suffix}"
             with zipfile.ZipFile(app) as zf:
-                info = json.loads(zf.read("PEX-INFO"))
-            wheels = list(info["distributions"])
-            assert any(w.startswith("video_gen-1.2.3-py3-none-any") for w in wheels)
-            for major, minor in dist.PYTHONS:
-                for project in ("tiktoken", "psycopg_binary", "pydantic_core"):
-                    pattern = rf"{project}-[^-]+-cp{major}{minor}-cp{major}{minor}-\S*{tag}\S*\.whl"
-                    assert any(re.fullmatch(pattern, w) for w in wheels), (name, project, minor)
-            others = {n: t for n, t in WHEEL_PLATFORM.items() if n != name}
+                members = zf.namelist()
+            assert any("video_gen-1.2.3" in m and "dist-info" in m for m in members)
+            for python in dist.PYTHONS:
+                carried = compiled_for(app, python, tag)
+                assert {"tiktoken", "psycopg_binary", "pydantic_core"} <= carried, (name, python)
+            others = [t for n, t in WHEEL_PLATFORM.items() if n != name]
             assert not any(
-                re.search(t, w) and not re.search(tag, w) for t in others.values() for w in wheels
+                re.search(t, m) and not re.search(tag, m) for t in others for m in members
             ), f"{name} carries another platform's wheels"
-            assert not any(w.startswith(("av-", "pillow-")) for w in wheels)  # the film extra
+            # the film extra stays out
+            assert not any(re.search(r"(^|/)(av|PIL)/__init__\.py$", m) for m in members)
 
             # the archive: the app, README.md, LICENSE, example.toml in one folder
             top = f"video-gen-1.2.3-{name}"
@@ -267,30 +345,18 @@ def test_make_dist_builds_the_version_and_the_native_app_makes_a_video(tmp_path:
         machine = platform.machine()
         if sys.platform != "linux" or machine not in APP_PLATFORM:
             pytest.skip(f"the apps are built; this {sys.platform}/{machine} runs none of them")
-        app = out / f"video-gen-1.2.3-{APP_PLATFORM[machine]}.pex"
+        native = dist.platforms()[APP_PLATFORM[machine]]
+        pex = out / f"video-gen-1.2.3-{native.name}.pex"
         python3, env = plain_python3(), app_env(tmp_path)
-        version = subprocess.run(
-            [python3, str(app), "--version"], capture_output=True, text=True, env=env, timeout=300
-        )
-        assert version.returncode == 0, version.stderr
-        assert version.stdout == "video-gen 1.2.3\n"
-        videos = tmp_path / "videos"
-        made = subprocess.run(
-            [python3, str(app), "generate", PROMPT, "--provider", "emulator", "-o", str(videos)],
-            capture_output=True,
-            text=True,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            timeout=300,
-            cwd=tmp_path,
-        )
-        assert made.returncode == 0, made.stderr
-        files = list(videos.iterdir())
-        assert len(files) == 1 and files[0].suffix == ".mp4"
-        assert made.stdout.strip() == str(files[0])
-        assert files[0].read_bytes()[4:8] == b"ftyp"  # an MP4 by its magic bytes
-        print(f"the app ran with {python3}; whole test {time.monotonic() - started:.0f} s")
+        run_app(python3, pex, tmp_path, env)
+        # The Windows app's make-up (a shiv zipapp, one folder per CPython, the preamble picking
+        # one), made for this machine from its PEX the way dist.py makes Windows's: it runs too.
+        work = tmp_path / "shiv"
+        work.mkdir()
+        shiv_app = dist.build_shiv(pex, native, "1.2.3", work, work)
+        run_app(python3, shiv_app.rename(shiv_app.with_suffix(".pyz")), tmp_path, env)
+        print(f"the apps ran with {python3}; whole test {time.monotonic() - started:.0f} s")
     finally:
-        # ~0.6 GB of apps and ~0.2 GB unpacked: not kept in pytest's last three temp folders
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.rmtree(tmp_path / "pex-root", ignore_errors=True)
+        # ~0.7 GB of apps and ~0.5 GB unpacked: not kept in pytest's last three temp folders
+        for big in (out, tmp_path / "unpacked", tmp_path / "shiv"):
+            shutil.rmtree(big, ignore_errors=True)

@@ -5,7 +5,8 @@
 
 `build` makes the wheel and the sdist. `dist` also makes one single-file app per platform (a PEX
 zipapp holding the wheels of every supported CPython for that platform, run by the platform's
-own `python3`), an archive per platform (app, README.md, LICENSE, example.toml) and SHA256SUMS.
+own `python3`; on Windows a shiv zipapp made from the same resolve), an archive per platform
+(app, README.md, LICENSE, example.toml) and SHA256SUMS.
 
 The version lives in one place, `video_gen/__init__.py` (hatchling reads it from there). A
 VERSION is injected into a temporary copy of the source tree, never into the working tree, so a
@@ -79,17 +80,34 @@ class Platform:
     archive: str  # "tar.gz" or "zip"
     platform_tags: tuple[str, ...]  # wheel platform tags accepted, most specific first
     markers: dict[str, str]  # PEP 508 marker environment (the parts that do not vary by Python)
+    # A PEX's runtime makes symbolic links under PEX_ROOT, which Windows allows only with
+    # Developer Mode or an elevated shell (WinError 1314: pex issues #2873, #2658). There the
+    # app is a shiv zipapp instead (.pyz: plain files unpacked under ~/.shiv), made from the
+    # same pex resolve.
+    symlinks: bool = True
+
+    @property
+    def app_suffix(self) -> str:
+        return ".pex" if self.symlinks else ".pyz"
+
+    def compatible_tags(self, python: tuple[int, int]) -> list[str]:
+        """The wheel tags one CPython on this platform accepts, most specific first."""
+        from packaging import tags
+
+        interpreter = f"cp{python[0]}{python[1]}"
+        return [
+            str(tag)
+            for tag in (
+                *tags.cpython_tags(python, abis=[interpreter], platforms=self.platform_tags),
+                *tags.compatible_tags(
+                    python, interpreter=interpreter, platforms=self.platform_tags
+                ),
+            )
+        ]
 
     def complete_platform(self, python: tuple[int, int]) -> dict[str, object]:
         """Pex's --complete-platform for this platform and one CPython: markers and tags."""
-        from packaging import tags
-
         major, minor = python
-        interpreter = f"cp{major}{minor}"
-        compatible = [
-            *tags.cpython_tags(python, abis=[interpreter], platforms=self.platform_tags),
-            *tags.compatible_tags(python, interpreter=interpreter, platforms=self.platform_tags),
-        ]
         full = f"{major}.{minor}.0"
         markers = {
             "implementation_name": "cpython",
@@ -99,7 +117,7 @@ class Platform:
             "python_version": f"{major}.{minor}",
             **self.markers,
         }
-        return {"marker_environment": markers, "compatible_tags": [str(t) for t in compatible]}
+        return {"marker_environment": markers, "compatible_tags": self.compatible_tags(python)}
 
 
 def _manylinux(arch: str, newest: int, oldest: int) -> tuple[str, ...]:
@@ -161,6 +179,7 @@ def platforms() -> dict[str, Platform]:
                     "platform_system": "Windows",
                     "sys_platform": "win32",
                 },
+                symlinks=False,
             ),
         )
     }
@@ -240,6 +259,13 @@ def build(version: str | None, out: Path, work: Path) -> tuple[str, Path, Path]:
 
 
 def build_app(wheel: Path, platform: Platform, version: str, out: Path, work: Path) -> Path:
+    """The single-file app for `platform`: a PEX, or a shiv zipapp made from one."""
+    if platform.symlinks:
+        return build_pex(wheel, platform, version, out, work)
+    return build_shiv(build_pex(wheel, platform, version, work, work), platform, version, out, work)
+
+
+def build_pex(wheel: Path, platform: Platform, version: str, out: Path, work: Path) -> Path:
     """One PEX for `platform` with the wheels of every Python in PYTHONS."""
     app = out / f"{NAME}-{version}-{platform.name}.pex"
     args: list[str | Path] = [
@@ -271,6 +297,88 @@ def build_app(wheel: Path, platform: Platform, version: str, out: Path, work: Pa
         spec.write_text(json.dumps(platform.complete_platform(python), indent=1), encoding="utf-8")
         args += ["--complete-platform", spec]
     _run(args)
+    return app
+
+
+# pex's own files in an installed wheel (besides the <project>.pex-info folders)
+PEX_CHROOT_FILES = (".layout.json", ".prefix/")
+
+
+def _requires_python_fits(
+    pex: zipfile.ZipFile, wheel: str, files: list[str], python: tuple[int, int]
+) -> bool:
+    """Whether the installed wheel's Requires-Python admits this CPython (X.Y.0)."""
+    from packaging.specifiers import SpecifierSet
+
+    metadata = next(f for f in files if f.count("/") == 1 and f.endswith(".dist-info/METADATA"))
+    for line in pex.read(f".deps/{wheel}/{metadata}").decode("utf-8").splitlines():
+        if not line:
+            break  # the headers end at the first empty line
+        if line.lower().startswith("requires-python:"):
+            spec = SpecifierSet(line.split(":", 1)[1].strip())
+            return spec.contains(f"{python[0]}.{python[1]}.0", prereleases=True)
+    return True
+
+
+def build_shiv(pex: Path, platform: Platform, version: str, out: Path, work: Path) -> Path:
+    """A shiv zipapp from the wheels pex resolved: site-packages/cpXY per Python in PYTHONS.
+
+    Each Python's folder gets every wheel in the PEX that this Python accepts (its tags), as pex
+    installed it; tools/app_preamble.py puts the running Python's folder on sys.path at start.
+    """
+    from packaging.utils import parse_wheel_filename
+    from packaging.version import Version
+
+    stage = work / f"{platform.name}-site-packages"
+    with zipfile.ZipFile(pex) as zf:
+        wheels = sorted(json.loads(zf.read("PEX-INFO"))["distributions"])
+        files: dict[str, list[str]] = {w: [] for w in wheels}  # .deps/<wheel>/<path>
+        for name in zf.namelist():
+            parts = name.split("/", 2)
+            if parts[0] == ".deps" and len(parts) == 3 and parts[2] and not name.endswith("/"):
+                files[parts[1]].append(parts[2])
+        for python in PYTHONS:
+            accepted = set(platform.compatible_tags(python))
+            folder = stage / f"cp{python[0]}{python[1]}"
+            # Per project, the newest wheel this Python accepts: pex resolved each Python on its
+            # own (annotated-doc 0.0.7 needs 3.11, so 3.10 got 0.0.6), and pip picks the newest.
+            chosen: dict[str, tuple[Version, str]] = {}
+            for wheel in wheels:
+                project, version_, _build, tags = parse_wheel_filename(wheel)
+                if not any(str(tag) in accepted for tag in tags):
+                    continue
+                if not _requires_python_fits(zf, wheel, files[wheel], python):
+                    continue
+                if project not in chosen or chosen[project][0] < version_:
+                    chosen[project] = (version_, wheel)
+            for _v, wheel in chosen.values():
+                for rel in files[wheel]:
+                    top = rel.split("/", 1)[0]
+                    if not rel.startswith(PEX_CHROOT_FILES) and not top.endswith(".pex-info"):
+                        target = folder / rel
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        target.write_bytes(zf.read(f".deps/{wheel}/{rel}"))
+            if "video-gen" not in chosen:
+                raise SystemExit(f"error: the pex holds no video-gen for {folder.name}")
+    app = out / f"{NAME}-{version}-{platform.name}{platform.app_suffix}"
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "shiv",
+            "--site-packages",
+            stage,
+            "--entry-point",
+            "video_gen.cli:main",
+            "--preamble",
+            REPO / "tools" / "app_preamble.py",
+            "--python",
+            "/usr/bin/env python3",
+            "--reproducible",
+            "--output-file",
+            app,
+        ]
+    )
     return app
 
 
