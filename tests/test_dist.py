@@ -97,6 +97,21 @@ def test_make_dist_refuses_a_bad_version_before_touching_dist(tmp_path: Path) ->
     assert [p.name for p in out.iterdir()] == ["earlier-build.whl"]  # --clean did not run
 
 
+def test_build_without_a_version_builds_the_trees_own(tmp_path: Path) -> None:
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "tools/dist.py"), "build", "--out", str(tmp_path / "d")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    own = dist.read_version(ROOT)
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == sorted(
+        ["SHA256SUMS", f"video_gen-{own}-py3-none-any.whl", f"video_gen-{own}.tar.gz"]
+    )
+    assert f"video_gen-{own}-py3-none-any.whl" in res.stdout
+
+
 def test_an_unknown_platform_is_refused_naming_the_known_ones(tmp_path: Path) -> None:
     res = run_tool("dist", "--out", str(tmp_path / "d"), "--platforms", "linux-x86_64,beos")
     assert res.returncode == 2
