@@ -192,7 +192,7 @@ def check_version(version: str) -> str:
     """A release VERSION as given, or UsageError: PEP 440, canonical, MAJOR.MINOR.PATCH."""
     from packaging.version import InvalidVersion, Version
 
-    example = "make dist VERSION=1.2.3 (pre-releases: 1.2.3rc1, 1.2.3.dev1)"
+    example = "VERSION=1.2.3 (pre-releases: 1.2.3rc1, 1.2.3.dev1)"
     try:
         parsed = Version(version)
     except InvalidVersion:
