@@ -140,7 +140,7 @@ def batch(
     }
     code = show.run_batch(
         ui,
-        CliSession(ui, provider),
+        CliSession(ui, provider, first_run=not dry_run),
         request,
         resume=lambda loaded: show.resume_command(
             "batch", file, loaded, flags, switches=["--skip-invalid"] if skip_invalid else []
