@@ -187,3 +187,12 @@ def estimate(
         usd_per_second=round(usd / request.seconds, 6) if request.seconds else 0.0,
         source=source,
     )
+
+
+def emulated(found: Estimate) -> Estimate:
+    """An emulated job's estimate: 0 USD, saying what the API it plays would have charged."""
+    return Estimate(
+        usd=0.0,
+        usd_per_second=0.0,
+        source=f"emulated, no cost (the API it plays: {found.usd:.2f} USD; {found.source})",
+    )

@@ -56,6 +56,9 @@ class EmulatorProvider:
                 hint=f"fix [providers.{spec.name}] in the config (see docs/providers.md)",
             ) from None
         self.name = spec.name
+        # No key, no cost: jobs are recorded at 0 USD unless the table asks to be priced as
+        # the API it plays (`priced = true`, to rehearse budgets: docs/emulator.md).
+        self.emulated = not bool(options.get("priced", False))
         self.server.start()
         try:
             self.inner: Provider = kinds.get(imitated_kind(self.server.profile)).open(
