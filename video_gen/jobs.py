@@ -344,14 +344,20 @@ class JobRunner:
                         progress=job.progress,
                     )
                 )
+        if record_final:
+            self.record_end(local_id, job)
         if job.phase is Phase.FAILED:
-            if record_final:
-                self.ledger.failed(local_id, job.status, job.error_code, job.error_message)
             failure = JobRefusedError if job.refused else JobFailedError
             raise failure(job.id, job.status, job.error_code, job.error_message)
-        if record_final:
-            self.ledger.completed(local_id, 0.0 if self.emulated else job.cost_usd)
         return job
+
+    def record_end(self, local_id: str, job: RemoteJob) -> None:
+        """Record how a final job ended: failed (charged 0, its reservation released), or
+        completed (charged what the server reports, else the estimate; an emulated job 0)."""
+        if job.phase is Phase.FAILED:
+            self.ledger.failed(local_id, job.status, job.error_code, job.error_message)
+        elif job.phase.final:
+            self.ledger.completed(local_id, 0.0 if self.emulated else job.cost_usd)
 
     def fetch(
         self, local_id: str, job: RemoteJob, request: GenerationRequest, options: RunOptions

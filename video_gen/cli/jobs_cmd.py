@@ -83,6 +83,13 @@ def status(
     rt, record = _load(ui, provider, job_id)
     try:
         job = rt.provider.refresh(_remote_id(record, job_id))
+        if record is not None and record.in_flight and job.phase.final:
+            # The job ended since it was last seen: the ledger says so now (docs/commands.md).
+            from video_gen.jobs import JobRunner
+
+            JobRunner(rt.provider, rt.ledger, limits=rt.limits, price_table=rt.prices).record_end(
+                record.local_id, job
+            )
     finally:
         rt.close()
     if json_output:

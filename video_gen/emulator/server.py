@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -351,7 +352,10 @@ class EmulatorServer:
         queue_seconds: float | None = None,
         poll_hint_ms: int | None = None,
         log: Callable[[str], None] | None = None,
+        state_file: Path | None = None,
     ) -> None:
+        """``state_file``: keep the jobs in this JSON file, so another process (and another
+        emulator on it) finds them; without it they live as long as this object."""
         plan = faults if isinstance(faults, FaultPlan) else FaultPlan(faults or "")
         self.profile = get_profile(profile)
         self._service = Service(
@@ -363,6 +367,7 @@ class EmulatorServer:
             video_bytes=video_bytes,
             poll_hint_ms=poll_hint_ms,
             log=log,
+            state_file=state_file,
         )
         self._httpd = _HTTPServer((host, port), self._service, _routes(self.profile), ":" in host)
         self.host = host

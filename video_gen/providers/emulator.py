@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from video_gen.capabilities import ModelCapabilities
@@ -49,6 +50,7 @@ class EmulatorProvider:
                 job_seconds=float(job_seconds),
                 faults=faults,
                 profile=_profile(spec.name, options),
+                state_file=state_file(spec.name),
             )
         except ValueError as exc:  # an unknown profile or a bad fault plan
             raise ConfigError(
@@ -105,6 +107,16 @@ class EmulatorProvider:
             self.inner.close()
         finally:
             self.server.stop()
+            self.server.jobs.save()  # a cancel or a fault may have changed a job since
+
+
+def state_file(name: str) -> Path:
+    """Where the in-process emulator of provider ``name`` keeps its jobs between processes:
+    ``<data dir>/emulator/<name>.json`` (under VIDEO_GEN_HOME when set)."""
+    from video_gen import paths
+
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    return paths.data_dir() / "emulator" / f"{safe}.json"
 
 
 def _inner_spec(spec: Any, server: Any) -> Any:
