@@ -121,3 +121,19 @@ def test_status_records_the_end_of_a_finished_job(fault: str) -> None:
     assert not ended.in_flight
     assert ended.ended_by == ("failed" if fault else "completed")
     assert ended.charged_usd == 0
+
+
+def test_status_records_the_end_on_a_remote_server(remote: object) -> None:
+    # The same for any server (here the openai provider on a loopback emulator): status alone.
+    first = runner.invoke(app, ["generate", "a kite", "--timeout", "0.05"])
+    assert first.exit_code == ExitCode.TIMEOUT, first.stderr
+    (job,) = Ledger().jobs()
+    assert job.in_flight
+    import time
+
+    time.sleep(0.8)  # the job (0.6 s) finishes meanwhile
+    st = runner.invoke(app, ["status", job.local_id])
+    assert st.exit_code == 0, st.stderr
+    ended = Ledger().get(job.local_id)
+    assert not ended.in_flight and ended.ended_by == "completed"
+    assert ended.charged_usd == pytest.approx(0.40)
