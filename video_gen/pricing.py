@@ -25,8 +25,9 @@ class PriceRow:
     billed per video (some on fal and Replicate) have ``usd_per_video`` instead (or as well: a
     flat part plus a per-second part).
 
-    An emulator is priced like the API it imitates (``api``): budgets, refusals and the ledger
-    behave in tests and demos exactly as they would against a paid server. Rows for kind
+    An emulator is priced like the API it imitates (``api``): a model with no price is refused
+    as on the real server; its jobs are then recorded at 0 USD (``emulated``) unless its table
+    says ``priced = true``, when budgets behave exactly as against a paid server. Rows for kind
     "emulator" still apply to it.
     """
 
