@@ -2,7 +2,7 @@
 cannot work. The choices, when they are offered, and how a choice is written to the config.
 
 No Typer or Rich here: the CLI asks the questions (``cli/runtime.py``) and this module says what
-to ask and what to store. See docs/getting-started.md#the-first-run.
+to ask and what to store. See docs/getting-started.md#2-the-first-run.
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ CI_HINT = (
     "choose a provider: OpenRouter (export OPENROUTER_API_KEY=... and"
     " `video-gen config set defaults.provider openrouter` after adding [providers.openrouter]"
     ' kind = "openrouter"), a /v1/videos server such as LiteLLM, vLLM-Omni or SGLang'
-    " (export OPENAI_BASE_URL=URL OPENAI_API_KEY=...), or the built-in emulator"
-    " (--provider emulator); see docs/getting-started.md#the-first-run"
+    " (export OPENAI_BASE_URL=URL; export OPENAI_API_KEY=...), or the built-in emulator"
+    " (--provider emulator); see docs/getting-started.md#2-the-first-run"
 )
 
 
