@@ -10,6 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from video_gen.cli import app
+from video_gen.exit_codes import ExitCode
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -50,3 +51,30 @@ def test_every_environment_variable_in_the_code_is_in_configuration_md() -> None
     assert len(names) >= 15  # the search found them
     missing = sorted(n for n in names if f"`{n}`" not in doc)
     assert not missing, f"not in docs/configuration.md: {missing}"
+
+
+def test_batch_timeout_exits_10_as_its_help_says(remote: object) -> None:
+    Path("p.txt").write_text("a kite\n")
+    res = runner.invoke(app, ["batch", "p.txt", "--timeout", "0.05", "--output-dir", "out"])
+    assert res.exit_code == ExitCode.PARTIAL_FAILURE, res.stderr
+    helptext = runner.invoke(app, ["batch", "--help"], env={"COLUMNS": "300"}).stdout
+    line = next(x for x in helptext.splitlines() if "--timeout" in x)
+    assert "exits 10" in line and "Exit 6" not in line
+
+
+def test_a_short_flag_names_one_option_per_command() -> None:
+    for path in _paths(app):
+        cmd = typer.main.get_command(app)
+        for name in path:
+            cmd = cmd.commands[name]  # type: ignore[attr-defined]
+        shorts = [o for p in getattr(cmd, "params", []) for o in p.opts if not o.startswith("--")]
+        assert len(shorts) == len(set(shorts)), f"`{' '.join(path)}`: {sorted(shorts)}"
+
+
+def test_prompt_from_repo_dash_o_writes_the_file(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text('def greet(name):\n    """Say hello."""\n    return name\n')
+    res = runner.invoke(app, ["prompt-from-repo", str(repo), "-o", "x.txt"])
+    assert res.exit_code == 0, res.stderr
+    assert Path("x.txt").read_text().strip()

@@ -82,7 +82,7 @@ def batch(
     skip_invalid: SkipInvalid = False,
     batch_id: BatchId = None,
     manifest: ManifestPath = None,
-    timeout: opt.Timeout = None,
+    timeout: opt.BatchTimeout = None,
     poll_interval: opt.PollInterval = None,
     cancel_on_interrupt: opt.CancelOnInterrupt = False,
     dry_run: opt.DryRun = False,
