@@ -78,3 +78,29 @@ def test_prompt_from_repo_dash_o_writes_the_file(tmp_path: Path) -> None:
     res = runner.invoke(app, ["prompt-from-repo", str(repo), "-o", "x.txt"])
     assert res.exit_code == 0, res.stderr
     assert Path("x.txt").read_text().strip()
+
+
+def test_snapshot_models_are_priced_and_checked_as_their_base_model() -> None:
+    from video_gen import capabilities, pricing
+    from video_gen.providers import kinds
+    from video_gen.types import GenerationRequest
+
+    table = pricing.rows([])
+    for snapshot, base, size in (
+        ("sora-2-2025-10-06", "sora-2", "720x1280"),
+        ("sora-2-pro-2025-10-06", "sora-2-pro", "1792x1024"),
+        ("sora-2-2025-12-08", "sora-2", "1280x720"),
+    ):
+        row = pricing.find("openai-videos", snapshot, size, table)
+        assert row is not None and row == pricing.find("openai-videos", base, size, table)
+        request = GenerationRequest(prompt="a kite", model=snapshot, seconds=8, size=size)
+        assert pricing.estimate(request, "openai-videos", table).usd == row.cost(8)
+        caps = capabilities.packaged(snapshot, kinds.get("openai-videos"))
+        assert caps is not None and caps.model == snapshot
+    assert capabilities.snapshot_base("sora-2") == "sora-2"
+    assert pricing.find("openai-videos", "sora-3-2025-10-06", "720x1280", table) is None
+    res = runner.invoke(
+        app, ["generate", "a kite", "--provider", "emulator", "--model", "sora-2-2025-10-06",
+              "--dry-run"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.stderr

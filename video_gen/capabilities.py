@@ -129,9 +129,22 @@ def _strings(model: str, name: str, value: Any) -> tuple[str, ...] | None:
     )
 
 
+_SNAPSHOT = re.compile(r"^(?P<base>.+)-\d{4}-\d{2}-\d{2}$")
+
+
+def snapshot_base(model: str) -> str:
+    """The base model of a dated snapshot (``sora-2-pro-2025-10-06`` -> ``sora-2-pro``)."""
+    found = _SNAPSHOT.match(model)
+    return found.group("base") if found else model
+
+
 def packaged(model: str, kind: Shape) -> ModelCapabilities | None:
-    """The packaged capabilities of ``model`` for a kind (its table in ``models.toml``)."""
-    entry = _packaged_table(kind).get(model)
+    """The packaged capabilities of ``model`` for a kind (its table in ``models.toml``); a
+    dated snapshot without its own entry takes its base model's."""
+    table = _packaged_table(kind)
+    entry = table.get(model)
+    if entry is None:
+        entry = table.get(snapshot_base(model))
     return ModelCapabilities.from_data(model, entry, kind) if entry is not None else None
 
 

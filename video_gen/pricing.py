@@ -142,13 +142,20 @@ def find(
     api: str | None = None,
     audio: bool | None = None,
 ) -> PriceRow | None:
-    """The most specific row for a provider of ``kind`` speaking ``api``."""
+    """The most specific row for a provider of ``kind`` speaking ``api``. A dated snapshot
+    (``sora-2-2025-10-06``) with no row of its own is priced as its base model (``sora-2``)."""
+    from video_gen.capabilities import snapshot_base
+
+    rows = list(table)
     best: PriceRow | None = None
-    for row in table:
+    for row in rows:
         if row.matches(kind, model, size, api, audio=audio) and (
             best is None or row.specificity() > best.specificity()
         ):
             best = row
+    base = snapshot_base(model)
+    if best is None and base != model:
+        return find(kind, base, size, rows, api=api, audio=audio)
     return best
 
 
