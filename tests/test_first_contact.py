@@ -104,3 +104,13 @@ def test_snapshot_models_are_priced_and_checked_as_their_base_model() -> None:
               "--dry-run"],
     )  # fmt: skip
     assert res.exit_code == 0, res.stderr
+
+
+def test_generate_does_not_offer_batch_only_name_fields() -> None:
+    res = runner.invoke(app, ["generate", "a kite", "--provider", "emulator", "--name", "{oops}"])
+    assert res.exit_code == ExitCode.USAGE
+    assert "{n}" not in res.stderr and "{name}" not in res.stderr and "{slug}" in res.stderr
+    res = runner.invoke(app, ["generate", "a kite", "--provider", "emulator", "--name", "{n}"])
+    assert res.exit_code == ExitCode.USAGE and "only a batch item has: {n}" in res.stderr
+    helptext = runner.invoke(app, ["generate", "--help"], env={"COLUMNS": "300"}).stdout
+    assert "{n}" not in helptext and "{name}" not in helptext

@@ -120,7 +120,9 @@ def generate(
     from video_gen import naming, pricing
     from video_gen.providers import validate_request
 
-    naming.check_template(options.name_template)
+    # {n} and {name} are a batch item's: refused in --name (a shared config template may
+    # carry them for batch; they are empty for one video).
+    naming.check_template(options.name_template, batch=name is None)
     caps = rt.capabilities(request.model)
     validate_request(rt.spec.api, request, caps)
     estimate = pricing.estimate(request, rt.spec.kind, rt.prices, api=rt.spec.api, caps=caps)
