@@ -114,3 +114,28 @@ def test_generate_does_not_offer_batch_only_name_fields() -> None:
     assert res.exit_code == ExitCode.USAGE and "only a batch item has: {n}" in res.stderr
     helptext = runner.invoke(app, ["generate", "--help"], env={"COLUMNS": "300"}).stdout
     assert "{n}" not in helptext and "{name}" not in helptext
+
+
+def test_config_init_force_keeps_a_backup_and_says_so() -> None:
+    import stat
+
+    from fakekeys import fake_key
+
+    from video_gen.config import Config
+
+    key = fake_key("kept")
+    config = Config.load()
+    config.set("api.key", key)
+    config.set("budget.monthly_usd", 12.5)
+    config.save()
+    before = config.path.read_text()
+    res = runner.invoke(app, ["config", "init", "--force"])
+    assert res.exit_code == 0, res.stderr
+    (backup,) = config.path.parent.glob("config.toml.bak-*")
+    assert backup.read_text() == before  # nothing lost
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert str(backup) in res.stderr and "api.key" in res.stderr
+    assert "budget.monthly_usd" in res.stderr and key not in res.stderr + res.stdout
+    assert Config.load().raw("api.key") is None  # the new file is the template
+    again = runner.invoke(app, ["config", "init", "--force"])
+    assert again.exit_code == 0 and len(list(config.path.parent.glob("config.toml.bak-*"))) == 2
