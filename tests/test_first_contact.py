@@ -139,3 +139,32 @@ def test_config_init_force_keeps_a_backup_and_says_so() -> None:
     assert Config.load().raw("api.key") is None  # the new file is the template
     again = runner.invoke(app, ["config", "init", "--force"])
     assert again.exit_code == 0 and len(list(config.path.parent.glob("config.toml.bak-*"))) == 2
+
+
+def test_budget_per_model_table_counts_released_jobs_apart_from_failed() -> None:
+    from video_gen.ledger import open_ledger
+    from video_gen.ledger.budget import BudgetLimits
+    from video_gen.types import Estimate, GenerationRequest
+
+    request = GenerationRequest(
+        prompt="a kite", model="sora-2", seconds=4, size="720x1280", provider="openai"
+    )
+    limits = BudgetLimits(monthly_usd=50.0)
+    with open_ledger() as ledger:
+        ids = [
+            ledger.reserve(
+                request, Estimate(0.4, 0.1, "test"), limits,
+                provider_kind="openai-videos", command="generate",
+            ).local_id
+            for _ in range(3)
+        ]  # fmt: skip
+        ledger.failed(ids[0], "failed", "server_error", "boom")
+        ledger.released(ids[1], "create refused")
+        ledger.released(ids[2], "create refused")
+    res = runner.invoke(app, ["budget"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.stderr
+    out = res.stdout + res.stderr
+    header = next(line for line in out.splitlines() if "provider/model" in line).split()
+    row = next(line for line in out.splitlines() if "openai/sora-2" in line).split()
+    cells = dict(zip(header[1:], row[1:]))  # "in flight" is two words: compare what precedes
+    assert cells["failed"] == "1" and cells["released"] == "2"
