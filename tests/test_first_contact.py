@@ -166,5 +166,6 @@ def test_budget_per_model_table_counts_released_jobs_apart_from_failed() -> None
     out = res.stdout + res.stderr
     header = next(line for line in out.splitlines() if "provider/model" in line).split()
     row = next(line for line in out.splitlines() if "openai/sora-2" in line).split()
-    cells = dict(zip(header[1:], row[1:]))  # "in flight" is two words: compare what precedes
+    # "in flight" is two words: the columns before it line up one to one.
+    cells = dict(zip(header[1:6], row[1:6], strict=True))
     assert cells["failed"] == "1" and cells["released"] == "2"
