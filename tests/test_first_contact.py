@@ -164,7 +164,7 @@ def test_budget_per_model_table_counts_released_jobs_apart_from_failed() -> None
     res = runner.invoke(app, ["budget"], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.stderr
     out = res.stdout + res.stderr
-    header = next(line for line in out.splitlines() if "provider/model" in line).split("│")
+    header = next(line for line in out.splitlines() if "provider/model" in line).split("┃")
     row = next(line for line in out.splitlines() if "openai/sora-2" in line).split("│")
     cells = {h.strip(): c.strip() for h, c in zip(header, row, strict=True)}
     assert cells["failed"] == "1" and cells["released"] == "2"
