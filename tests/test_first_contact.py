@@ -168,3 +168,24 @@ def test_budget_per_model_table_counts_released_jobs_apart_from_failed() -> None
     row = next(line for line in out.splitlines() if "openai/sora-2" in line).split("│")
     cells = {h.strip(): c.strip() for h, c in zip(header, row, strict=True)}
     assert cells["failed"] == "1" and cells["released"] == "2"
+
+
+def test_download_of_a_downloaded_job_says_where_it_is(remote: object) -> None:
+    import json
+
+    made = runner.invoke(app, ["generate", "a kite", "--json"])
+    assert made.exit_code == 0, made.stderr
+    data = json.loads(made.stdout)
+    saved = Path(data["file"])
+    res = runner.invoke(app, ["download", data["job_id"]])
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.strip() == str(saved) and "already downloaded" in res.stderr
+    assert "--force" in res.stderr
+    assert sorted(p.name for p in saved.parent.iterdir()) == [saved.name]  # no second copy
+    again = runner.invoke(app, ["download", data["job_id"], "--force"])
+    assert again.exit_code == 0, again.stderr
+    assert len(list(saved.parent.iterdir())) == 2
+    for old in saved.parent.iterdir():
+        old.unlink()  # gone from disk: downloaded again without --force
+    back = runner.invoke(app, ["download", data["job_id"], "--output-dir", "back"])
+    assert back.exit_code == 0 and Path(back.stdout.strip()).parent.name == "back"
