@@ -189,3 +189,51 @@ def test_download_of_a_downloaded_job_says_where_it_is(remote: object) -> None:
         old.unlink()  # gone from disk: downloaded again without --force
     back = runner.invoke(app, ["download", data["job_id"], "--output-dir", "back"])
     assert back.exit_code == 0 and Path(back.stdout.strip()).parent.name == "back"
+
+
+def test_the_ffmpeg_fix_for_a_wrong_size_reference_keeps_proportions(tmp_path: Path) -> None:
+    import re as regex
+    from fractions import Fraction
+
+    import av
+    import pytest
+    from PIL import Image
+
+    from video_gen.capabilities import check_reference_image
+    from video_gen.errors import UsageError
+
+    # A 640x480 picture: red in its left quarter, blue elsewhere.
+    picture = Image.new("RGB", (640, 480), "blue")
+    picture.paste((255, 0, 0), (0, 0, 160, 480))
+    picture.save(tmp_path / "ref.png")
+    with pytest.raises(UsageError) as err:
+        check_reference_image(tmp_path / "ref.png", 720, 1280)
+    filters = regex.findall(r'-vf "([^"]+)"', err.value.hint or "")
+    assert len(filters) == 2  # crop, then pad
+    for chain in filters:
+        graph = av.filter.Graph()
+        node = graph.add_buffer(width=640, height=480, format="rgb24", time_base=Fraction(1, 25))
+        first = node
+        for step in chain.split(","):
+            name, _, args = step.partition("=")
+            nxt = graph.add(name, args)
+            node.link_to(nxt)
+            node = nxt
+        sink = graph.add("buffersink")
+        node.link_to(sink)
+        graph.configure()
+        frame = av.VideoFrame.from_image(picture)
+        first.push(frame)
+        out = sink.pull().to_image().convert("RGB")
+        assert out.size == (720, 1280)
+        # Proportions kept. A stretch to 720x1280 would show red in the left quarter of
+        # every row (up to x=180) and no black bars.
+        if "crop" in chain:
+            # Scaled to cover (1707x1280), the middle 720 columns start at x=493: past the red
+            # quarter (up to x=427), so the whole frame is blue.
+            row = [out.getpixel((x, 640)) for x in range(0, 720, 8)]
+            assert all(p[2] > 200 and p[0] < 60 for p in row)
+        else:
+            # Scaled to fit (720x540), centred: black bars above and below; red up to x=180.
+            assert max(out.getpixel((360, 100))) < 20 and max(out.getpixel((360, 1180))) < 20
+            assert out.getpixel((100, 640))[0] > 200 and out.getpixel((620, 640))[2] > 200

@@ -338,9 +338,22 @@ def check_reference_image(path: Path, width: int, height: int) -> None:
         raise UsageError(
             f"reference image {path.name} is {w}x{h} but the video is {width}x{height}; the API"
             " requires the same pixel size",
-            hint=f"resize it: ffmpeg -i {path} -vf scale={width}:{height} ref-{width}x{height}.png"
-            f" (or choose --size {w}x{h} if the model makes that size)",
+            hint=f"crop it to fill the frame (never stretched): ffmpeg -i {path} -vf"
+            f' "{fit_filter(width, height, "crop")}" ref-{width}x{height}.png; or pad it: -vf'
+            f' "{fit_filter(width, height, "pad")}"; or choose --size {w}x{h} if the model'
+            " makes that size",
         )
+
+
+def fit_filter(width: int, height: int, how: Literal["crop", "pad"]) -> str:
+    """An ffmpeg ``-vf`` that makes any picture exactly ``width`` x ``height`` keeping its
+    proportions: scaled to cover and cropped in the middle, or scaled to fit and padded."""
+    if how == "crop":
+        return f"scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height}"
+    return (
+        f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2"
+    )
 
 
 def sniff_image(path: Path) -> str | None:
