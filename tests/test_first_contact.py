@@ -237,3 +237,39 @@ def test_the_ffmpeg_fix_for_a_wrong_size_reference_keeps_proportions(tmp_path: P
             # Scaled to fit (720x540), centred: black bars above and below; red up to x=180.
             assert max(out.getpixel((360, 100))) < 20 and max(out.getpixel((360, 1180))) < 20
             assert out.getpixel((100, 640))[0] > 200 and out.getpixel((620, 640))[2] > 200
+
+
+def test_the_foreground_emulator_logs_one_line_per_request() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import requests
+
+    for quiet in (False, True):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "video_gen", "emulator", "--port", "0"]
+            + (["--quiet"] if quiet else []),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            base = (proc.stdout.readline() if proc.stdout else "").strip()
+            assert base.startswith("http://127.0.0.1:")
+            key = {"Authorization": "Bearer sk-test-0000000000"}
+            assert requests.get(f"{base}/videos", headers=key, timeout=10).status_code == 200
+            assert requests.get(f"{base}/videos/nope", headers=key, timeout=10).status_code == 404
+        finally:
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=20)
+        lines = [x for x in err.splitlines() if "/videos" in x and "->" in x]
+        if quiet:
+            assert lines == []
+        else:
+            assert len(lines) == 2
+            assert lines[0].endswith("GET /v1/videos -> 200")
+            assert lines[1].endswith("GET /v1/videos/nope -> 404")
+            assert "sk-test" not in err

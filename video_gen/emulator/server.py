@@ -115,6 +115,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         self._srv.service.log(format % args)
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # One line per answered request (the foreground `video-gen emulator` prints them).
+        status = getattr(code, "value", code)
+        self._srv.service.log(f"{self.command} {self.path} -> {status}")
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # Malformed requests rejected by http.server itself still get an OpenAI-shaped body.
         self.close_connection = True
