@@ -273,3 +273,21 @@ def test_the_foreground_emulator_logs_one_line_per_request() -> None:
             assert lines[0].endswith("GET /v1/videos -> 200")
             assert lines[1].endswith("GET /v1/videos/nope -> 404")
             assert "sk-test" not in err
+
+
+def test_history_rows_stay_on_one_line_at_160_columns(remote: object) -> None:
+    import json
+
+    deep = "out/" + "/".join(["a-rather-long-folder-name"] * 4)
+    for prompt in ("a paper boat sails down a rainy street at dusk", "an owl"):
+        res = runner.invoke(app, ["generate", prompt, "--output-dir", deep, "--json"])
+        assert res.exit_code == 0, res.stderr
+        name = Path(json.loads(res.stdout)["file"]).name
+    table = runner.invoke(app, ["history"], env={"COLUMNS": "160"})
+    assert table.exit_code == 0, table.stderr
+    lines = [line for line in table.stdout.splitlines() if line.strip()]
+    assert all(len(line) <= 160 for line in lines)
+    # a header, its rule, one line per job: nothing folded onto a second line
+    assert len(lines) == 4, table.stdout
+    row = next(line for line in lines if "an owl" in line)
+    assert name[:20] in row and "a-rather-long-folder-name" not in row
