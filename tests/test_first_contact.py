@@ -291,3 +291,32 @@ def test_history_rows_stay_on_one_line_at_160_columns(remote: object) -> None:
     assert len(lines) == 4, table.stdout
     row = next(line for line in lines if "an owl" in line)
     assert name[:20] in row and "a-rather-long-folder-name" not in row
+
+
+def test_a_batch_problem_suggests_the_fix_that_works() -> None:
+    import re as regex
+
+    # The line sets seconds: the line's value wins over --seconds, so the fix names the line.
+    Path("b.jsonl").write_text('{"prompt": "a kite", "seconds": 5}\n')
+    res = runner.invoke(app, ["batch", "b.jsonl", "--provider", "emulator", "--dry-run"])
+    assert res.exit_code == ExitCode.USAGE
+    assert "use --seconds" not in res.stderr and "set seconds to 4 on line 1" in res.stderr
+    flagged = runner.invoke(
+        app, ["batch", "b.jsonl", "--provider", "emulator", "--dry-run", "--seconds", "4"]
+    )
+    assert flagged.exit_code == ExitCode.USAGE  # the line's 5 still wins, as the fix said
+    Path("b.jsonl").write_text('{"prompt": "a kite", "seconds": 4}\n')
+    ok = runner.invoke(app, ["batch", "b.jsonl", "--provider", "emulator", "--dry-run"])
+    assert ok.exit_code == 0, ok.stderr
+    # The value came from the flag: the flag the fix names works.
+    Path("c.jsonl").write_text('{"prompt": "a kite"}\n')
+    bad = runner.invoke(
+        app, ["batch", "c.jsonl", "--provider", "emulator", "--dry-run", "--seconds", "5"]
+    )
+    suggested = regex.search(r"use --seconds (\d+)", bad.stderr)
+    assert bad.exit_code == ExitCode.USAGE and suggested
+    fixed = runner.invoke(
+        app,
+        ["batch", "c.jsonl", "--provider", "emulator", "--dry-run", "--seconds", suggested[1]],
+    )
+    assert fixed.exit_code == 0, fixed.stderr
