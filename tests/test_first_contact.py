@@ -320,3 +320,44 @@ def test_a_batch_problem_suggests_the_fix_that_works() -> None:
         ["batch", "c.jsonl", "--provider", "emulator", "--dry-run", "--seconds", suggested[1]],
     )
     assert fixed.exit_code == 0, fixed.stderr
+
+
+def test_every_error_line_has_a_fix() -> None:
+    import ast
+    import contextlib
+    import io
+
+    from video_gen import errors
+    from video_gen.cli.errors import handle_errors
+    from video_gen.exit_codes import FIXES, ExitCode
+
+    assert set(FIXES) == set(ExitCode) - {ExitCode.OK}
+    # Statically: the errors a user makes (usage, config, budget ...) are raised with a fix.
+    needs_hint = {"UsageError", "ConfigError", "BudgetError", "UnsupportedOperationError"}
+    missing = []
+    for source in (ROOT / "video_gen").rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                func = node.exc.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                hinted = any(k.arg == "hint" for k in node.exc.keywords)
+                if name in needs_hint and not hinted and len(node.exc.args) < 2:
+                    missing.append(f"{source.relative_to(ROOT)}:{node.lineno}")
+    assert not missing, f"raised without a fix: {missing}"
+    # At run time: whatever error escapes, its line reads "error: ...; fix: ...".
+    typer_mod = typer
+    for exc in (
+        errors.UsageError("bad"),
+        errors.APIError("refused", status=400),
+        errors.JobFailedError("video_1", "failed", None, None),
+        KeyboardInterrupt(),
+    ):
+
+        def boom(exc: BaseException = exc) -> None:
+            raise exc
+
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.suppress(typer_mod.Exit):
+            handle_errors(boom)()
+        line = err.getvalue()
+        assert line.count("\n") == 1 and line.startswith("error: ") and "; fix: " in line, line

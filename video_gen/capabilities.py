@@ -220,7 +220,11 @@ def _check_seconds(request: GenerationRequest, caps: ModelCapabilities) -> None:
 
 def _check_reference_allowed(request: GenerationRequest, caps: ModelCapabilities) -> None:
     if request.input_reference is not None and not caps.input_reference:
-        raise UsageError(f"{request.model} takes no --input-reference on this provider")
+        raise UsageError(
+            f"{request.model} takes no --input-reference on this provider",
+            hint="drop --input-reference, or choose a model that takes one"
+            " (video-gen models --provider NAME)",
+        )
 
 
 def _check_features(request: GenerationRequest, caps: ModelCapabilities | None) -> None:

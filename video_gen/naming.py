@@ -81,7 +81,10 @@ def place(tmp: Path, directory: Path, stem: str, suffix: str) -> Path:
         name = f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}"
         target = (directory / name).resolve()
         if target.parent != directory:
-            raise UsageError(f"refusing to write outside {directory}: {name}")
+            raise UsageError(
+                f"refusing to write outside {directory}: {name}",
+                hint="use a --name template without path separators",
+            )
         try:
             os.link(tmp, target)
         except FileExistsError:
@@ -99,4 +102,7 @@ def place(tmp: Path, directory: Path, stem: str, suffix: str) -> Path:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         return target
-    raise UsageError(f"too many files named {stem}* in {directory}")
+    raise UsageError(
+        f"too many files named {stem}* in {directory}",
+        hint="choose another --name template or --output-dir",
+    )

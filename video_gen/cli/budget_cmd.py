@@ -178,7 +178,7 @@ def _amount(value: float | None, flag: str) -> float | None:
     if value is not None and not (math.isfinite(value) and value >= 0):
         from video_gen.errors import UsageError
 
-        raise UsageError(f"{flag} must be an amount >= 0, not {value!r}")
+        raise UsageError(f"{flag} must be an amount >= 0, not {value!r}", hint=f"e.g. {flag} 100")
     return value
 
 
@@ -216,7 +216,10 @@ def set_limits(
         "warn_ratio": warn_ratio,
     }
     if warn_ratio is not None and not 0 <= warn_ratio <= 1:
-        raise UsageError(f"--warn-ratio is a share between 0 and 1, not {warn_ratio!r}")
+        raise UsageError(
+            f"--warn-ratio is a share between 0 and 1, not {warn_ratio!r}",
+            hint="e.g. --warn-ratio 0.8",
+        )
     if all(v is None for v in changes.values()):
         raise UsageError(
             "nothing to set",

@@ -265,7 +265,9 @@ def set_price(
     from video_gen.errors import UsageError
 
     if usd_per_second < 0:
-        raise UsageError("the price cannot be negative")
+        raise UsageError(
+            "the price cannot be negative", hint="give USD per second as 0 or more, e.g. 0.10"
+        )
     cfg = Config.load()
     rows = cfg.doc.get("prices")
     if rows is None:

@@ -160,7 +160,7 @@ def history(
     from video_gen.ledger.records import utcnow
 
     if as_json and as_csv:
-        raise UsageError("choose one of --json and --csv")
+        raise UsageError("--json and --csv both given", hint="choose one of --json and --csv")
     now = utcnow()
     with open_ledger() as ledger:
         jobs = ledger.jobs(

@@ -129,7 +129,10 @@ def specs(config: Config) -> dict[str, ProviderSpec]:
 
 def _named(name: str, table: Any) -> ProviderSpec:
     if not isinstance(table, dict):
-        raise ConfigError(f"[providers.{name}] must be a table")
+        raise ConfigError(
+            f"[providers.{name}] must be a table",
+            hint=f'write it as [providers.{name}] with kind = "...": see docs/providers.md',
+        )
     kind_name = str(table.get("kind", "openai-videos"))
     try:
         kind = kinds.get(kind_name)

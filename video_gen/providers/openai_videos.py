@@ -133,7 +133,10 @@ class OpenAIVideosProvider:
 
     def remix(self, job_id: str, prompt: str) -> RemoteJob:
         if not self._remix:
-            raise UnsupportedOperationError(f"provider {self.name!r} does not support remix")
+            raise UnsupportedOperationError(
+                f"provider {self.name!r} does not support remix",
+                hint="generate a new video with the changed prompt instead",
+            )
         try:
             return RemoteJob.from_api(self.client.remix(job_id, prompt))
         finally:
