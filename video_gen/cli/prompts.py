@@ -59,9 +59,22 @@ def ask(
 
 
 def confirm(ui: UI, question: str, *, default: bool = True) -> bool:
+    """``question [Y/n]``: Enter takes the capitalised answer."""
     from rich.prompt import Confirm
+    from rich.text import Text
 
-    return _guard(lambda: bool(Confirm.ask(question, console=ui.err, default=default)))
+    shown = Text(f"{question} [{'Y/n' if default else 'y/N'}]")  # plain text, not markup
+    return _guard(
+        lambda: bool(
+            Confirm.ask(
+                shown,
+                console=ui.err,
+                default=default,
+                show_choices=False,
+                show_default=False,
+            )
+        )
+    )
 
 
 def hidden(question: str) -> str:
