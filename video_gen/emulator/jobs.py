@@ -94,8 +94,22 @@ class JobView:
 KEEP_JOBS = 500
 
 
+_LONG = 4096  # longer strings in a job's echoed input (data URLs of images) are cut when kept
+
+
+def _compact(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > _LONG:
+        return f"{value[:64]}...({len(value)} characters, not kept)"
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_compact(v) for v in value]
+    return value
+
+
 def _to_data(job: Job, wall_now: float, now: float) -> dict[str, Any]:
     data = asdict(job)
+    data["extra"] = _compact(data["extra"])
     # The life cycle runs on the monotonic clock, which means nothing to another process:
     # stored as the wall-clock moment the job started.
     data["started"] = wall_now - (now - job.started)
