@@ -234,3 +234,34 @@ def test_a_404_on_create_from_openai_says_sora_is_switched_off(base_url: str) ->
         assert "OpenRouter" in (err.value.hint or "")
     else:
         assert err.value.hint == "check the id"
+
+
+def test_first_run_stores_openrouter_with_a_priced_model() -> None:
+    key = fake_key("or")
+    child = spawn("generate", "a paper boat in the rain")
+    child.expect(r"Where should videos be made\?")
+    child.sendline("1")
+    child.expect("input hidden")
+    child.sendintr()  # cancelled at the key: nothing written
+    out, code = finish(child)
+    assert code == ExitCode.INTERRUPTED and not Config.load().exists
+    child = spawn("generate", "a paper boat in the rain", "--dry-run")
+    out, code = finish(child)
+    assert code == 0 and "Where should videos be made" not in out  # a dry run never asks
+    # A size no model makes: after the choice is stored, the request fails locally (exit 2),
+    # so nothing is ever sent to openrouter.ai from a test.
+    child = spawn("generate", "a paper boat in the rain", "--size", "13x7")
+    child.expect(r"Where should videos be made\?")
+    child.sendline("1")
+    child.expect("input hidden")
+    child.sendline(key)
+    child.expect("now the default")
+    out, code = finish(child)
+    assert code == ExitCode.USAGE and key not in out
+    config = Config.load()
+    assert config.raw("defaults.provider") == "openrouter"
+    assert config.raw("providers.openrouter.kind") == "openrouter"
+    assert config.raw("providers.openrouter.api_key") == key
+    dry = runner.invoke(app, ["generate", "a kite", "--dry-run"])
+    assert dry.exit_code == 0, dry.stderr
+    assert "openrouter" in dry.stdout and "google/veo-3.1-fast" in dry.stdout

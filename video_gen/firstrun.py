@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from video_gen.config import Config
 
 SWITCHED_OFF = "2026-09-24"
+OPENROUTER_MODEL = "google/veo-3.1-fast"  # priced, and the docs' example (docs/providers.md)
 NOTICE = (
     f"OpenAI's Videos API (Sora) was switched off on {SWITCHED_OFF}, so video-gen needs"
     " another provider: pick one below (stored in the config; change it any time)"
@@ -126,6 +127,7 @@ def apply(config: Config, picked: Choice, *, url: str = "", key: str = "") -> st
         )
     if picked.name == "openrouter":
         config.set("providers.openrouter.kind", "openrouter")
+        config.set("providers.openrouter.model", OPENROUTER_MODEL)
         config.set("providers.openrouter.api_key", key.strip())
     elif picked.name == "videos-server":
         config.set("providers.videos-server.kind", "openai-videos")
