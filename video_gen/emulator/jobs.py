@@ -123,6 +123,24 @@ def _from_data(data: dict[str, Any], wall_now: float, now: float) -> Job:
     return Job(**fields, failure=Failure(**failure) if failure else None)
 
 
+def _replace(path: Path, data: bytes) -> None:
+    """Temp file beside ``path``, then ``os.replace``: never half-written. No fsync: emulated
+    jobs are not money, and a create should not wait for the disk."""
+    import contextlib
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 class JobStore:
     """Thread-safe jobs by id, in creation order. Deleted jobs are gone (404 afterwards).
 
@@ -168,8 +186,6 @@ class JobStore:
             return
         from filelock import FileLock
 
-        from video_gen.fsutil import atomic_write_text
-
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(self.path) + ".lock", timeout=30):
             on_disk = {job.id: job for job in self._read()}
@@ -180,7 +196,7 @@ class JobStore:
                 jobs = sorted(merged.values(), key=lambda j: (j.created_at, j.seq))[-KEEP_JOBS:]
                 wall_now, now = time.time(), self.clock()
                 payload = {"version": 1, "jobs": [_to_data(j, wall_now, now) for j in jobs]}
-            atomic_write_text(self.path, json.dumps(payload, default=str))
+            _replace(self.path, json.dumps(payload, default=str).encode("utf-8"))
 
     def add(self, job: Job) -> Job:
         with self._lock:
