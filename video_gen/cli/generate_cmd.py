@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from video_gen.cli import options as opt
+
+if TYPE_CHECKING:
+    from video_gen.cli.runtime import Runtime
+    from video_gen.cli.ui import UI
+    from video_gen.jobs import RunOptions
+    from video_gen.types import Estimate, GenerationRequest
 
 
 def generate(
@@ -157,7 +163,15 @@ def generate(
         ui.result(str(result.file))
 
 
-def _ask(ui, rt, model, seconds, size, input_reference, output_dir) -> dict:  # type: ignore[no-untyped-def]
+def _ask(
+    ui: UI,
+    rt: Runtime,
+    model: str | None,
+    seconds: int | None,
+    size: str | None,
+    input_reference: Path | None,
+    output_dir: Path | None,
+) -> dict[str, Any]:
     """The guided flow's questions (video_gen/guided.py says what, checks and defaults), each
     asked again after a bad answer; flags already given are not asked."""
     from video_gen import guided, resolve
@@ -173,7 +187,7 @@ def _ask(ui, rt, model, seconds, size, input_reference, output_dir) -> dict:  # 
         validate_request(rt.spec.api, probe, rt.capabilities(probe.model))
 
     given = {"input_reference": input_reference, "output_dir": output_dir}
-    answers: dict = {}
+    answers: dict[str, Any] = {}
     default_dir = resolve.output_dir(rt.config, None)
     for step in guided.steps(default_dir, validate_reference):
         if given.get(step.name) is not None:
@@ -190,12 +204,14 @@ def _ask(ui, rt, model, seconds, size, input_reference, output_dir) -> dict:  # 
     return answers
 
 
-def _budget_left(rt) -> float | None:  # type: ignore[no-untyped-def]
+def _budget_left(rt: Runtime) -> float | None:
     month = rt.ledger.month(limits=rt.limits)
-    return month.remaining_usd if month.limit_usd > 0 else None
+    return float(month.remaining_usd) if month.limit_usd > 0 else None
 
 
-def _confirm(ui, rt, request, estimate, options) -> bool:  # type: ignore[no-untyped-def]
+def _confirm(
+    ui: UI, rt: Runtime, request: GenerationRequest, estimate: Estimate, options: RunOptions
+) -> bool:
     from video_gen import guided
     from video_gen.cli import prompts
 
