@@ -225,7 +225,7 @@ def _confirm(
         output_dir=options.output_dir,
         estimate_usd=estimate.usd,
         budget_left_usd=_budget_left(rt),
-        emulated=rt.spec.kind == "emulator",
+        emulated=rt.spec.emulated,
     )
     for line in lines:
         ui.err.print(line, markup=False)

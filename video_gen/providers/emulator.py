@@ -58,9 +58,7 @@ class EmulatorProvider:
                 hint=f"fix [providers.{spec.name}] in the config (see docs/providers.md)",
             ) from None
         self.name = spec.name
-        # No key, no cost: jobs are recorded at 0 USD unless the table asks to be priced as
-        # the API it plays (`priced = true`, to rehearse budgets: docs/emulator.md).
-        self.emulated = not bool(options.get("priced", False))
+        self.emulated = free(spec)
         self.server.start()
         try:
             self.inner: Provider = kinds.get(imitated_kind(self.server.profile)).open(
@@ -119,6 +117,12 @@ def state_file(name: str) -> Path:
     return paths.data_dir() / "emulator" / f"{safe}.json"
 
 
+def free(spec: Any) -> bool:
+    """No key, no cost: jobs are recorded at 0 USD unless the table asks to be priced as the
+    API it plays (``priced = true``, to rehearse budgets: docs/emulator.md)."""
+    return not bool(spec.options.get("priced", False))
+
+
 def _inner_spec(spec: Any, server: Any) -> Any:
     """The spec the imitated kind gets: the emulator's address, its key, the profile's remix."""
     return replace(
@@ -158,6 +162,9 @@ class EmulatorKind(KindBase):
 
     def open(self, spec: Any, connect: Connect) -> EmulatorProvider:
         return EmulatorProvider(spec, connect)
+
+    def emulated(self, spec: Any) -> bool:
+        return free(spec)
 
     def capabilities(self, spec: Any, model: str) -> ModelCapabilities | None:
         return self._imitated(spec).capabilities(spec, model)  # type: ignore[no-any-return]
