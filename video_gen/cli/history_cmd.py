@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -159,7 +160,7 @@ def history(
     from video_gen.ledger.records import utcnow
 
     if as_json and as_csv:
-        raise UsageError("choose one of --json and --csv")
+        raise UsageError("--json and --csv both given", hint="choose one of --json and --csv")
     now = utcnow()
     with open_ledger() as ledger:
         jobs = ledger.jobs(
@@ -261,12 +262,14 @@ def _table(jobs: list[JobView]) -> None:
         table.add_column(name, no_wrap=True, min_width=width, justify="right" if right else "left")
     table.add_column("prompt", no_wrap=True, overflow="ellipsis", ratio=2)
     if wide:
-        table.add_column("file", overflow="fold", ratio=1)
+        # The file's name only, on one line (its folder is in `history show`): a full path
+        # folded a row over three lines and more.
+        table.add_column("file", no_wrap=True, overflow="ellipsis", ratio=1)
     for n, job in enumerate(jobs):
         row = [cells[n] for cells in fixed.values()]
         row.append(Text(_short(job.prompt, _PROMPT_WIDTH)))
         if wide:
-            row.append(Text(_main_file(job)))
+            row.append(Text(Path(_main_file(job)).name if job.files else ""))
         table.add_row(*row)
     console.print(table)
 

@@ -500,7 +500,10 @@ class LedgerBase:
         """The job whose local or remote id starts with ``id_or_prefix`` (UsageError unless one)."""
         prefix = id_or_prefix.strip()
         if not prefix:
-            raise UsageError("give a job id (or the first characters of one)")
+            raise UsageError(
+                "give a job id (or the first characters of one)",
+                hint="video-gen history lists them",
+            )
         chosen = choose(prefix, self._id_matches(prefix), self._views)
         return self._views([chosen])[chosen]
 
@@ -579,7 +582,7 @@ class LedgerBase:
         try:
             return rec.check_month(month) if month else moment.strftime("%Y-%m")
         except ValueError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError(str(exc), hint="write the month as YYYY-MM, e.g. 2026-11") from None
 
     def report(
         self,
@@ -594,7 +597,10 @@ class LedgerBase:
         from video_gen.ledger import report
 
         if fmt not in report.FORMATS:
-            raise UsageError(f"unknown report format {fmt!r}: one of {', '.join(report.FORMATS)}")
+            raise UsageError(
+                f"unknown report format {fmt!r}",
+                hint=f"use one of: {', '.join(report.FORMATS)}",
+            )
         if limits is None:
             limits = self.limits()
         with self._consistent():
