@@ -238,7 +238,7 @@ def _table(jobs: list[JobView]) -> None:
     for job in jobs:
         cells = [
             Text(job.created_at.strftime("%Y-%m-%d %H:%M" if wide else "%m-%d %H:%M")),
-            Text(job.local_id),
+            _id_cell(job.local_id),
             Text(
                 job.status,
                 style="red" if job.ended_by == "failed" else styles.get(job.status, "yellow"),
@@ -449,3 +449,13 @@ def _show(job: JobView, checks: list[dict[str, Any]]) -> None:
             console.print(Text(f"{file.variant}: ", style="cyan") + verdict)
             console.print(Text(f"  {file.path}"), soft_wrap=True)
             console.print(Text(f"  {file.bytes} bytes, sha256 {file.sha256}"), soft_wrap=True)
+
+
+def _id_cell(local_id: str) -> Any:
+    """The local id with its short form (the random end, which names it alone) in bold."""
+    from rich.text import Text
+
+    from video_gen.ledger.records import short_id
+
+    tail = short_id(local_id)
+    return Text.assemble((local_id[: len(local_id) - len(tail)], "dim"), (tail, "bold"))

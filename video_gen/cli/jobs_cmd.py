@@ -11,7 +11,8 @@ from video_gen.cli import options as opt
 JobId = Annotated[
     str,
     typer.Argument(
-        help="Remote job id, or a unique prefix of a local or remote id from `video-gen history`.",
+        help="Remote job id, a unique prefix of a local or remote id, or a local id's last 5"
+        " characters (`video-gen history`).",
         show_default=False,
     ),
 ]
