@@ -158,9 +158,16 @@ class JobRunner:
 
         caps = self.provider.capabilities(request.model)
         validate_request(self.provider.api, request, caps)
-        return pricing.estimate(
+        found = pricing.estimate(
             request, self.provider.kind, self.price_table, api=self.provider.api, caps=caps
         )
+        return pricing.emulated(found) if self.emulated else found
+
+    @property
+    def emulated(self) -> bool:
+        """The built-in emulator (unless its table says ``priced = true``): no cost, so the
+        job reserves and is charged 0 USD and never counts against the budget."""
+        return bool(getattr(self.provider, "emulated", False))
 
     def start(
         self,
@@ -361,14 +368,20 @@ class JobRunner:
                         progress=job.progress,
                     )
                 )
+        if record_final:
+            self.record_end(local_id, job)
         if job.phase is Phase.FAILED:
-            if record_final:
-                self.ledger.failed(local_id, job.status, job.error_code, job.error_message)
             failure = JobRefusedError if job.refused else JobFailedError
             raise failure(job.id, job.status, job.error_code, job.error_message)
-        if record_final:
-            self.ledger.completed(local_id, job.cost_usd)
         return job
+
+    def record_end(self, local_id: str, job: RemoteJob) -> None:
+        """Record how a final job ended: failed (charged 0, its reservation released), or
+        completed (charged what the server reports, else the estimate; an emulated job 0)."""
+        if job.phase is Phase.FAILED:
+            self.ledger.failed(local_id, job.status, job.error_code, job.error_message)
+        elif job.phase.final:
+            self.ledger.completed(local_id, 0.0 if self.emulated else job.cost_usd)
 
     def fetch(
         self, local_id: str, job: RemoteJob, request: GenerationRequest, options: RunOptions
@@ -495,7 +508,11 @@ class JobRunner:
             prompt=request.prompt,
             file=video.path if video else None,
             sha256=video.sha256 if video else None,
-            cost_usd=job.cost_usd if job.cost_usd is not None else started.estimate.usd,
+            cost_usd=(
+                job.cost_usd
+                if job.cost_usd is not None and not self.emulated
+                else started.estimate.usd
+            ),
             estimate_usd=started.estimate.usd,
             local_id=local_id,
             files=tuple(files),

@@ -34,18 +34,26 @@ def slugify(text: str, max_len: int = 40) -> str:
     return slug or (words[0][:max_len] if words else "video")
 
 
-def check_template(template: str) -> None:
+BATCH_ONLY = ("n", "name")  # an item's number and its own name: a batch has them, one video not
+
+
+def check_template(template: str, *, batch: bool = True) -> None:
+    """Refuse a template with fields that do not exist (``batch=False``: for one video, where
+    ``{n}`` and ``{name}`` mean nothing)."""
+    allowed = FIELDS if batch else tuple(f for f in FIELDS if f not in BATCH_ONLY)
     try:
         names = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
     except ValueError as exc:
         raise UsageError(
             f"bad --name template {template!r}: {exc}", hint="e.g. --name '{date}-{slug}'"
         ) from None
-    unknown = sorted({n.split(".")[0].split("[")[0] for n in names} - set(FIELDS))
+    unknown = sorted({n.split(".")[0].split("[")[0] for n in names} - set(allowed))
     if unknown:
+        batch_only = [f for f in unknown if f in BATCH_ONLY]
+        what = "unknown field(s)" if not batch_only else "field(s) only a batch item has"
         raise UsageError(
-            f"--name template has unknown field(s): {', '.join(unknown)}",
-            hint=f"fields: {', '.join('{' + f + '}' for f in FIELDS)}",
+            f"--name template has {what}: {', '.join('{' + f + '}' for f in unknown)}",
+            hint=f"fields: {', '.join('{' + f + '}' for f in allowed)}",
         )
 
 
@@ -73,7 +81,10 @@ def place(tmp: Path, directory: Path, stem: str, suffix: str) -> Path:
         name = f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}"
         target = (directory / name).resolve()
         if target.parent != directory:
-            raise UsageError(f"refusing to write outside {directory}: {name}")
+            raise UsageError(
+                f"refusing to write outside {directory}: {name}",
+                hint="use a --name template without path separators",
+            )
         try:
             os.link(tmp, target)
         except FileExistsError:
@@ -91,4 +102,7 @@ def place(tmp: Path, directory: Path, stem: str, suffix: str) -> Path:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         return target
-    raise UsageError(f"too many files named {stem}* in {directory}")
+    raise UsageError(
+        f"too many files named {stem}* in {directory}",
+        hint="choose another --name template or --output-dir",
+    )
