@@ -401,6 +401,14 @@ def test_a_timeout_that_cannot_be_met_is_refused_before_anything_is_paid(
     assert open_ledger().jobs() == []
 
 
+@pytest.mark.jsonl_only
+@pytest.mark.parametrize(("value", "code"), [("0", ExitCode.USAGE), ("nan", ExitCode.USAGE)])
+def test_the_free_emulator_takes_any_positive_deadline_only(value: str, code: int) -> None:
+    res = runner.invoke(app, ["generate", PROMPT, "--provider", "emulator", f"--timeout={value}"])
+    assert res.exit_code == code, res.stderr
+    assert open_ledger().jobs() == []
+
+
 # -- 5. SIGTERM is handled like Ctrl-C; stale .part files are cleaned ------------------------
 
 

@@ -24,12 +24,23 @@ MIN_TIMEOUT = 10.0
 _until: ContextVar[float | None] = ContextVar("video_gen_deadline", default=None)
 
 
-def check_timeout(value: float, *, name: str = "--timeout") -> float:
-    """``value`` (seconds) if it is a deadline that can be met, else UsageError (exit 2)."""
+def check_timeout(value: float, *, name: str = "--timeout", free: bool = False) -> float:
+    """``value`` (seconds) if it is a deadline that can be met, else UsageError (exit 2).
+
+    ``free``: the provider's jobs cost nothing (the built-in emulator, whose jobs take as long
+    as it is told): any positive deadline is allowed, as nothing can be paid for and lost.
+    """
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
         raise UsageError(
             f"{name} {value!r} is not a number of seconds",
             hint=f"give seconds, e.g. {name} 1800 (at least {MIN_TIMEOUT:g})",
+        )
+    if free and value > 0:
+        return float(value)
+    if value <= 0:
+        raise UsageError(
+            f"{name} {value:g} cannot be met: a deadline must be in the future",
+            hint=f"give at least {name} {MIN_TIMEOUT:g} (the default is 1800)",
         )
     if value < MIN_TIMEOUT:
         raise UsageError(

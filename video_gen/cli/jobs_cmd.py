@@ -297,11 +297,11 @@ def remix(
 
     ui = UI(quiet=quiet, verbose=verbose, json_output=json_output)
     runtime.setup_logging(verbose)
-    if timeout is not None:
-        deadline.check_timeout(timeout)  # refused before the source is even looked up
     prompt = resolve.read_prompt(prompt, None)
     rt, record = _load(ui, provider, job_id)
     try:
+        if timeout is not None:  # refused before the source is even looked up
+            deadline.check_timeout(timeout, free=rt.spec.emulated)
         remote_id = _remote_id(record, job_id)
         if not dry_run:
             runtime.recover_left(rt)

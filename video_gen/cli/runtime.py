@@ -190,7 +190,7 @@ def run_options(
     from video_gen import deadline, resolve
 
     chosen = timeout if timeout is not None else float(rt.config.value("defaults.timeout"))
-    deadline.check_timeout(chosen)  # before anything is paid
+    deadline.check_timeout(chosen, free=rt.spec.emulated)  # before anything is paid
     configured_poll = float(rt.config.value("defaults.poll_interval")) or None
     return RunOptions(
         output_dir=resolve.output_dir(rt.config, output_dir),
