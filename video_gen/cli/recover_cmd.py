@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from video_gen.cli import options as opt
 
 
 def recover(
-    provider: opt.ProviderName = None,
-    dry_run: opt.DryRun = False,
+    provider: Annotated[
+        str | None,
+        typer.Option(
+            "--provider",
+            "-p",
+            help="Only this provider's jobs (default: every provider with open jobs).",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Look on the servers and say what would be done; record nothing."
+        ),
+    ] = False,
     json_output: opt.Json = False,
     verbose: opt.Verbose = False,
 ) -> None:
