@@ -18,6 +18,7 @@ ORDER = [
     "bench_prompt_quality.py",
     "bench_film.py",
     "bench_emulator_state.py",
+    "adversarial.py",
 ]
 
 

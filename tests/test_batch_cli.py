@@ -313,8 +313,11 @@ def test_items_may_name_their_provider_and_config_sets_concurrency(remote: Emula
 
 
 def test_a_timed_out_job_is_left_running_and_a_rerun_reattaches_to_it(
-    remote: EmulatorServer,
+    remote: EmulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from video_gen import deadline
+
+    monkeypatch.setattr(deadline, "MIN_TIMEOUT", 0.1)  # a deadline that passes at once
     write("prompts.txt", "a slow boat\n")
     res = batch("prompts.txt", "--timeout", "0.2", *FAST)
     assert res.exit_code == ExitCode.PARTIAL_FAILURE

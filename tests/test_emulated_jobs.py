@@ -125,8 +125,13 @@ def test_status_records_the_end_of_a_finished_job(fault: str) -> None:
     assert ended.charged_usd == 0
 
 
-def test_status_records_the_end_on_a_remote_server(remote: object) -> None:
+def test_status_records_the_end_on_a_remote_server(
+    remote: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The same for any server (here the openai provider on a loopback emulator): status alone.
+    from video_gen import deadline
+
+    monkeypatch.setattr(deadline, "MIN_TIMEOUT", 0.01)  # a paid kind: allow a tiny deadline
     first = runner.invoke(app, ["generate", "a kite", "--timeout", "0.05"])
     assert first.exit_code == ExitCode.TIMEOUT, first.stderr
     (job,) = Ledger().jobs()

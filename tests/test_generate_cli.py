@@ -180,6 +180,9 @@ def test_moderation_as_a_failed_job(remote: EmulatorServer) -> None:
 def test_timeout_exits_6_keeps_the_job_and_download_resumes_it(
     remote: EmulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from video_gen import deadline
+
+    monkeypatch.setattr(deadline, "MIN_TIMEOUT", 0.1)  # a deadline that passes at once
     with EmulatorServer(job_seconds=2.5) as slow:
         monkeypatch.setenv("OPENAI_BASE_URL", slow.base_url)
         res = gen(PROMPT, "--timeout", "0.5", "--poll-interval", "0.2")

@@ -170,6 +170,9 @@ def test_polling_rides_out_a_long_run_of_5xx_and_drops(
 def test_a_job_the_server_forgot_is_settled_by_the_user(
     monkeypatch: pytest.MonkeyPatch, remote: EmulatorServer
 ) -> None:
+    from video_gen import deadline
+
+    monkeypatch.setattr(deadline, "MIN_TIMEOUT", 0.1)  # a deadline that passes at once
     with EmulatorServer(job_seconds=30) as slow:
         monkeypatch.setenv("OPENAI_BASE_URL", slow.base_url)
         assert gen("--timeout", "0.3", "--poll-interval", "0.1").exit_code == ExitCode.TIMEOUT

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from video_gen import media, naming
+from video_gen import deadline, media, naming
 from video_gen.errors import APIConnectionError, DownloadIncompleteError, ServerError
 from video_gen.providers.base import Provider
 from video_gen.types import VARIANT_SUFFIX, DownloadResult
@@ -37,7 +37,8 @@ def download(
 ) -> DownloadResult:
     directory.mkdir(parents=True, exist_ok=True)
     suffix = VARIANT_SUFFIX.get(variant, ".bin")
-    tmp = directory / f".{stem}{suffix}.{uuid.uuid4().hex[:8]}.part"
+    remove_stale_parts(directory, job_id)
+    tmp = directory / f".{stem}{suffix}.{_part_tag(job_id)}-{uuid.uuid4().hex[:8]}.part"
     sha = hashlib.sha256()
     done = 0
     resumes = 0
@@ -70,6 +71,9 @@ def download(
                     finally:
                         stream.close()
                 except (APIConnectionError, ServerError) as exc:
+                    left = deadline.left()
+                    if left is not None and left <= 0:
+                        raise  # the run's --timeout passed: no resume can finish in time
                     cut: Exception | None = exc
                 else:
                     cut = None
@@ -100,6 +104,28 @@ def download(
     return DownloadResult(
         variant=variant, path=final, bytes=done, sha256=sha.hexdigest(), resumed=resumes
     )
+
+
+# A .part file of a job untouched for this long is left by a run that was killed (SIGKILL, a
+# power cut): a live download writes to its file at least every few seconds.
+STALE_PART_SECONDS = 60.0
+
+
+def _part_tag(job_id: str) -> str:
+    """A file-name-safe tag of ``job_id`` in its temp files' names (ids are opaque text)."""
+    return hashlib.sha256(job_id.encode()).hexdigest()[:12]
+
+
+def remove_stale_parts(directory: Path, job_id: str) -> list[Path]:
+    """Delete the ``.part`` files a killed download of ``job_id`` left in ``directory``."""
+    removed = []
+    now = time.time()
+    for part in directory.glob(f".*.{_part_tag(job_id)}-*.part"):
+        with contextlib.suppress(OSError):
+            if now - part.stat().st_mtime >= STALE_PART_SECONDS:
+                part.unlink()
+                removed.append(part)
+    return removed
 
 
 def _checked_suffix(variant: str, job_id: str, head: bytes) -> str:

@@ -14,6 +14,9 @@ class VideoGenError(Exception):
     """Base of every error video-gen reports to a user."""
 
     exit_code: ExitCode = ExitCode.ERROR
+    # The paid job a failure after its create ends the run of: job_id, local_id, resume (the
+    # command that finishes it). Set by the job layer; None before anything was created.
+    job: dict[str, str | None] | None = None
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         from video_gen.redact import redact

@@ -23,7 +23,9 @@ class ExitCode(IntEnum):
     PARTIAL_FAILURE = 10  # a batch finished but some items failed
     PROVIDER_CREDITS = 11  # the provider account has no credits left (HTTP 402)
     MISSING_DEPENDENCY = 12  # an optional library the command needs is not installed
-    INTERRUPTED = 130  # Ctrl-C (the remote job keeps running; resume with `video-gen download`)
+    INTERRUPTED = (
+        130  # Ctrl-C or SIGTERM (the remote job keeps running; resume with `video-gen download`)
+    )
 
 
 DESCRIPTIONS: dict[ExitCode, str] = {
@@ -40,7 +42,7 @@ DESCRIPTIONS: dict[ExitCode, str] = {
     ExitCode.PARTIAL_FAILURE: "a batch finished with some items failed",
     ExitCode.PROVIDER_CREDITS: "the provider account has no credits left (top it up there)",
     ExitCode.MISSING_DEPENDENCY: "an optional library the command needs is not installed",
-    ExitCode.INTERRUPTED: "interrupted by Ctrl-C (the remote job keeps running)",
+    ExitCode.INTERRUPTED: "interrupted by Ctrl-C or SIGTERM (the remote job keeps running)",
 }
 
 

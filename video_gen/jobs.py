@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from video_gen import deadline as deadline_of
 from video_gen import interrupts, naming, pricing
 from video_gen.client.retry import RetryPolicy, is_retryable, wait_gen
 from video_gen.download import VariantUnavailableError, download
@@ -24,6 +25,7 @@ from video_gen.errors import (
     APIConnectionError,
     CreateInDoubtError,
     DeadlineExceededError,
+    DownloadIncompleteError,
     Interrupted,
     JobFailedError,
     JobNotRecordedError,
@@ -191,10 +193,27 @@ class JobRunner:
         for warning in getattr(reservation, "warnings", ()) or ():
             self.on_event(JobEvent("warning", local_id=local_id, message=str(warning)))
         self.on_event(JobEvent("reserved", local_id=local_id, message=f"{estimate.usd:.2f} USD"))
+        made: RemoteJob | None = None
         try:
             with interrupts.deferred():
-                job = self._create(local_id, request, create)
-        except (KeyboardInterrupt, CreateInDoubtError, JobNotRecordedError):
+                made = self._create(local_id, request, create)
+        except KeyboardInterrupt:
+            if made is None:
+                raise  # forced before an id: the job stays open for `video-gen recover`
+            # Held back until the id was recorded: the job exists, so say which and how to
+            # resume (a Ctrl-C or SIGTERM during the create).
+            self.ledger.event(local_id, "interrupted", remote_id=made.id)
+            if options.cancel_on_interrupt:
+                raise _named(self._cancel(local_id, made), local_id, made.id) from None
+            raise _named(
+                Interrupted(
+                    f"stopped; job {made.id} was created and keeps running on the server",
+                    hint=f"resume with: video-gen download {made.id}",
+                ),
+                local_id,
+                made.id,
+            ) from None
+        except (CreateInDoubtError, JobNotRecordedError):
             raise  # the job stays open: in doubt, or for a re-run to find (batch, recover)
         except BaseException as exc:
             self.ledger.released(local_id, f"create failed: {exc}")
@@ -202,6 +221,7 @@ class JobRunner:
         finally:
             for notice in self.provider.notices():
                 self.on_event(JobEvent("warning", local_id=local_id, message=notice))
+        job = made
         self.on_event(
             JobEvent(
                 "submitted",
@@ -278,6 +298,9 @@ class JobRunner:
                 # The job exists and may be billed: its reservation must never be released.
                 # The ledger (a database that went away) already retried for a while.
                 raise JobNotRecordedError(local_id, job.id, exc) from None
+            except OSError as exc:  # a full disk, a ledger file gone read-only: the same
+                cause = VideoGenError(f"the ledger file could not be written ({exc})")
+                raise JobNotRecordedError(local_id, job.id, cause) from None
             return job
 
     def wait(
@@ -304,7 +327,8 @@ class JobRunner:
                 raise DeadlineExceededError(job.id, timeout)
             self.sleep(min(schedule.next_delay(job, now), remaining))
             try:
-                fresh = self.provider.refresh(job.id)
+                with deadline_of.bounded(deadline - self.clock()):
+                    fresh = self.provider.refresh(job.id)
             except (RateLimitError, ServerError, APIConnectionError) as exc:
                 failures += 1
                 delay = min(
@@ -449,22 +473,28 @@ class JobRunner:
                 timeout=options.timeout,
                 record_final=record_final,
             )
-            files = self.fetch(local_id, job, started.request, options)
+            files = self._fetch_by(started.began + options.timeout, local_id, job, started, options)
         except KeyboardInterrupt:
             self.ledger.event(local_id, "interrupted", remote_id=job.id)
             if options.cancel_on_interrupt:
-                raise self._cancel(local_id, job) from None
-            raise Interrupted(
-                f"stopped waiting; job {job.id} keeps running on the server",
-                hint=f"resume with: video-gen download {job.id}",
+                raise _named(self._cancel(local_id, job), local_id, job.id) from None
+            raise _named(
+                Interrupted(
+                    f"stopped waiting; job {job.id} keeps running on the server",
+                    hint=f"resume with: video-gen download {job.id}",
+                ),
+                local_id,
+                job.id,
             ) from None
-        except JobFailedError:
+        except JobFailedError as exc:
+            _named(exc, local_id, job.id, resume=f"video-gen status {job.id}")
             raise
         except NotFoundError as exc:
-            raise _forgotten(exc, local_id, job.id) from None
+            raise _named(_forgotten(exc, local_id, job.id), local_id, job.id) from None
         except VideoGenError as exc:
             if exc.hint is None:
                 exc.hint = f"the job keeps running; resume with: video-gen download {job.id}"
+            _named(exc, local_id, job.id)
             raise
         video = next((f for f in files if f.variant == "video"), None)
         request = started.request
@@ -487,6 +517,20 @@ class JobRunner:
             local_id=local_id,
             files=tuple(files),
         )
+
+    def _fetch_by(
+        self, end: float, local_id: str, job: RemoteJob, started: Started, options: RunOptions
+    ) -> list[DownloadResult]:
+        """``fetch`` within the deadline (``--timeout`` runs from create to download): every
+        content call ends by ``end``, and a download cut by it is a timeout (exit 6)."""
+        try:
+            with deadline_of.bounded(end - self.clock()):
+                return self.fetch(local_id, job, started.request, options)
+        except (APIConnectionError, DownloadIncompleteError):
+            if self.clock() < end:
+                raise
+            self.ledger.event(local_id, "timeout", remote_id=job.id, after_s=options.timeout)
+            raise DeadlineExceededError(job.id, options.timeout) from None
 
     def _cancel(self, local_id: str, job: RemoteJob) -> Interrupted:
         """``--cancel-on-interrupt``: ask the server to stop the job, then record how it ended
@@ -538,6 +582,23 @@ class JobRunner:
             local_id, job, Estimate(estimate_usd or 0.0, 0.0, "ledger"), request, self.clock()
         )
         return self.finish(started, options, record_final=not already_final)
+
+
+def _named(
+    exc: VideoGenError, local_id: str, job_id: str, *, resume: str | None = None
+) -> VideoGenError:
+    """``exc`` carrying the paid job it ends the run of (``exc.job``: shown on stderr even
+    with ``-q``, and in ``--json``'s error object), its message or hint naming the job."""
+    command = resume or f"video-gen download {job_id}"
+    exc.job = {
+        "job_id": job_id,
+        "local_id": None if local_id == "-" else local_id,
+        "resume": command,
+    }
+    if job_id not in f"{exc.message} {exc.hint or ''}":
+        named = f"job {job_id} keeps running; resume with: {command}"
+        exc.hint = f"{exc.hint}; {named}" if exc.hint else named
+    return exc
 
 
 def _forgotten(exc: NotFoundError, local_id: str, job_id: str) -> NotFoundError:

@@ -96,5 +96,6 @@ def in_doubt(
         hint=f"check {provider.name}'s dashboard or logs for a job ({request.model},"
         f" {request.seconds} s) made around {when}; then `video-gen settle {local_id}"
         f" --remote-id ID` if you find it (video-gen then follows and downloads it), or"
-        f" `video-gen settle {local_id} --not-charged` if there is none",
+        f" `video-gen settle {local_id} --not-charged` if there is none; `video-gen recover`"
+        " looks again once no create with the same parameters is running",
     )

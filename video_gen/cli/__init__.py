@@ -52,6 +52,13 @@ COMMANDS: tuple[Entry, ...] = (
         " declare it charged or not.",
     ),
     Entry(
+        "recover",
+        "recover_cmd",
+        "recover",
+        "Find the jobs of creates left without an id (a run killed while creating) and settle"
+        " jobs the server no longer knows.",
+    ),
+    Entry(
         "batch",
         "batch_cmd",
         "batch",
@@ -191,5 +198,8 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> None:
+    from video_gen import interrupts
+
+    interrupts.terminate_as_interrupt()  # SIGTERM (CI, `timeout`, containers) = Ctrl-C
     invoked = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
     build(lambda e: e.name == invoked)()

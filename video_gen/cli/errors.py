@@ -31,6 +31,8 @@ def handle_errors(fn: F) -> F:
             raise typer.Exit(int(exc.exit_code)) from None
         except VideoGenError as exc:
             print_error(str(exc), exc.hint or FIXES.get(exc.exit_code))
+            if exc.job is not None and kwargs.get("json_output"):
+                _json_error(exc)
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             print_error("interrupted", FIXES[ExitCode.INTERRUPTED])
@@ -63,3 +65,20 @@ def wrap_app(app: typer.Typer) -> typer.Typer:
         if group.typer_instance is not None:
             wrap_app(group.typer_instance)
     return app
+
+
+def _json_error(exc: VideoGenError) -> None:
+    """With ``--json``, an exit after a create also puts the job on stdout, for scripts:
+    ``{"error": {"message", "hint", "exit_code", "job_id", "local_id", "resume"}}``."""
+    import json
+
+    from video_gen.redact import redact
+
+    body = {
+        "message": redact(str(exc)),
+        "hint": exc.hint,
+        "exit_code": int(exc.exit_code),
+        **(exc.job or {}),
+    }
+    sys.stdout.write(json.dumps({"error": body}) + "\n")
+    sys.stdout.flush()

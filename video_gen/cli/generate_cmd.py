@@ -140,6 +140,7 @@ def generate(
         ui.err.print("not generated: nothing was sent", markup=False)
         return
     runtime.open_remote_provider(rt)
+    left = _left_for(rt, request, runtime.recover_left(rt))
     progress = make_progress(ui)
     rt.listeners.append(progress)
     runner = JobRunner(
@@ -147,7 +148,17 @@ def generate(
     )
     closing = None
     try:
-        result = runner.run(request, options)
+        if left is not None:
+            # A killed run of this same request made a job: follow it, never pay again.
+            result = runner.resume(
+                left.local_id,
+                str(left.poll_id),
+                request,
+                options,
+                estimate_usd=left.estimate_usd,
+            )
+        else:
+            result = runner.run(request, options)
         if guided and result.file is not None:
             from video_gen import guided as flow
 
@@ -161,6 +172,18 @@ def generate(
         ui.json(result.to_json())
     else:
         ui.result(str(result.file))
+
+
+def _left_for(rt, request, outcomes):  # type: ignore[no-untyped-def]
+    """The job ``recover_left`` just adopted for exactly this request, if any (oldest)."""
+    from video_gen import reconcile
+
+    for outcome in outcomes:
+        if outcome.action == reconcile.ADOPTED:
+            view = rt.ledger.get(outcome.local_id)
+            if view.in_flight and reconcile.same_request(view, request):
+                return view
+    return None
 
 
 def _ask(

@@ -44,9 +44,9 @@ def _remote_id(record: Any, job_id: str) -> str:
     state = "in doubt" if record.in_doubt else record.status
     raise UsageError(
         f"job {record.local_id} has no remote id ({state}): its create never answered, so the"
-        " server cannot be asked about it",
-        hint=f"video-gen settle {record.local_id} --remote-id ID if you find its job on the"
-        f" provider, or --not-charged if there is none",
+        " server cannot be asked about it (its local id means nothing there)",
+        hint="find its job on the server with: video-gen recover (or, by hand: video-gen settle"
+        f" {record.local_id} --remote-id ID, or --not-charged if there is none)",
     )
 
 
@@ -288,7 +288,7 @@ def remix(
 
     Example: video-gen remix video_68d7512d07848190b3e45da0ecbebcde "same scene, at night"
     """
-    from video_gen import pricing, resolve
+    from video_gen import deadline, pricing, resolve
     from video_gen.cli import runtime
     from video_gen.cli.progress import make_progress
     from video_gen.cli.ui import UI
@@ -300,7 +300,11 @@ def remix(
     prompt = resolve.read_prompt(prompt, None)
     rt, record = _load(ui, provider, job_id)
     try:
+        if timeout is not None:  # refused before the source is even looked up
+            deadline.check_timeout(timeout, free=rt.spec.emulated)
         remote_id = _remote_id(record, job_id)
+        if not dry_run:
+            runtime.recover_left(rt)
         if record is not None:
             model, seconds, size = record.model, int(record.seconds), record.size
         else:

@@ -187,13 +187,15 @@ def run_options(
     cancel_on_interrupt: bool = False,
 ) -> RunOptions:
     """RunOptions from the flags, falling back to the config (flag > env > config > default)."""
-    from video_gen import resolve
+    from video_gen import deadline, resolve
 
+    chosen = timeout if timeout is not None else float(rt.config.value("defaults.timeout"))
+    deadline.check_timeout(chosen, free=rt.spec.emulated)  # before anything is paid
     configured_poll = float(rt.config.value("defaults.poll_interval")) or None
     return RunOptions(
         output_dir=resolve.output_dir(rt.config, output_dir),
         name_template=name or str(rt.config.value("output.name")),
-        timeout=timeout if timeout is not None else float(rt.config.value("defaults.timeout")),
+        timeout=chosen,
         poll_interval=poll_interval if poll_interval is not None else configured_poll,
         variants=variants,
         command=command,
@@ -207,3 +209,21 @@ def variants(thumbnail: bool, spritesheet: bool) -> tuple[str, ...]:
         + (("thumbnail",) if thumbnail else ())
         + (("spritesheet",) if spritesheet else ())
     )
+
+
+def recover_left(rt: Runtime) -> list[Any]:
+    """The cheap part of ``video-gen recover``, before a spending command creates anything:
+    creates of this provider left without an id by a process that died are adopted (or
+    released, or kept in doubt), said in one line on stderr (nothing when nothing was found)."""
+    from video_gen import reconcile
+
+    gone, _ = reconcile.left_creates(rt.ledger, rt.spec.name)
+    if not gone:
+        return []
+    outcomes = reconcile.reconcile(
+        rt.ledger, lambda name: rt.provider, provider=rt.spec.name, sweep=False
+    )
+    line = reconcile.summary(outcomes)
+    if line:
+        rt.ui.warn(line)
+    return outcomes

@@ -67,6 +67,7 @@ class CliSession:
         self._listeners[name] = listener
         if name not in self._opened:
             runtime.open_remote_provider(r)
+            runtime.recover_left(r)
             r.listeners.append(lambda e, n=name: self._listeners[n](e))
             self._opened[name] = Backend(r.provider, r.prices)
         return self._opened[name]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -135,10 +136,16 @@ class Transport:
 
     def _timeout(self) -> tuple[float, float]:
         """The (connect, read) timeout, shortened to what is left of the deadline."""
+        from video_gen import deadline
+
         connect, read = self.timeouts.pair()
-        if self.deadline is None:
+        outer = deadline.left()  # the deadline of the job being followed (--timeout)
+        if self.deadline is None and outer is None:
             return connect, read
-        left = self.deadline - self.clock()
+        left = min(
+            self.deadline - self.clock() if self.deadline is not None else math.inf,
+            outer if outer is not None else math.inf,
+        )
         if left <= 0:
             raise APITimeoutError(
                 "the deadline (--timeout) passed before the call could be made",
@@ -252,7 +259,12 @@ class Transport:
         return self.request("GET", path, params=params, headers=headers, stream=True)
 
     def _no_time_for_retry(self) -> bool:
-        return self.deadline is not None and self.deadline - self.clock() <= 0
+        from video_gen import deadline
+
+        outer = deadline.left()
+        return (self.deadline is not None and self.deadline - self.clock() <= 0) or (
+            outer is not None and outer <= 0
+        )
 
     def json(self, method: str, path: str, **kwargs: Any) -> tuple[dict[str, Any], Any]:
         """``request`` decoded as a JSON object, with the answer's headers."""

@@ -58,9 +58,9 @@ class Claim:
 
 # ``claim``'s decision, made by the shared code inside a backend's lock: given the remote ids
 # the ledger knows and the "reserved" records of other open jobs with no remote id yet, the
-# Claim and the fields of the "submitted" record to append (None: append nothing).
+# Claim and the "submitted" records to append, as (local id, fields) pairs.
 ClaimDecision = Callable[
-    [frozenset[str], list[dict[str, Any]]], tuple[Claim, dict[str, Any] | None]
+    [frozenset[str], list[dict[str, Any]]], tuple[Claim, list[tuple[str, dict[str, Any]]]]
 ]
 
 
@@ -107,6 +107,14 @@ class LedgerBackend(Protocol):
         *,
         since: datetime,
     ) -> Claim: ...
+    def claim_left(
+        self,
+        local_ids: list[str],
+        request: GenerationRequest,
+        candidates: Iterable[tuple[str, str]],
+        *,
+        since: datetime,
+    ) -> tuple[dict[str, str], list[str], int]: ...
     def completed(self, local_id: str, actual_usd: float | None) -> None: ...
     def failed(self, local_id: str, status: str, code: str | None, message: str | None) -> None: ...
     def released(self, local_id: str, reason: str) -> None: ...
@@ -137,6 +145,7 @@ class LedgerBackend(Protocol):
         limit: int | None = 20,
     ) -> list[JobView]: ...
     def known_remote_ids(self, *, since: datetime) -> frozenset[str]: ...
+    def open_jobs(self, provider: str | None = None) -> list[JobView]: ...
     def month(
         self,
         month: str | None = None,
@@ -239,6 +248,20 @@ def pending_creates(
         and (r.get("provider"), r.get("model"), r.get("seconds"), r.get("size"), r.get("prompt"))
         == wanted
     ]
+
+
+def live(reserved: dict[str, Any]) -> bool:
+    """Whether the process that wrote this "reserved" record may still be creating its job."""
+    from video_gen import owner
+
+    origin = reserved.get("origin")
+    host = origin.get("host") if isinstance(origin, dict) else None
+    try:
+        at = rec.parse_ts(reserved["ts"]) if isinstance(reserved.get("ts"), str) else None
+    except ValueError:
+        at = None
+    token = reserved.get("owner")
+    return owner.alive(token if isinstance(token, str) else None, host, at)
 
 
 def final_fields(
@@ -372,6 +395,13 @@ class LedgerBase:
             batch_id=batch_id,
             item_key=item_key,
         )
+        from video_gen import owner
+
+        # Who is creating it: a later process tells a create still on the wire from one left
+        # by a process that died (``video-gen recover``).
+        token = owner.token()
+        if token is not None:
+            fields["owner"] = token
         amount = fields["estimate_usd"]
         moment = rec.as_utc(now) if now is not None else rec.utcnow()
         job = f"{request.model}, {request.seconds} s, {request.size}"
@@ -426,16 +456,66 @@ class LedgerBase:
 
         def decide(
             known: frozenset[str], unanswered: list[dict[str, Any]]
-        ) -> tuple[Claim, dict[str, Any] | None]:
+        ) -> tuple[Claim, list[tuple[str, dict[str, Any]]]]:
             unclaimed = [(rid, status) for rid, status in found if rid not in known]
-            pending = pending_creates(local_id, request, unanswered)
+            # A rival left by a dead process is not on the wire: nothing to wait for, and
+            # `recover` shares out what is left once this create has taken its job.
+            pending = pending_creates(local_id, request, [r for r in unanswered if live(r)])
             if len(unclaimed) == 1 and not pending:
                 remote_id, status = unclaimed[0]
                 fields = {"remote_id": remote_id, "status": status, "recovered": True}
-                return Claim(remote_id, 0, 0), stamped(fields)
-            return Claim(None, len(unclaimed), len(pending)), None
+                return Claim(remote_id, 0, 0), [(local_id, stamped(fields))]
+            return Claim(None, len(unclaimed), len(pending)), []
 
         return self._claim(local_id, rec.as_utc(since), decide)
+
+    def claim_left(
+        self,
+        local_ids: list[str],
+        request: GenerationRequest,
+        candidates: Iterable[tuple[str, str]],
+        *,
+        since: datetime,
+    ) -> tuple[dict[str, str], list[str], int]:
+        """Share out, among creates left without an id by processes that died (``recover``),
+        the jobs a lookup found for their parameters since the first of them began.
+
+        ``local_ids`` (oldest first) all have ``request``'s parameters, so they are the same
+        paid job: which of them gets which job changes no amount. Under the ledger lock: jobs
+        another ledger job recorded are not theirs; when another create with the same
+        parameters is still pending, or more jobs match than there are creates (some are not
+        theirs), nothing is decided. Otherwise the jobs found, oldest first, are recorded for
+        the creates still open, oldest first, and the creates left over had no job.
+
+        Returns ``{local id: remote id}`` adopted, the local ids the server has no job for
+        (for the caller to release), and the number of matching jobs left unclaimed.
+        """
+        found = list(candidates)
+        decided: dict[str, Any] = {"adopted": {}, "none": []}
+
+        def decide(
+            known: frozenset[str], unanswered: list[dict[str, Any]]
+        ) -> tuple[Claim, list[tuple[str, dict[str, Any]]]]:
+            open_ids = {r["id"] for r in unanswered}
+            left = [i for i in local_ids if i in open_ids]
+            unclaimed = [(rid, status) for rid, status in found if rid not in known]
+            rivals = [
+                i
+                for i in pending_creates(left[0] if left else "", request, unanswered)
+                if i not in left
+            ]
+            if not left or rivals or len(unclaimed) > len(left):
+                return Claim(None, len(unclaimed), len(rivals)), []
+            records = [
+                (local_id, stamped({"remote_id": rid, "status": status, "recovered": True}))
+                for local_id, (rid, status) in zip(left, unclaimed, strict=False)
+            ]
+            decided["adopted"] = {local_id: f["remote_id"] for local_id, f in records}
+            decided["none"] = left[len(records) :]
+            return Claim(None, 0, 0), records
+
+        claim = self._claim(local_ids[0], rec.as_utc(since), decide)
+        return decided["adopted"], decided["none"], claim.unclaimed
 
     def completed(self, local_id: str, actual_usd: float | None) -> None:
         """The job succeeded: it is charged ``actual_usd`` if known, else its estimate.
@@ -555,6 +635,12 @@ class LedgerBase:
         if limit is not None and limit <= 0:
             return []
         return self._select(wanted, limit)
+
+    def open_jobs(self, provider: str | None = None) -> list[JobView]:
+        """Every job still in flight (of the provider named ``provider``), oldest first: what
+        ``recover`` reconciles. Every spending command asks, so a backend makes it cheap."""
+        views = self.jobs(status="in-flight", limit=None)
+        return [v for v in reversed(views) if provider is None or v.provider == provider]
 
     def month(
         self,

@@ -140,10 +140,11 @@ class JsonlLedger(LedgerBase):
                 reserved = next((r for r in records if r["kind"] == rec.RESERVED), None)
                 if reserved is not None and not any(rec.remote_ids_of(r) for r in records):
                     unanswered.append(reserved)
-            claim, fields = decide(known, unanswered)
-            if fields is not None:
-                record = rec.make(rec.SUBMITTED, local_id, rec.utcnow(), fields)
+            claim, claimed = decide(known, unanswered)
+            for job_id, fields in claimed:
+                record = rec.make(rec.SUBMITTED, job_id, rec.utcnow(), fields)
                 self._file.append(rec.encode(record))
+            if claimed:
                 self._synced()
             return claim
 
@@ -167,6 +168,27 @@ class JsonlLedger(LedgerBase):
 
     def _views(self, local_ids: list[str]) -> dict[str, JobView]:
         return {k: fold(self._records_of(k))[k] for k in local_ids}
+
+    def open_jobs(self, provider: str | None = None) -> list[JobView]:
+        """The index knows the open jobs: only their records are read, scanning back to the
+        oldest one's reservation (open jobs are recent), not the whole file."""
+        index = self._snapshot()
+        wanted = {k for k, o in index.open.items() if provider is None or o.provider == provider}
+        if not wanted:
+            return []
+        found: list[dict[str, Any]] = []
+        starts = set()
+        for line in self._file.lines_backward():
+            record, _ = rec.decode(line)
+            if record is None or record["id"] not in wanted:
+                continue
+            found.append(record)
+            if record["kind"] == rec.RESERVED:
+                starts.add(record["id"])
+                if starts == wanted:
+                    break  # a job's records all follow its reservation
+        views = fold(reversed(found))
+        return sorted(views.values(), key=lambda v: (v.created_at, v.local_id))
 
     def _select(self, wanted: JobFilter, limit: int | None) -> list[JobView]:
         stop = wanted.since - CLOCK_SLACK if wanted.since is not None else None

@@ -172,10 +172,10 @@ class PostgresLedger(LedgerBase):
                     known.add(remote)
                 else:
                     unanswered.append(body)
-            claim, fields = decide(frozenset(known), unanswered)
-            if fields is not None:
-                record = rec.make(rec.SUBMITTED, local_id, rec.utcnow(), fields)
-                _store(cur, record, attempt, job=_lock_job(cur, local_id))
+            claim, records = decide(frozenset(known), unanswered)
+            for job_id, fields in records:
+                record = rec.make(rec.SUBMITTED, job_id, rec.utcnow(), fields)
+                _store(cur, record, attempt, job=_lock_job(cur, job_id))
             attempt.result = claim
             return claim
 
