@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from video_gen import interrupts, naming, pricing
+from video_gen import interrupts, naming, preflight, pricing
 from video_gen.client.retry import RetryPolicy, is_retryable, wait_gen
 from video_gen.download import VariantUnavailableError, download
 from video_gen.errors import (
@@ -170,6 +170,9 @@ class JobRunner:
         """Estimate, reserve, create (``create`` replaces ``provider.submit``, e.g. a remix)."""
         began = self.clock()
         estimate = self.check(request)
+        preflight.check_job(
+            request, options.output_dir, options.name_template, _name_values(request, options)
+        )
         self.on_event(JobEvent("estimate", message=f"{estimate.usd:.2f} USD ({estimate.source})"))
         reservation = self.ledger.reserve(
             request,
@@ -349,15 +352,9 @@ class JobRunner:
     def fetch(
         self, local_id: str, job: RemoteJob, request: GenerationRequest, options: RunOptions
     ) -> list[DownloadResult]:
-        values = {
-            "slug": naming.slugify(request.prompt),
-            "id": job.id,
-            "model": request.model,
-            "seconds": request.seconds,
-            "size": request.size,
-            **options.name_values,
-        }
-        stem = naming.render(options.name_template, values)
+        stem = naming.render(
+            options.name_template, {**_name_values(request, options), "id": job.id}
+        )
         results: list[DownloadResult] = []
         for variant in options.variants:
             self.on_event(JobEvent("download", local_id=local_id, job_id=job.id, variant=variant))
@@ -521,6 +518,17 @@ class JobRunner:
             local_id, job, Estimate(estimate_usd or 0.0, 0.0, "ledger"), request, self.clock()
         )
         return self.finish(started, options, record_final=not already_final)
+
+
+def _name_values(request: GenerationRequest, options: RunOptions) -> dict[str, Any]:
+    """What a file name template is filled with (``id`` is added once the job exists)."""
+    return {
+        "slug": naming.slugify(request.prompt),
+        "model": request.model,
+        "seconds": request.seconds,
+        "size": request.size,
+        **options.name_values,
+    }
 
 
 def _forgotten(exc: NotFoundError, local_id: str, job_id: str) -> NotFoundError:

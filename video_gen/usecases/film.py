@@ -390,6 +390,7 @@ def _run_chain(setup: FilmSetup, session: Session, display: Display) -> BatchRun
         decisions, forecast = plan(setup, session)
         display.planned(loaded, decisions, forecast)
         forecast.check()
+        batch_usecase.check_local(loaded, decisions)
         manifest = _ChainManifest(loaded.manifest_path, loaded.header, len(loaded.items))
         states: list[ItemState] = []
         previous: Path | None = None
