@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from video_gen.errors import UsageError
+from video_gen.errors import BudgetError, UsageError
 from video_gen.ledger import records as rec
 from video_gen.ledger.budget import BudgetLimits, Reservation, check
 from video_gen.ledger.query import (
@@ -119,6 +119,14 @@ class LedgerBackend(Protocol):
     def would_fit(
         self, estimate_usd: float, limits: BudgetLimits, *, now: datetime | None = None
     ) -> bool: ...
+    def refusal(
+        self,
+        estimate_usd: float,
+        limits: BudgetLimits,
+        *,
+        job: str = "dry run",
+        now: datetime | None = None,
+    ) -> BudgetError | None: ...
     def get(self, id_or_prefix: str) -> JobView: ...
     def find_remote(self, remote_id: str) -> JobView | None: ...
     def jobs(
@@ -485,16 +493,26 @@ class LedgerBase:
     ) -> bool:
         """Whether a job of ``estimate_usd`` would be reserved now (for --dry-run; no lock, so
         only ``reserve`` itself is the promise)."""
-        from video_gen.errors import BudgetError
+        return self.refusal(estimate_usd, limits, now=now) is None
 
+    def refusal(
+        self,
+        estimate_usd: float,
+        limits: BudgetLimits,
+        *,
+        job: str = "dry run",
+        now: datetime | None = None,
+    ) -> BudgetError | None:
+        """The BudgetError ``reserve`` would raise now for a job of ``estimate_usd`` (naming the
+        limit and the command that raises it), or None when it fits. ``job`` describes it."""
         micro = rec.to_micro(rec.check_usd(estimate_usd, "estimate_usd"))
         moment = rec.as_utc(now) if now is not None else rec.utcnow()
         totals = self._totals(moment.strftime("%Y-%m"))
         try:
-            check(micro, committed(totals, moment), limits, "dry run")
-        except BudgetError:
-            return False
-        return True
+            check(micro, committed(totals, moment), limits, job)
+        except BudgetError as exc:
+            return exc
+        return None
 
     def get(self, id_or_prefix: str) -> JobView:
         """The job whose local or remote id starts with ``id_or_prefix`` (UsageError unless one)."""
