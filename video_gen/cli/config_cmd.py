@@ -52,7 +52,7 @@ def show(json_output: Annotated[bool, typer.Option("--json", help="As JSON.")] =
     from video_gen.cli.ui import UI
     from video_gen.config import KEYS, Config
 
-    cfg = Config.load()
+    cfg = Config.load(strict=False)
     rows = []
     for name, key in KEYS.items():
         stored = cfg.raw(name)
@@ -97,7 +97,7 @@ def get(key: Key) -> None:
     from video_gen.config import KEYS, Config
     from video_gen.errors import UsageError
 
-    cfg = Config.load()
+    cfg = Config.load(strict=False)
     value = cfg.value(key)
     if value is None and key not in KEYS:
         raise UsageError(f"{key} is not set", hint="video-gen config show lists every key")
@@ -122,7 +122,7 @@ def set_(
             hint="video-gen config show lists every key (providers.NAME.* and"
             " gags.* are free-form)",
         )
-    cfg = Config.load()
+    cfg = Config.load(strict=False)
     cfg.set(key, _parse_scalar(value) if key not in KEYS else value)
     cfg.save()
     UI().info(f"set {key} in {cfg.path}")
@@ -137,7 +137,7 @@ def unset(key: Key) -> None:
     from video_gen.cli.ui import UI
     from video_gen.config import Config
 
-    cfg = Config.load()
+    cfg = Config.load(strict=False)
     if cfg.unset(key):
         cfg.save()
         UI().info(f"removed {key} from {cfg.path}")
@@ -211,7 +211,7 @@ def set_price(
 
     if usd_per_second < 0:
         raise UsageError("the price cannot be negative")
-    cfg = Config.load()
+    cfg = Config.load(strict=False)
     rows = cfg.doc.get("prices")
     if rows is None:
         rows = tomlkit.aot()
