@@ -72,7 +72,7 @@ class Recorder(Protocol):
         *,
         since: datetime,
     ) -> Any: ...
-    def completed(self, local_id: str, actual_usd: float | None) -> None: ...
+    def completed(self, local_id: str, actual_usd: float | None, *, free: bool = False) -> None: ...
     def failed(self, local_id: str, status: str, code: str | None, message: str | None) -> None: ...
     def released(self, local_id: str, reason: str) -> None: ...
     def downloaded(
@@ -346,7 +346,7 @@ class JobRunner:
             failure = JobRefusedError if job.refused else JobFailedError
             raise failure(job.id, job.status, job.error_code, job.error_message)
         if record_final:
-            self.ledger.completed(local_id, job.cost_usd)
+            self.ledger.completed(local_id, job.cost_usd, free=_is_free(self.provider))
         return job
 
     def fetch(
@@ -520,6 +520,12 @@ class JobRunner:
         return self.finish(started, options, record_final=not already_final)
 
 
+def _is_free(provider: Provider) -> bool:
+    """Whether the provider is declared free (the emulator, ``free = true``): its reported
+    cost of 0 is believed."""
+    return provider.kind == "emulator" or getattr(provider, "free", False) is True
+
+
 def _name_values(request: GenerationRequest, options: RunOptions) -> dict[str, Any]:
     """What a file name template is filled with (``id`` is added once the job exists)."""
     return {
@@ -563,7 +569,7 @@ class UnrecordedJob:
         *,
         since: datetime,
     ) -> Any: ...
-    def completed(self, local_id: str, actual_usd: float | None) -> None: ...
+    def completed(self, local_id: str, actual_usd: float | None, *, free: bool = False) -> None: ...
     def failed(self, local_id: str, status: str, code: str | None, message: str | None) -> None: ...
     def released(self, local_id: str, reason: str) -> None: ...
     def downloaded(

@@ -10,6 +10,7 @@ both backends at once.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -107,7 +108,7 @@ class LedgerBackend(Protocol):
         *,
         since: datetime,
     ) -> Claim: ...
-    def completed(self, local_id: str, actual_usd: float | None) -> None: ...
+    def completed(self, local_id: str, actual_usd: float | None, *, free: bool = False) -> None: ...
     def failed(self, local_id: str, status: str, code: str | None, message: str | None) -> None: ...
     def released(self, local_id: str, reason: str) -> None: ...
     def downloaded(
@@ -271,6 +272,21 @@ def final_fields(
         if any(r["kind"] in rec.FINAL_KINDS for r in known):
             return None  # the first final record fixed the charge: a repeat changes nothing
     estimate = rec.from_micro(open_estimate) if open_estimate is not None else 0.0
+    if (
+        charge is not None
+        and open_estimate is not None
+        and fields.get("actual_usd") is not None
+        and not rec.plausible_charge(charge, estimate, free=bool(fields.get("free")))
+    ):
+        # 0 (or a tenth) of the estimate from a paid provider is more likely a missing or
+        # mis-scaled usage report than a gift: believing it would let the budget overspend.
+        warning = (
+            f"job {local_id}: the provider reported a cost of {rec.usd_text(charge)} USD for a"
+            f" job estimated at {rec.usd_text(estimate)} USD; the estimate is charged to the"
+            " budget (declare the provider free = true if it really costs nothing)"
+        )
+        logging.getLogger("video_gen.ledger").warning("warning: %s", warning)
+        return stamped({**fields, "warning": warning, "charged_usd": estimate})
     return stamped({**fields, "charged_usd": estimate if charge is None else charge})
 
 
@@ -441,18 +457,22 @@ class LedgerBase:
 
         return self._claim(local_id, rec.as_utc(since), decide)
 
-    def completed(self, local_id: str, actual_usd: float | None) -> None:
+    def completed(self, local_id: str, actual_usd: float | None, *, free: bool = False) -> None:
         """The job succeeded: it is charged ``actual_usd`` if known, else its estimate.
 
-        A reported cost that is not an amount (negative, NaN, text) is kept as ``reported_usd``
-        and the estimate charged: the completion itself must never be lost.
+        A reported cost that is not an amount (negative, NaN, text, absurd like 1e308) is kept
+        as ``reported_usd`` and the estimate charged: the completion itself must never be lost.
+        A paid provider's (not ``free``) report of 0, or below a tenth of the estimate, is kept
+        as ``actual_usd`` with a ``warning``, and the estimate charged (``final_fields``).
         """
         fields: dict[str, Any] = {"actual_usd": None}
         if actual_usd is not None:
             try:
                 fields["actual_usd"] = rec.check_usd(actual_usd, "actual_usd")
             except (TypeError, ValueError):
-                fields["reported_usd"] = repr(actual_usd)
+                fields["reported_usd"] = repr(actual_usd)[:40]
+        if free:
+            fields["free"] = True
         self._finish(rec.COMPLETED, local_id, fields, fields["actual_usd"])
 
     def failed(self, local_id: str, status: str, code: str | None, message: str | None) -> None:

@@ -24,7 +24,7 @@ from video_gen.ledger import records as rec
 from video_gen.ledger.query import SPEND_COLUMNS, SpendTotals, spend_row
 from video_gen.ledger.store import LedgerFile
 
-INDEX_VERSION = 2  # 2: a settled counter per model
+INDEX_VERSION = 3  # 2: a settled counter per model; 3: the ended jobs' ids
 _FINGERPRINT_BYTES = 256
 _READ_CHUNK = 1 << 23
 MAX_ISSUES = 200  # bad lines remembered with their numbers; the rest are only counted
@@ -67,6 +67,9 @@ class Index:
         #   [charged micro-USD, completed, failed, released, seconds, settled]
         self.models: dict[str, dict[str, list[int]]] = {}
         self.open: dict[str, Open] = {}
+        # Jobs that ended: a duplicated "reserved" line (a file concatenated, a line copied)
+        # must not open them again and count their money twice.
+        self.ended: set[str] = set()
         self.issues: list[Issue] = []
         self.issue_count = 0
         self.torn: Issue | None = None  # recomputed on every sync, never saved
@@ -75,7 +78,7 @@ class Index:
     def apply(self, record: dict[str, Any]) -> None:
         kind, local_id = record["kind"], record["id"]
         if kind == rec.RESERVED:
-            if local_id in self.open:
+            if local_id in self.open or local_id in self.ended:
                 return
             seconds = record.get("seconds")
             self.open[local_id] = Open(
@@ -91,6 +94,7 @@ class Index:
             job = self.open.pop(local_id, None)
             if job is None:
                 return  # the first final record fixed this job's charge already
+            self.ended.add(local_id)
             share = spend_row(job.estimate, job.seconds, record)
             self.days[job.day] = self.days.get(job.day, 0) + share[0]
             row = self.models.setdefault(rec.month_of(job.day), {}).setdefault(
@@ -154,6 +158,7 @@ class Index:
             "open": {
                 k: [o.day, o.provider, o.model, o.estimate, o.seconds] for k, o in self.open.items()
             },
+            "ended": sorted(self.ended),
             "issues": [[i.line, i.offset, i.reason] for i in self.issues],
             "issue_count": self.issue_count,
         }
@@ -180,6 +185,7 @@ class Index:
                 str(k): Open(str(d), str(p), str(m), int(e), int(s))
                 for k, (d, p, m, e, s) in data["open"].items()
             }
+            index.ended = {str(k) for k in data["ended"]}
             index.issues = [Issue(int(a), int(b), str(c)) for a, b, c in data["issues"]]
             index.issue_count = int(data["issue_count"])
         except (KeyError, TypeError, ValueError, AttributeError):

@@ -12,6 +12,7 @@ follows the server instead of the packaged lists (``capabilities_for``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -237,7 +238,12 @@ def open_provider(spec: ProviderSpec, connect: Connect) -> Provider:
     """Open ``spec``. ``connect`` builds a transport (timeouts, retry policy, retry hook bound)."""
     _ready(spec)
     spec.declared_models()  # a bad declaration is a config error before anything is sent
-    return spec.impl.open(spec, connect)
+    provider = spec.impl.open(spec, connect)
+    if spec.options.get("free") is True:
+        # Read by the job layer: this provider's reported cost of 0 is believed (docs).
+        with contextlib.suppress(AttributeError):
+            provider.free = True  # type: ignore[attr-defined]
+    return provider
 
 
 def capabilities_for(spec: ProviderSpec, model: str) -> ModelCapabilities | None:

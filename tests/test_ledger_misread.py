@@ -1,0 +1,183 @@
+"""A ledger that cannot be misread: a line no reader can use (an absurd amount, brackets nested
+100,000 deep, a ``downloaded`` record of the wrong types) is skipped and reported like any
+corrupt line, never fatal; duplicated lines are not counted twice; a paid provider's reported
+cost of 0 (or far below the estimate) is recorded with a warning and the estimate charged."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from video_gen.cli import app
+from video_gen.ledger import BudgetLimits, Ledger, LedgerBackend, open_ledger
+from video_gen.types import Estimate, GenerationRequest
+
+runner = CliRunner()
+NOW = datetime.now(timezone.utc)
+LIMITS = BudgetLimits(monthly_usd=50.0)
+
+
+def run(*args: str) -> Any:
+    return runner.invoke(app, list(args))
+
+
+def reserve(ledger: LedgerBackend, usd: float = 0.4) -> str:
+    r = ledger.reserve(
+        GenerationRequest(prompt="a paper boat", model="sora-2", seconds=4, size="720x1280"),
+        Estimate(usd, round(usd / 4, 6), "test prices"),
+        LIMITS,
+        provider_kind="openai-videos",
+        command="generate",
+    )
+    return str(r.local_id)
+
+
+def done_job(ledger: LedgerBackend, usd: float = 0.4, actual: float | None = None) -> str:
+    local_id = reserve(ledger, usd)
+    ledger.submitted(local_id, f"video_{local_id}", "queued")
+    ledger.completed(local_id, actual)
+    return local_id
+
+
+def _ts() -> str:
+    return NOW.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def bad_lines(local_id: str) -> dict[str, str]:
+    head = f'{{"v":1,"ts":"{_ts()}","id":"{local_id}",'
+    return {
+        "actual 1e308": head + '"kind":"completed","actual_usd":1e308}',
+        "charged 1e308": head + '"kind":"completed","charged_usd":1e308}',
+        "estimate 1e308": head.replace(local_id, "j0000000000zzzz")
+        + '"kind":"reserved","provider":"openai","model":"sora-2","estimate_usd":1e308}',
+        "nested": "[" * 100_000 + "]" * 100_000,
+        "downloaded types": head
+        + '"kind":"downloaded","variant":5,"path":[1],"sha256":{},"bytes":"x"}',
+        "downloaded bytes": head
+        + '"kind":"downloaded","variant":"video","path":"/x.mp4","sha256":"ab","bytes":-4}',
+        "submitted id": head + '"kind":"submitted","remote_id":{"a":1},"status":"queued"}',
+    }
+
+
+@pytest.mark.parametrize("case", list(bad_lines("j")))
+def test_a_line_no_reader_can_use_is_skipped_and_reported_never_fatal(
+    emulator: Any, case: str
+) -> None:
+    ledger = Ledger()
+    open_id = reserve(ledger, 0.4)  # in flight: the bad final line must not end it
+    ledger.submitted(open_id, "video_open", "queued")
+    with ledger.path.open("ab") as fh:
+        fh.write(bad_lines(open_id)[case].encode() + b"\n")
+    for args in (["history"], ["budget", "--json"], ["history", "show", open_id]):
+        res = run(*args)
+        assert res.exit_code == 0, (args, res.stderr)
+        assert "unexpected" not in res.stderr
+    assert "line 3" in run("budget").stderr  # reported with its line number
+    month = Ledger().month(limits=LIMITS)
+    assert month.reserved_usd == pytest.approx(0.4) and month.spent_usd == 0
+    # and a paid command still works after it
+    res = run("generate", "a boat", "--provider", "emulator", "-o", "out", "-q")
+    assert res.exit_code == 0, res.stderr
+
+
+@pytest.mark.jsonl_only
+def test_a_whole_ledger_duplicated_is_counted_once(emulator: Any) -> None:
+    ledger = Ledger()
+    first = done_job(ledger, 0.4)
+    second = reserve(ledger, 0.8)
+    ledger.submitted(second, "video_b", "queued")
+    text = ledger.path.read_bytes()
+    ledger.path.write_bytes(text + text)  # a file concatenated with itself
+    month = Ledger().month(limits=LIMITS)
+    assert month.spent_usd == pytest.approx(0.4)
+    assert month.reserved_usd == pytest.approx(0.8)
+    listed = json.loads(run("history", "--json").stdout)
+    assert sorted(j["id"] for j in listed) == sorted([first, second])
+    shown = Ledger().get(first)
+    assert shown.status == "completed" and len(shown.files) == 0
+    assert [e["kind"] for e in shown.events].count("completed") == 1
+
+
+@pytest.mark.jsonl_only
+def test_a_single_final_line_duplicated_is_counted_once(emulator: Any) -> None:
+    ledger = Ledger()
+    local_id = done_job(ledger, 0.4)
+    lines = ledger.path.read_bytes().splitlines(keepends=True)
+    reserved = next(line for line in lines if b'"reserved"' in line)
+    ledger.path.write_bytes(b"".join(lines) + reserved + lines[-1])
+    month = Ledger().month(limits=LIMITS)
+    assert month.spent_usd == pytest.approx(0.4) and month.reserved_usd == 0
+    assert Ledger().get(local_id).charged_usd == pytest.approx(0.4)
+
+
+# -- what a server reports ------------------------------------------------------------------------
+def test_a_server_reporting_1e308_is_recorded_as_unbelievable_and_the_estimate_charged(
+    backend: str,
+) -> None:
+    ledger = open_ledger()
+    local_id = done_job(ledger, 0.4, actual=1e308)
+    again = open_ledger()
+    assert again.get(local_id).charged_usd == pytest.approx(0.4)
+    assert again.month(limits=LIMITS).spent_usd == pytest.approx(0.4)
+    assert run("budget").exit_code == 0 and run("history").exit_code == 0
+
+
+@pytest.mark.parametrize("reported", [0.0, 0.01])
+def test_a_paid_providers_implausibly_low_cost_keeps_the_estimate_with_a_warning(
+    backend: str, reported: float, caplog: pytest.LogCaptureFixture
+) -> None:
+    ledger = open_ledger()
+    local_id = done_job(ledger, 0.4, actual=reported)
+    job = open_ledger().get(local_id)
+    assert job.charged_usd == pytest.approx(0.4)
+    assert open_ledger().month(limits=LIMITS).spent_usd == pytest.approx(0.4)
+    assert "reported a cost of" in caplog.text and "free = true" in caplog.text
+
+
+def test_a_plausible_lower_cost_is_believed(backend: str) -> None:
+    ledger = open_ledger()
+    local_id = done_job(ledger, 0.4, actual=0.35)
+    assert open_ledger().get(local_id).charged_usd == pytest.approx(0.35)
+
+
+def test_a_free_providers_zero_is_believed(backend: str) -> None:
+    ledger = open_ledger()
+    local_id = reserve(ledger, 0.4)
+    ledger.submitted(local_id, "video_free", "queued")
+    ledger.completed(local_id, 0.0, free=True)
+    assert open_ledger().get(local_id).charged_usd == 0
+    assert open_ledger().month(limits=LIMITS).spent_usd == 0
+
+
+def test_the_emulator_is_free_and_a_declared_free_provider_too(
+    isolated_home: Path,
+) -> None:
+    from video_gen.config import Config
+    from video_gen.jobs import _is_free
+    from video_gen.providers import open_provider, spec_for
+
+    (isolated_home).mkdir(parents=True, exist_ok=True)
+    (isolated_home / "config.toml").write_text(
+        '[providers.gpu]\nkind = "openai-videos"\nbase_url = "http://127.0.0.1:9/v1"\n'
+        'api_key = "none"\nfree = true\n'
+        '[providers.paid]\nkind = "openai-videos"\nbase_url = "http://127.0.0.1:9/v1"\n'
+        'api_key = "none"\n'
+    )
+    from video_gen.client.transport import Transport
+
+    def connect(base_url: str, **kw: Any) -> Any:
+        return Transport(base_url, **kw)
+
+    config = Config.load()
+    assert _is_free(open_provider(spec_for(config, "gpu"), connect))
+    assert not _is_free(open_provider(spec_for(config, "paid"), connect))
+    emu = open_provider(spec_for(config, "emulator"), connect)
+    try:
+        assert _is_free(emu)
+    finally:
+        emu.close()
