@@ -102,9 +102,9 @@ def read_source(arg: str, stdin_text: str | None = None) -> tuple[str, Path | No
     """The batch file's text and its path (None for ``-``, stdin)."""
     if arg == "-":
         if stdin_text is None:
-            import sys
+            from video_gen.resolve import read_stdin
 
-            stdin_text = sys.stdin.read()
+            stdin_text = read_stdin("the batch")
         return stdin_text.removeprefix("\ufeff"), None
     path = Path(arg).expanduser()
     try:
