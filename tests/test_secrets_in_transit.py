@@ -8,7 +8,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -17,7 +17,7 @@ from video_gen.client.transport import Transport, bearer, warn_plain_http
 
 
 class _Server(BaseHTTPRequestHandler):
-    seen: list[tuple[str, str, dict[str, str]]] = []
+    seen: ClassVar[list[tuple[str, str, dict[str, str]]]] = []
     port = 0
 
     def do_GET(self) -> None:
