@@ -195,3 +195,33 @@ def test_a_config_path_that_is_a_folder_is_a_named_config_error(isolated_home: P
     (isolated_home / "config.toml").mkdir(parents=True)
     res = run("generate", "a boat", "--provider", "emulator", "-o", "out")
     assert_config_error(res, "config.toml")
+
+
+# -- price rows --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("true", ("usd_per_second", "not a number")),
+        ('"0.05"', ("usd_per_second", "not a number")),
+        ("nan", ("usd_per_second", "finite")),
+        ("-1", ("usd_per_second", "finite")),
+        ("1e9", ("usd_per_second", "finite")),
+        ("0.05\nusd_per_vid = 2", ("usd_per_vid", "did you mean usd_per_video?")),
+    ],
+)
+def test_a_misreadable_price_row_is_refused_before_any_create(
+    remote: EmulatorServer, isolated_home: Path, value: str, words: tuple[str, ...]
+) -> None:
+    write_config(
+        isolated_home, f'[[prices]]\nprovider = "*"\nmodel = "sora-2"\nusd_per_second = {value}\n'
+    )
+    res = run("generate", "a boat", "-o", "out")
+    assert_config_error(res, "[[prices]]", *words)
+    assert remote.stats.total_requests == 0
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "5000"])
+def test_config_set_price_refuses_what_is_not_a_price(isolated_home: Path, value: str) -> None:
+    res = run("config", "set-price", "--", "my-model", value)
+    assert res.exit_code == ExitCode.USAGE, res.stderr
+    assert not (isolated_home / "config.toml").exists()

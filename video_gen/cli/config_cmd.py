@@ -203,14 +203,21 @@ def set_price(
 
     Example: video-gen config set-price wan-2.7 0.04 --source "my invoice 2026-11"
     """
+    import math
+
     import tomlkit
 
     from video_gen.cli.ui import UI
     from video_gen.config import Config
     from video_gen.errors import UsageError
+    from video_gen.pricing import MAX_USD_PER_SECOND
 
-    if usd_per_second < 0:
-        raise UsageError("the price cannot be negative")
+    if not (math.isfinite(usd_per_second) and 0 <= usd_per_second <= MAX_USD_PER_SECOND):
+        raise UsageError(
+            f"the price {usd_per_second!r} USD/s is not a finite amount from 0 to"
+            f" {MAX_USD_PER_SECOND:g}",
+            hint="video-gen config set-price MODEL 0.10",
+        )
     cfg = Config.load(strict=False)
     rows = cfg.doc.get("prices")
     if rows is None:
