@@ -89,3 +89,19 @@ def test_film_dry_run_over_the_month_exits_9_naming_it(remote: EmulatorServer) -
     res = run("film", "story.txt", "--dry-run", "-o", "out")
     assert_names_the_limit(res, "monthly", "--monthly")
     assert remote.stats.total_requests == 0
+
+
+def test_prompt_from_repo_generate_dry_run_over_the_month_exits_9(
+    remote: EmulatorServer, tmp_path: Path
+) -> None:
+    repo = tmp_path / "demo-repo"
+    (repo / "pkg").mkdir(parents=True)
+    (repo / "pyproject.toml").write_text('[project]\nname = "demo"\ndescription = "a demo"\n')
+    (repo / "pkg" / "queue.py").write_text("class Queue:\n    def push(self, x):\n        pass\n")
+    set_budget("monthly_usd", "0.5")
+    res = run(
+        "prompt-from-repo", str(repo), "--scenes", "2", "--seconds", "4", "--generate",
+        "--dry-run", "--output-dir", "clips", "--no-cache",
+    )  # fmt: skip
+    assert_names_the_limit(res, "monthly", "--monthly")
+    assert remote.stats.total_requests == 0

@@ -230,3 +230,26 @@ def test_remix_into_a_file_costs_nothing(remote: EmulatorServer, tmp_path: Path)
     res = run("remix", job_id, "make it night", "-o", "taken")
     assert_refused(res, ExitCode.LOCAL_FILES, "taken", "is a file")
     assert remote.stats.creates_received == 1  # only the first generate
+
+
+def _repo(root: Path) -> Path:
+    repo = root / "demo-repo"
+    (repo / "pkg").mkdir(parents=True)
+    (repo / "pyproject.toml").write_text('[project]\nname = "demo"\ndescription = "a demo"\n')
+    (repo / "pkg" / "queue.py").write_text(
+        "class RetryQueue:\n    def push(self, item):\n        return self.store(item)\n"
+    )
+    return repo
+
+
+def test_prompt_from_repo_generate_into_a_file_costs_nothing(
+    remote: EmulatorServer, tmp_path: Path
+) -> None:
+    repo = _repo(tmp_path)
+    _file(tmp_path)
+    res = run(
+        "prompt-from-repo", str(repo), "--scenes", "2", "--seconds", "4", "--generate",
+        "--output-dir", "taken", "--no-cache",
+    )  # fmt: skip
+    assert_refused(res, ExitCode.LOCAL_FILES, "taken", "is a file")
+    assert remote.stats.creates_received == 0

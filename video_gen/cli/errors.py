@@ -54,6 +54,7 @@ _LOCAL_ERRNOS = {
     errno.EPERM: ("operation not permitted", "check its permissions (chmod u+w)"),
     errno.EISDIR: ("it is a folder, not a file", "move the folder aside"),
     errno.ENOTDIR: ("a part of the path is a file, not a folder", "fix the path"),
+    errno.EEXIST: ("a file is in the way of a folder", "move the file aside or fix the path"),
 }
 
 
