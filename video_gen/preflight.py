@@ -47,32 +47,33 @@ def check_name(template: str, values: Mapping[str, Any]) -> str:
     return naming.render(template, {"id": "video_sample", **values})
 
 
-def check_folder(folder: Path, *, what: str = "output folder") -> Path:
-    """Create ``folder`` if missing and prove it is a writable folder (LocalFilesError)."""
+def check_folder(folder: Path, *, what: str = "output folder", flag: str = "-o") -> Path:
+    """Create ``folder`` if missing and prove it is a writable folder (LocalFilesError).
+    ``what`` and ``flag`` name it in messages (the manifest's folder: ``--manifest``)."""
     shown = str(folder)
     if folder.is_symlink() and not folder.exists():
         raise LocalFilesError(
             f"the {what} {shown} is a dangling symlink (to {os.readlink(folder)})",
-            hint=f"remove the link or create its target, or choose another {what}",
+            hint=f"remove the link or create its target, or choose another ({flag})",
         )
     if folder.exists() and not folder.is_dir():
         raise LocalFilesError(
             f"the {what} {shown} is {_describe(folder)}, not a folder",
-            hint=f"choose another {what} (-o/--output-dir)",
+            hint=f"choose another ({flag})",
         )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise LocalFilesError(
             f"cannot create the {what} {shown}: {_reason(exc)}",
-            hint=f"choose an {what} you can write to (-o/--output-dir)",
+            hint=f"choose one you can write to ({flag})",
         ) from None
     try:
         fd, probe = tempfile.mkstemp(prefix=".video-gen-check-", dir=folder)
     except OSError as exc:
         raise LocalFilesError(
             f"cannot write in the {what} {shown}: {_reason(exc)}",
-            hint=f"make it writable (chmod u+w {shown}) or choose another {what}",
+            hint=f"make it writable (chmod u+w {shown}) or choose another ({flag})",
         ) from None
     os.close(fd)
     with contextlib.suppress(OSError):
@@ -117,7 +118,7 @@ def check_batch(
     check_name(template, sample_values or {})
     check_folder(output_dir)
     if manifest is not None:
-        check_folder(manifest.parent, what="manifest's folder")
+        check_folder(manifest.parent, what="manifest's folder", flag="--manifest")
     if reqs:
         total = sum(expected_bytes(r) for r in reqs)
         count = f"{len(reqs)} new video{'s' if len(reqs) != 1 else ''}"
