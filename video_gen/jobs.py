@@ -34,6 +34,7 @@ from video_gen.errors import (
     UnsupportedOperationError,
     VideoGenError,
 )
+from video_gen.ledger.records import believed_charge
 from video_gen.polling import PollSchedule
 from video_gen.providers.base import Provider
 from video_gen.types import (
@@ -452,6 +453,11 @@ class JobRunner:
             raise
         video = next((f for f in files if f.variant == "video"), None)
         request = started.request
+        cost, warning = believed_charge(
+            local_id, job.cost_usd, started.estimate.usd, free=_is_free(self.provider)
+        )
+        if warning is not None:
+            self.on_event(JobEvent("warning", local_id=local_id, job_id=job.id, message=warning))
         return GenerationResult(
             job_id=job.id,
             status=job.status,
@@ -462,7 +468,7 @@ class JobRunner:
             prompt=request.prompt,
             file=video.path if video else None,
             sha256=video.sha256 if video else None,
-            cost_usd=job.cost_usd if job.cost_usd is not None else started.estimate.usd,
+            cost_usd=cost,
             estimate_usd=started.estimate.usd,
             local_id=local_id,
             files=tuple(files),

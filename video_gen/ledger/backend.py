@@ -10,7 +10,6 @@ both backends at once.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -272,21 +271,13 @@ def final_fields(
         if any(r["kind"] in rec.FINAL_KINDS for r in known):
             return None  # the first final record fixed the charge: a repeat changes nothing
     estimate = rec.from_micro(open_estimate) if open_estimate is not None else 0.0
-    if (
-        charge is not None
-        and open_estimate is not None
-        and fields.get("actual_usd") is not None
-        and not rec.plausible_charge(charge, estimate, free=bool(fields.get("free")))
-    ):
-        # 0 (or a tenth) of the estimate from a paid provider is more likely a missing or
-        # mis-scaled usage report than a gift: believing it would let the budget overspend.
-        warning = (
-            f"job {local_id}: the provider reported a cost of {rec.usd_text(charge)} USD for a"
-            f" job estimated at {rec.usd_text(estimate)} USD; the estimate is charged to the"
-            " budget (declare the provider free = true if it really costs nothing)"
+    if charge is not None and open_estimate is not None and fields.get("actual_usd") is not None:
+        # A paid provider's 0 (or a tenth of the estimate) is not believed (records.py).
+        charged, warning = rec.believed_charge(
+            local_id, charge, estimate, free=bool(fields.get("free"))
         )
-        logging.getLogger("video_gen.ledger").warning("warning: %s", warning)
-        return stamped({**fields, "warning": warning, "charged_usd": estimate})
+        if warning is not None:
+            return stamped({**fields, "warning": warning, "charged_usd": charged})
     return stamped({**fields, "charged_usd": estimate if charge is None else charge})
 
 

@@ -332,3 +332,29 @@ def plausible_charge(actual_usd: float, estimate_usd: float, *, free: bool) -> b
     """Whether a reported cost is believed: a free provider's always; a paid one's unless it is
     below ``IMPLAUSIBLE_SHARE`` of the estimate (0, or a unit mix-up)."""
     return free or estimate_usd <= 0 or actual_usd >= estimate_usd * IMPLAUSIBLE_SHARE
+
+
+def believed_charge(
+    local_id: str, reported: Any, estimate_usd: float, *, free: bool
+) -> tuple[float, str | None]:
+    """What a completed job is charged given the provider's report, and the warning to show
+    when the report is not believed: not an amount (NaN, negative, text, over
+    ``MAX_RECORD_USD`` such as 1e308), or a paid provider's 0 or below a tenth of the estimate
+    (a missing or mis-scaled usage report, not a gift: believing it lets the budget overspend).
+    ``reported`` None (the provider reports no cost) is the estimate, without a warning."""
+    if reported is None:
+        return estimate_usd, None
+    try:
+        actual = check_usd(reported, "the reported cost")
+    except (TypeError, ValueError):
+        return estimate_usd, (
+            f"job {local_id}: the provider reported a cost of {str(reported)[:20]!s}, which is not"
+            f" an amount; the estimate of {usd_text(estimate_usd)} USD is charged to the budget"
+        )
+    if plausible_charge(actual, estimate_usd, free=free):
+        return actual, None
+    return estimate_usd, (
+        f"job {local_id}: the provider reported a cost of {usd_text(actual)} USD for a job"
+        f" estimated at {usd_text(estimate_usd)} USD; the estimate is charged to the budget"
+        " (declare the provider free = true if it really costs nothing)"
+    )
