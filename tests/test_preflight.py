@@ -253,3 +253,20 @@ def test_prompt_from_repo_generate_into_a_file_costs_nothing(
     )  # fmt: skip
     assert_refused(res, ExitCode.LOCAL_FILES, "taken", "is a file")
     assert remote.stats.creates_received == 0
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda tmp: (tmp / "film.mp4").mkdir() or "film.mp4", ("film.mp4 is a folder",)),
+        (lambda tmp: _file(tmp) + "/film.mp4", ("film's folder taken", "--out")),
+    ],
+)
+def test_film_whose_file_cannot_be_written_costs_nothing(
+    remote: EmulatorServer, tmp_path: Path, make: Callable[[Path], str], words: tuple[str, ...]
+) -> None:
+    pytest.importorskip("av")
+    Path("story.txt").write_text("a paper boat\nan owl at night\n")
+    res = run("film", "story.txt", "-o", "out", "--out", make(tmp_path))
+    assert_refused(res, ExitCode.LOCAL_FILES, *words)
+    assert remote.stats.creates_received == 0

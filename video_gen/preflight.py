@@ -58,7 +58,7 @@ def check_folder(folder: Path, *, what: str = "output folder", flag: str = "-o")
         )
     if folder.exists() and not folder.is_dir():
         raise LocalFilesError(
-            f"the {what} {shown} is {_describe(folder)}, not a folder",
+            f"the {what} {shown} is {describe_path(folder)}, not a folder",
             hint=f"choose another ({flag})",
         )
     try:
@@ -125,23 +125,15 @@ def check_batch(
         check_space(output_dir, total, what=f"the {count} would")
 
 
-def _describe(path: Path) -> str:
-    import stat
+def describe_path(path: Path) -> str:
+    """What ``path`` is, for messages: ``a file``, ``a folder``, ``a named pipe (FIFO)`` ..."""
+    from video_gen.images import describe
 
     try:
         mode = path.stat().st_mode
     except OSError:
         return "not usable"
-    for test, name in (
-        (stat.S_ISREG, "a file"),
-        (stat.S_ISFIFO, "a named pipe (FIFO)"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    ):
-        if test(mode):
-            return name
-    return "not a regular file or folder"
+    return describe(mode) or "a file"
 
 
 def _reason(exc: OSError) -> str:
