@@ -270,3 +270,28 @@ def test_film_whose_file_cannot_be_written_costs_nothing(
     res = run("film", "story.txt", "-o", "out", "--out", make(tmp_path))
     assert_refused(res, ExitCode.LOCAL_FILES, *words)
     assert remote.stats.creates_received == 0
+
+
+# Not /proc/nope: without trying to create it, /proc looks writable to root (the real run
+# refuses it, above).
+@pytest.mark.parametrize("case", ["file", "dangling", "under-a-file"])
+def test_a_dry_run_into_a_folder_the_run_would_refuse_exits_13_and_makes_nothing(
+    remote: EmulatorServer, tmp_path: Path, case: str
+) -> None:
+    folder = FOLDERS[case].make(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    res = run("generate", PROMPT, "-o", folder, "--dry-run")
+    assert_refused(res, ExitCode.LOCAL_FILES, folder)
+    Path("p.txt").write_text("a boat\n")
+    res = run("batch", "p.txt", "-o", folder, "--dry-run")
+    assert_refused(res, ExitCode.LOCAL_FILES, folder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, "p.txt"])
+    assert remote.stats.total_requests == 0
+
+
+def test_a_dry_run_into_a_missing_folder_is_fine_and_creates_nothing(
+    remote: EmulatorServer, tmp_path: Path
+) -> None:
+    res = run("generate", PROMPT, "-o", "new/deeper", "--dry-run")
+    assert res.exit_code == 0, res.stderr
+    assert not (tmp_path / "new").exists()

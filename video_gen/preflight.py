@@ -81,6 +81,31 @@ def check_folder(folder: Path, *, what: str = "output folder", flag: str = "-o")
     return folder
 
 
+def probe_folder(folder: Path, *, what: str = "output folder", flag: str = "-o") -> None:
+    """``check_folder`` without changing anything (for --dry-run): the folder, or the nearest
+    folder above it that exists, must be a folder this process may write in."""
+    shown = str(folder)
+    if folder.is_symlink() and not folder.exists():
+        raise LocalFilesError(
+            f"the {what} {shown} is a dangling symlink (to {os.readlink(folder)})",
+            hint=f"remove the link or create its target, or choose another ({flag})",
+        )
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise LocalFilesError(
+            f"the {what} {shown} cannot be made: {existing} is {describe_path(existing)},"
+            " not a folder",
+            hint=f"choose another ({flag})",
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise LocalFilesError(
+            f"cannot write in the {what} {shown}: {existing} is not writable",
+            hint=f"make it writable (chmod u+w {existing}) or choose another ({flag})",
+        )
+
+
 def check_space(folder: Path, needed: int, *, what: str) -> None:
     """Refuse when ``folder``'s disk has less free space than ``needed`` bytes."""
     try:

@@ -80,6 +80,12 @@ def run_batch(
                 loaded.skipped,
             )
             forecast.check()  # exit 9, naming the limit: the run would be refused the same way
+            from video_gen import preflight
+
+            preflight.probe_folder(loaded.output_dir)  # exit 13 as the run would; nothing made
+            preflight.probe_folder(
+                loaded.manifest_path.parent, what="manifest's folder", flag="--manifest"
+            )
             return 0
         done = usecase.run(loaded, session, BatchDisplay(ui, resume_cmd))
     finally:

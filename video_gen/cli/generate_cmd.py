@@ -114,6 +114,9 @@ def generate(
         refusal = _print_dry_run(ui, rt, request, estimate, options)
         if refusal is not None:
             raise refusal  # exit 9, naming the limit: a run would be refused the same way
+        from video_gen import preflight
+
+        preflight.probe_folder(options.output_dir)  # exit 13 as the run would; nothing made
         return
     runtime.open_remote_provider(rt)
     progress = make_progress(ui)
