@@ -295,3 +295,13 @@ def test_a_dry_run_into_a_missing_folder_is_fine_and_creates_nothing(
     res = run("generate", PROMPT, "-o", "new/deeper", "--dry-run")
     assert res.exit_code == 0, res.stderr
     assert not (tmp_path / "new").exists()
+
+
+def test_batch_with_a_manifest_that_is_a_folder_costs_nothing(
+    remote: EmulatorServer, tmp_path: Path
+) -> None:
+    Path("prompts.txt").write_text("a paper boat\n")
+    (tmp_path / "m.json").mkdir()
+    res = run("batch", "prompts.txt", "-o", "out", "--manifest", "m.json")
+    assert_refused(res, ExitCode.LOCAL_FILES, "manifest m.json is a folder")
+    assert remote.stats.creates_received == 0

@@ -143,6 +143,11 @@ def check_batch(
     check_name(template, sample_values or {})
     check_folder(output_dir)
     if manifest is not None:
+        if manifest.exists() and not manifest.is_file():
+            raise LocalFilesError(
+                f"the manifest {manifest} is {describe_path(manifest)}, not a file",
+                hint="choose another --manifest (a .json file)",
+            )
         check_folder(manifest.parent, what="manifest's folder", flag="--manifest")
     if reqs:
         total = sum(expected_bytes(r) for r in reqs)
