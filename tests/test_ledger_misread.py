@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from video_gen.cli import app
+from video_gen.exit_codes import ExitCode
 from video_gen.ledger import BudgetLimits, Ledger, LedgerBackend, open_ledger
 from video_gen.types import Estimate, GenerationRequest
 
@@ -236,3 +237,13 @@ def test_a_provider_declared_free_is_believed(
     assert res.exit_code == 0, res.stderr
     assert Ledger().get(json.loads(res.stdout)["local_id"]).charged_usd == 0
     assert "reported a cost" not in res.stderr
+
+
+@pytest.mark.parametrize("amount", ["nan", "inf", "1e308", "2000000"])
+def test_settle_refuses_an_amount_that_is_not_one(amount: str) -> None:
+    ledger = Ledger()
+    local_id = reserve(ledger, 0.4)
+    res = run("settle", local_id, "--charged", "--amount", amount)
+    assert res.exit_code == ExitCode.USAGE, res.stderr
+    assert "--amount" in res.stderr and "unexpected" not in res.stderr
+    assert Ledger().get(local_id).charged_usd is None  # still open, nothing recorded
