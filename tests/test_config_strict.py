@@ -225,3 +225,13 @@ def test_config_set_price_refuses_what_is_not_a_price(isolated_home: Path, value
     res = run("config", "set-price", "--", "my-model", value)
     assert res.exit_code == ExitCode.USAGE, res.stderr
     assert not (isolated_home / "config.toml").exists()
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "1e9"])
+def test_budget_set_refuses_an_absurd_limit_on_both_backends(
+    backend: str, isolated_home: Path, value: str
+) -> None:
+    res = run("budget", "set", f"--monthly={value}")
+    assert res.exit_code == ExitCode.USAGE, res.stderr
+    assert "--monthly" in res.stderr and "unexpected" not in res.stderr
+    assert run("budget", "set", "--monthly=75").exit_code == 0
