@@ -11,14 +11,21 @@ DEMO_PROMPT := A paper boat sails down a rainy cobblestone street at dusk, silen
 LITELLM_VENV    := .venv-litellm
 LITELLM_VERSION := 1.108.7
 
-.PHONY: help demo test test-fast litellm-venv lint fmt typecheck bench dist clean install dev postgres
+# `make dist VERSION=1.2.3`: the release version (default: video_gen/__init__.py's); PLATFORMS
+# limits the single-file apps to a comma list (default: all five; docs/building.md).
+VERSION   ?=
+PLATFORMS ?=
+
+.PHONY: help demo test test-fast litellm-venv lint fmt typecheck bench build dist clean install dev postgres
 
 help:
 	@echo "make demo   - install and generate a video through the built-in emulator (no key)"
 	@echo "make test   - install dev tools, lint, type-check and run the whole test suite"
 	@echo "              (including the tier through the real LiteLLM proxy, in $(LITELLM_VENV))"
-	@echo "make test-fast - the same without the LiteLLM proxy tier"
-	@echo "make lint | fmt | bench | dist | clean"
+	@echo "make test-fast - the same without the LiteLLM proxy tier and the release build (dist)"
+	@echo "make build  - wheel and sdist into dist/ (VERSION=1.2.3 sets the version)"
+	@echo "make dist   - also a single-file app and an archive per platform (docs/building.md)"
+	@echo "make lint | fmt | bench | clean"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,13 +59,13 @@ demo: $(VENV)/.installed
 	@echo "demo video(s) in .demo/videos; ledger in $(DEMO_HOME)"
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check video_gen tests bench
-	$(BIN)/ruff format --check video_gen tests bench
+	$(BIN)/ruff check video_gen tests bench tools
+	$(BIN)/ruff format --check video_gen tests bench tools
 	$(BIN)/mypy
 
 fmt: $(VENV)/.dev
-	$(BIN)/ruff format video_gen tests bench
-	$(BIN)/ruff check --fix video_gen tests bench
+	$(BIN)/ruff format video_gen tests bench tools
+	$(BIN)/ruff check --fix video_gen tests bench tools
 
 # The ledger's tests start a throwaway PostgreSQL from the system's server binaries.
 postgres:
@@ -70,15 +77,18 @@ test: $(VENV)/.dev $(LITELLM_VENV)/.installed postgres
 
 test-fast: $(VENV)/.dev postgres
 	$(MAKE) --no-print-directory lint
-	$(BIN)/python -m pytest -q -m "not litellm"
+	$(BIN)/python -m pytest -q -m "not litellm and not dist"
 
 bench: $(VENV)/.dev postgres
 	$(BIN)/python bench/run_all.py
 
+# Both build from a temporary copy of the tree with VERSION written into it: the working tree
+# stays clean. A malformed VERSION is refused (exit 2) before dist/ is touched.
+build: $(VENV)/.dev
+	$(BIN)/python tools/dist.py build --clean --version "$(VERSION)"
+
 dist: $(VENV)/.dev
-	rm -rf dist
-	$(BIN)/python -m build --outdir dist .
-	@ls -l dist
+	$(BIN)/python tools/dist.py dist --clean --version "$(VERSION)" --platforms "$(PLATFORMS)"
 
 clean:
 	rm -rf $(VENV) $(LITELLM_VENV) dist build .demo .bench .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -17,6 +17,7 @@ ORDER = [
     "bench_prompt_from_repo.py",
     "bench_prompt_quality.py",
     "bench_film.py",
+    "bench_emulator_state.py",
     "bench_preflight.py",
 ]
 

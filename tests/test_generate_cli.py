@@ -122,7 +122,7 @@ def test_reference_image_must_match_size(remote: EmulatorServer, tmp_path: Path)
     assert (
         res.exit_code == ExitCode.USAGE
         and "640x480" in res.stderr
-        and "scale=720:1280" in res.stderr
+        and "scale=720:1280:force_original_aspect_ratio" in res.stderr
     )
     (tmp_path / "fake.png").write_text("not an image")
     assert "not a JPEG, PNG or WebP" in gen(PROMPT, "-i", "fake.png").stderr

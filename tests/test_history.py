@@ -35,6 +35,7 @@ JSON_KEYS = {
     "in_flight",
     "provider",
     "provider_kind",
+    "emulated",
     "model",
     "seconds",
     "size",

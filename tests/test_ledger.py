@@ -262,6 +262,21 @@ def test_get_by_prefix_of_local_or_remote_id_and_ambiguity(backend: str) -> None
     assert ledger.find_remote("video_68d7") is None
 
 
+def test_the_random_end_of_a_local_id_names_its_job(backend: str) -> None:
+    """Jobs of one day share their first characters (the time); the last 5 name each one."""
+    ledger = open_ledger()
+    ids = [reserve(ledger) for _ in range(6)]
+    assert len({i[:8] for i in ids}) < len(ids)  # the documented problem: shared long prefixes
+    for local_id in ids:
+        assert rec.short_id(local_id) == local_id[-5:]
+        assert ledger.get(local_id[-5:]).local_id == local_id
+        assert ledger.get(local_id[-5:].upper()).local_id == local_id
+    assert ledger.get(ids[0][:-1][-6:] + ids[0][-1]).local_id == ids[0]  # any length >= 4
+    with pytest.raises(UsageError, match="ending"):
+        ledger.get("zzzzz")  # a tail that is nobody's
+    assert ledger.get(ids[0]).local_id == ids[0]  # whole ids and prefixes keep working
+
+
 def test_known_remote_ids_reach_back_to_since(backend: str) -> None:
     ledger = open_ledger()
     old = datetime.now(timezone.utc) - timedelta(days=30)

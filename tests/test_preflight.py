@@ -41,8 +41,9 @@ def assert_refused(res: Any, code: ExitCode, *words: str) -> None:
 @pytest.mark.parametrize(
     ("template", "named"),
     [
-        ("{n:03d}", "{n:03d}"),
+        ("{n:03d}", "{n}"),  # one video has no {n} at all: refused as a batch-only field
         ("{seconds:d}", "{seconds:d}"),
+        ("{model:03d}", "{model:03d}"),
         ("{date!z}", "{date!z}"),
         ("{colour}-{slug}", "colour"),
         ("{}", "positional"),

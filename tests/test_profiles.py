@@ -333,9 +333,11 @@ def test_openrouter_failed_job_exits_5(
 
 
 def test_openrouter_emulator_profile_in_process(isolated_home: Path) -> None:
+    # `priced = true`: the emulator rehearses the money of the API it plays.
     configure(
         isolated_home,
-        '[providers.or-play]\nkind = "emulator"\nprofile = "openrouter"\njob_seconds = 0.5\n',
+        '[providers.or-play]\nkind = "emulator"\nprofile = "openrouter"\njob_seconds = 0.5\n'
+        "priced = true\n",
     )
     res = gen("--provider", "or-play", "--json")
     assert res.exit_code == 0, res.stderr
@@ -344,6 +346,21 @@ def test_openrouter_emulator_profile_in_process(isolated_home: Path) -> None:
     record = Ledger().get(data["local_id"])
     assert record.provider == "or-play" and record.provider_kind == "emulator"
     assert record.actual_usd == pytest.approx(1.60)
+
+
+def test_an_emulator_is_free_unless_priced(isolated_home: Path) -> None:
+    # The server reports a charge (OpenRouter's usage.cost), but nothing was paid: 0 USD.
+    configure(
+        isolated_home,
+        '[providers.or-play]\nkind = "emulator"\nprofile = "openrouter"\njob_seconds = 0.5\n',
+    )
+    res = gen("--provider", "or-play", "--json")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["cost_usd"] == 0 and data["estimate_usd"] == 0
+    record = Ledger().get(data["local_id"])
+    assert record.charged_usd == 0 and record.emulated
+    assert Ledger().month().spent_usd == 0
 
 
 # -- money: no price, no spend ---------------------------------------------------------------

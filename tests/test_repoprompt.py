@@ -797,15 +797,29 @@ def test_no_cache_writes_nothing(repo: Path, env: Path) -> None:
 def test_fresh_and_cached_analysis_are_equal(repo: Path) -> None:
     age(repo)
     cold = build(repo, workers=1, git=False)
+    cache_root = Path(os.environ["VIDEO_GEN_HOME"]) / "cache"
+    (entry,) = cache_root.rglob("analysis/*.json")
+    written = entry.read_bytes()
+    os.utime(entry, ns=(1_000_000_000, 1_000_000_000))  # any rewrite would move this
     warm = build(repo, workers=1, git=False)  # ranking read back from analysis/
     assert warm.stats.analysis_cached and warm.stats.read == 0
+    assert entry.stat().st_mtime_ns == 1_000_000_000  # read, not recomputed and rewritten
     fresh = build(repo, workers=1, git=False, use_cache=False)
+    assert not fresh.stats.analysis_cached
     assert warm.analysis == fresh.analysis == cold.analysis
     assert warm.to_json() == fresh.to_json()
+    # A corrupt entry (torn, not JSON, the wrong shape) is a miss: the same output, the entry
+    # written again whole.
+    for garbage in (written[: len(written) // 2], b"\x00\xff not json", b"[]", b'{"files": 3}'):
+        entry.write_bytes(garbage)
+        again = build(repo, workers=1, git=False)
+        assert not again.stats.analysis_cached
+        assert again.to_json() == fresh.to_json()
+        assert entry.read_bytes() == written
     # Per-file facts read back from facts/ (the analysis entry gone) equal fresh extraction.
-    for path in (Path(os.environ["VIDEO_GEN_HOME"]) / "cache").rglob("analysis/*.json"):
+    for path in cache_root.rglob("analysis/*.json"):
         path.unlink()
-    for path in (Path(os.environ["VIDEO_GEN_HOME"]) / "cache").rglob("index/*.json"):
+    for path in cache_root.rglob("index/*.json"):
         path.unlink()
     from_facts = build(repo, workers=1, git=False)
     assert from_facts.stats.parsed == 0 and not from_facts.stats.analysis_cached

@@ -48,7 +48,18 @@ def test_rich_progress_on_a_terminal(
     import video_gen.cli.ui as ui
 
     monkeypatch.setattr(ui, "stderr_is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "160")
     res = runner.invoke(app, ["generate", "a kite over the sea", "--thumbnail"])
     assert res.exit_code == 0, res.stderr
     assert res.stdout.strip().endswith(".mp4")  # the result alone on stdout
     assert "downloading video" in res.stderr and "estimated cost" in res.stderr
+    # The Rich display itself, not the plain lines CI gets: bars, the job row finished as
+    # "done", and the download row's byte count; none of PlainProgress's lines.
+    assert "━" in res.stderr
+    job_row = next(line for line in res.stderr.splitlines() if " completed " in line)
+    assert "done" in job_row and "━" in job_row
+    dl_row = next(line for line in res.stderr.splitlines() if "downloading video" in line)
+    assert "saved" in dl_row and "kB" in dl_row
+    assert "(created)" not in res.stderr and "download video:" not in res.stderr
+    # No stray "?" where the speed of a finished (or too quick) download is unknown.
+    assert "?" not in dl_row

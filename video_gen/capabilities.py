@@ -129,9 +129,22 @@ def _strings(model: str, name: str, value: Any) -> tuple[str, ...] | None:
     )
 
 
+_SNAPSHOT = re.compile(r"^(?P<base>.+)-\d{4}-\d{2}-\d{2}$")
+
+
+def snapshot_base(model: str) -> str:
+    """The base model of a dated snapshot (``sora-2-pro-2025-10-06`` -> ``sora-2-pro``)."""
+    found = _SNAPSHOT.match(model)
+    return found.group("base") if found else model
+
+
 def packaged(model: str, kind: Shape) -> ModelCapabilities | None:
-    """The packaged capabilities of ``model`` for a kind (its table in ``models.toml``)."""
-    entry = _packaged_table(kind).get(model)
+    """The packaged capabilities of ``model`` for a kind (its table in ``models.toml``); a
+    dated snapshot without its own entry takes its base model's."""
+    table = _packaged_table(kind)
+    entry = table.get(model)
+    if entry is None:
+        entry = table.get(snapshot_base(model))
     return ModelCapabilities.from_data(model, entry, kind) if entry is not None else None
 
 
@@ -207,7 +220,11 @@ def _check_seconds(request: GenerationRequest, caps: ModelCapabilities) -> None:
 
 def _check_reference_allowed(request: GenerationRequest, caps: ModelCapabilities) -> None:
     if request.input_reference is not None and not caps.input_reference:
-        raise UsageError(f"{request.model} takes no --input-reference on this provider")
+        raise UsageError(
+            f"{request.model} takes no --input-reference on this provider",
+            hint="drop --input-reference, or choose a model that takes one"
+            " (video-gen models --provider NAME)",
+        )
 
 
 def _check_features(request: GenerationRequest, caps: ModelCapabilities | None) -> None:
@@ -328,9 +345,22 @@ def check_reference_image(path: Path, width: int, height: int) -> None:
         raise UsageError(
             f"reference image {path.name} is {w}x{h} but the video is {width}x{height}; the API"
             " requires the same pixel size",
-            hint=f"resize it: ffmpeg -i {path} -vf scale={width}:{height} ref-{width}x{height}.png"
-            f" (or choose --size {w}x{h} if the model makes that size)",
+            hint=f"crop it to fill the frame (never stretched): ffmpeg -i {path} -vf"
+            f' "{fit_filter(width, height, "crop")}" ref-{width}x{height}.png; or pad it: -vf'
+            f' "{fit_filter(width, height, "pad")}"; or choose --size {w}x{h} if the model'
+            " makes that size",
         )
+
+
+def fit_filter(width: int, height: int, how: Literal["crop", "pad"]) -> str:
+    """An ffmpeg ``-vf`` that makes any picture exactly ``width`` x ``height`` keeping its
+    proportions: scaled to cover and cropped in the middle, or scaled to fit and padded."""
+    if how == "crop":
+        return f"scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height}"
+    return (
+        f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2"
+    )
 
 
 def sniff_image(path: Path) -> str | None:

@@ -282,7 +282,10 @@ class Config:
                 child = tomlkit.table()
                 node[part] = child
             elif not hasattr(child, "get"):
-                raise UsageError(f"cannot set {dotted}: {part} is not a table in {self.path}")
+                raise UsageError(
+                    f"cannot set {dotted}: {part} is not a table in {self.path}",
+                    hint=f"video-gen config unset {part} first (or edit the file)",
+                )
             node = child
         node[parts[-1]] = value
 

@@ -241,6 +241,15 @@ class Interrupted(VideoGenError):
     exit_code = ExitCode.INTERRUPTED
 
 
+class Cancelled(VideoGenError):
+    """Ctrl-C (or end of input) at a question: nothing was sent or paid."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self) -> None:
+        super().__init__("cancelled")
+
+
 class NotFinishedError(VideoGenError):
     """``download --no-wait`` on a job that is still running."""
 

@@ -44,3 +44,24 @@ DESCRIPTIONS: dict[ExitCode, str] = {
     ExitCode.LOCAL_FILES: "a local file or folder cannot be used (not a folder, read-only, full)",
     ExitCode.INTERRUPTED: "interrupted by Ctrl-C (the remote job keeps running)",
 }
+
+
+# The fix printed when an error carries none of its own: every error line reads
+# "error: ...; fix: ..." (video_gen/cli/errors.py).
+FIXES: dict[ExitCode, str] = {
+    ExitCode.ERROR: "re-run with --verbose and report it with the output",
+    ExitCode.USAGE: "check the command line (video-gen COMMAND --help)",
+    ExitCode.CONFIG: "check the config and keys (video-gen config show; video-gen providers)",
+    ExitCode.API_REJECTED: "check the request (--dry-run shows what would be sent)",
+    ExitCode.JOB_FAILED: "see the job's error (video-gen history show ID); change the prompt or"
+    " parameters and generate again",
+    ExitCode.TIMEOUT: "the job keeps running: video-gen download ID resumes it",
+    ExitCode.UNAVAILABLE: "retry later; video-gen providers check NAME tests the connection",
+    ExitCode.DOWNLOAD_INCOMPLETE: "video-gen download ID resumes the download",
+    ExitCode.BUDGET_REFUSED: "video-gen budget shows the limits; video-gen budget set raises them",
+    ExitCode.PARTIAL_FAILURE: "run the same command again to retry what failed",
+    ExitCode.PROVIDER_CREDITS: "add credits to the provider account, then try again",
+    ExitCode.MISSING_DEPENDENCY: "install the extra the message names",
+    ExitCode.LOCAL_FILES: "fix the file or folder the message names (another -o, free space)",
+    ExitCode.INTERRUPTED: "nothing more was sent; video-gen history shows what was made",
+}

@@ -157,9 +157,21 @@ class JobRunner:
 
         caps = self.provider.capabilities(request.model)
         validate_request(self.provider.api, request, caps)
-        return pricing.estimate(
+        found = pricing.estimate(
             request, self.provider.kind, self.price_table, api=self.provider.api, caps=caps
         )
+        return pricing.emulated(found) if self.emulated else found
+
+    @property
+    def _free(self) -> bool:
+        """Declared free (``free = true``) or emulated: a reported cost of 0 is believed."""
+        return self.emulated or _is_free(self.provider)
+
+    @property
+    def emulated(self) -> bool:
+        """The built-in emulator (unless its table says ``priced = true``): no cost, so the
+        job reserves and is charged 0 USD and never counts against the budget."""
+        return bool(getattr(self.provider, "emulated", False))
 
     def start(
         self,
@@ -341,14 +353,20 @@ class JobRunner:
                         progress=job.progress,
                     )
                 )
+        if record_final:
+            self.record_end(local_id, job)
         if job.phase is Phase.FAILED:
-            if record_final:
-                self.ledger.failed(local_id, job.status, job.error_code, job.error_message)
             failure = JobRefusedError if job.refused else JobFailedError
             raise failure(job.id, job.status, job.error_code, job.error_message)
-        if record_final:
-            self.ledger.completed(local_id, job.cost_usd, free=_is_free(self.provider))
         return job
+
+    def record_end(self, local_id: str, job: RemoteJob) -> None:
+        """Record how a final job ended: failed (charged 0, its reservation released), or
+        completed (charged what the server reports, else the estimate; an emulated job 0)."""
+        if job.phase is Phase.FAILED:
+            self.ledger.failed(local_id, job.status, job.error_code, job.error_message)
+        elif job.phase.final:
+            self.ledger.completed(local_id, 0.0 if self.emulated else job.cost_usd, free=self._free)
 
     def fetch(
         self, local_id: str, job: RemoteJob, request: GenerationRequest, options: RunOptions
@@ -454,7 +472,10 @@ class JobRunner:
         video = next((f for f in files if f.variant == "video"), None)
         request = started.request
         cost, warning = believed_charge(
-            local_id, job.cost_usd, started.estimate.usd, free=_is_free(self.provider)
+            local_id,
+            None if self.emulated else job.cost_usd,
+            started.estimate.usd,
+            free=self._free,
         )
         if warning is not None:
             self.on_event(JobEvent("warning", local_id=local_id, job_id=job.id, message=warning))

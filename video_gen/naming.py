@@ -36,12 +36,17 @@ def slugify(text: str, max_len: int = 40) -> str:
     return slug or (words[0][:max_len] if words else "video")
 
 
-def check_template(template: str) -> None:
+BATCH_ONLY = ("n", "name")  # an item's number and its own name: a batch has them, one video not
+
+
+def check_template(template: str, *, batch: bool = True) -> None:
     """Refuse a template that cannot be filled (before anything is paid): unknown or positional
-    fields, attribute or index access, conversions other than !s/!r/!a, and format specs a
-    text value does not take (every field is text: ``{n:03d}`` and ``{seconds:d}`` fail)."""
+    fields (``batch=False``: for one video, where ``{n}`` and ``{name}`` mean nothing too),
+    attribute or index access, conversions other than !s/!r/!a, and format specs a text value
+    does not take (every field is text: ``{n:03d}`` and ``{seconds:d}`` fail)."""
+    allowed = FIELDS if batch else tuple(f for f in FIELDS if f not in BATCH_ONLY)
     fields_hint = (
-        f"fields: {', '.join('{' + f + '}' for f in FIELDS)}; e.g. --name '{{date}}-{{slug}}'"
+        f"fields: {', '.join('{' + f + '}' for f in allowed)}; e.g. --name '{{date}}-{{slug}}'"
     )
     try:
         parsed = [
@@ -52,15 +57,18 @@ def check_template(template: str) -> None:
     except ValueError as exc:
         raise UsageError(f"bad --name template {template!r}: {exc}", hint=fields_hint) from None
     names = [f for f, _, _ in parsed]
-    unknown = sorted({n for n in names if n not in FIELDS and not _ACCESS.search(n)})
     if "" in names or any(n.isdigit() for n in names):
         raise UsageError(
             f"--name template {template!r} has a positional field ({{}} or {{0}})",
             hint=fields_hint,
         )
+    unknown = sorted({n for n in names if n not in allowed and not _ACCESS.search(n)})
     if unknown:
+        batch_only = [f for f in unknown if f in BATCH_ONLY]
+        what = "unknown field(s)" if not batch_only else "field(s) only a batch item has"
         raise UsageError(
-            f"--name template has unknown field(s): {', '.join(unknown)}", hint=fields_hint
+            f"--name template has {what}: {', '.join('{' + f + '}' for f in unknown)}",
+            hint=fields_hint,
         )
     for name, conv, spec in parsed:
         if _ACCESS.search(name):
@@ -106,7 +114,10 @@ def place(tmp: Path, directory: Path, stem: str, suffix: str) -> Path:
         name = f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}"
         target = (directory / name).resolve()
         if target.parent != directory:
-            raise UsageError(f"refusing to write outside {directory}: {name}")
+            raise UsageError(
+                f"refusing to write outside {directory}: {name}",
+                hint="use a --name template without path separators",
+            )
         try:
             os.link(tmp, target)
         except FileExistsError:
@@ -124,4 +135,7 @@ def place(tmp: Path, directory: Path, stem: str, suffix: str) -> Path:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         return target
-    raise UsageError(f"too many files named {stem}* in {directory}")
+    raise UsageError(
+        f"too many files named {stem}* in {directory}",
+        hint="choose another --name template or --output-dir",
+    )

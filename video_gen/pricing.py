@@ -25,8 +25,9 @@ class PriceRow:
     billed per video (some on fal and Replicate) have ``usd_per_video`` instead (or as well: a
     flat part plus a per-second part).
 
-    An emulator is priced like the API it imitates (``api``): budgets, refusals and the ledger
-    behave in tests and demos exactly as they would against a paid server. Rows for kind
+    An emulator is priced like the API it imitates (``api``): a model with no price is refused
+    as on the real server; its jobs are then recorded at 0 USD (``emulated``) unless its table
+    says ``priced = true``, when budgets behave exactly as against a paid server. Rows for kind
     "emulator" still apply to it.
     """
 
@@ -179,13 +180,20 @@ def find(
     api: str | None = None,
     audio: bool | None = None,
 ) -> PriceRow | None:
-    """The most specific row for a provider of ``kind`` speaking ``api``."""
+    """The most specific row for a provider of ``kind`` speaking ``api``. A dated snapshot
+    (``sora-2-2025-10-06``) with no row of its own is priced as its base model (``sora-2``)."""
+    from video_gen.capabilities import snapshot_base
+
+    rows = list(table)
     best: PriceRow | None = None
-    for row in table:
+    for row in rows:
         if row.matches(kind, model, size, api, audio=audio) and (
             best is None or row.specificity() > best.specificity()
         ):
             best = row
+    base = snapshot_base(model)
+    if best is None and base != model:
+        return find(kind, base, size, rows, api=api, audio=audio)
     return best
 
 
@@ -224,4 +232,13 @@ def estimate(
         usd=usd,
         usd_per_second=round(usd / request.seconds, 6) if request.seconds else 0.0,
         source=source,
+    )
+
+
+def emulated(found: Estimate) -> Estimate:
+    """An emulated job's estimate: 0 USD, saying what the API it plays would have charged."""
+    return Estimate(
+        usd=0.0,
+        usd_per_second=0.0,
+        source=f"emulated, no cost (the API it plays: {found.usd:.2f} USD; {found.source})",
     )

@@ -70,7 +70,10 @@ def read_prompt(prompt: str | None, prompt_file: Path | None, stdin_text: str | 
     """The prompt from exactly one of: the argument, ``-`` (stdin), or ``--prompt-file``."""
 
     if prompt is not None and prompt_file is not None:
-        raise UsageError("give the prompt either as an argument or with --prompt-file, not both")
+        raise UsageError(
+            "give the prompt either as an argument or with --prompt-file, not both",
+            hint="drop one of them",
+        )
     if prompt_file is not None:
         try:
             text = prompt_file.read_text(encoding="utf-8")

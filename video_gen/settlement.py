@@ -59,7 +59,10 @@ def settle(
         )
     if outcome == ADOPT:
         if not remote_id:
-            raise UsageError("--remote-id needs the job's id on the provider")
+            raise UsageError(
+                "--remote-id needs the job's id on the provider",
+                hint="video-gen settle ID --remote-id video_... (the id the provider shows)",
+            )
         if job.remote_id:
             raise UsageError(
                 f"job {job.local_id} already has its remote id {job.remote_id}",
@@ -81,6 +84,9 @@ def settle(
     elif outcome == NOT_CHARGED:
         charged, text = 0.0, reason or "declared not charged"
     else:
-        raise UsageError(f"unknown settlement {outcome!r}")
+        raise UsageError(
+            f"unknown settlement {outcome!r}",
+            hint="use --charged, --not-charged or --remote-id ID",
+        )
     ledger.settle(job.local_id, charged_usd=charged, reason=text)
     return Settled(job.local_id, outcome, charged, job.remote_id, text)

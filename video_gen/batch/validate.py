@@ -9,6 +9,7 @@ any problem stops the batch (the default) or only skips its item (``--skip-inval
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,6 +152,7 @@ def _check(
     try:
         validate_request(info.spec.api, request, caps)
     except UsageError as exc:
+        exc.hint = _line_fix(exc.hint, item)
         return problem(_field_of(request, caps), exc)
     try:
         estimate = pricing.estimate(request, info.kind, info.prices, api=info.spec.api, caps=caps)
@@ -160,6 +162,27 @@ def _check(
     if request.input_reference is not None:
         ref_sha = hashlib.sha256(request.input_reference.read_bytes()).hexdigest()
     return request, estimate, ref_sha
+
+
+_FLAG_FIELDS = {"--seconds": "seconds", "--size": "size", "--model": "model"}
+
+
+def _line_fix(hint: str | None, item: RawItem) -> str | None:
+    """A line's own field wins over the command line's flag (the flags are the defaults of
+    lines without it), so a fix for a value the line set names the line, not the flag."""
+    if not hint:
+        return hint
+
+    def fix(found: re.Match[str]) -> str:
+        name = _FLAG_FIELDS[found.group(1)]
+        if getattr(item, name) is None:
+            return found.group(0)  # the value came from the flag: the flag fixes it
+        return (
+            f"set {name} to {found.group(2)} on line {item.line} (a line's own {name} wins"
+            f" over {found.group(1)})"
+        )
+
+    return re.sub(r"(?:use )?(--seconds|--size|--model) (\S+?)(?=[\s,;)]|$)", fix, hint)
 
 
 def _field_of(request: GenerationRequest, caps: ModelCapabilities | None) -> str:

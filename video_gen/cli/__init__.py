@@ -155,8 +155,10 @@ def load(entry: Entry) -> Any:
 
 def build(real: Callable[[Entry], bool] = lambda e: True) -> typer.Typer:
     """The application, with the commands for which ``real(entry)`` holds built for real."""
+    from video_gen.cli import helpfmt
     from video_gen.cli.errors import handle_errors, wrap_app
 
+    helpfmt.apply()
     application = typer.Typer(
         name="video-gen",
         help="Turn text prompts and code repositories into AI-generated videos, safely and"

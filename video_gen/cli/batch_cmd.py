@@ -82,7 +82,7 @@ def batch(
     skip_invalid: SkipInvalid = False,
     batch_id: BatchId = None,
     manifest: ManifestPath = None,
-    timeout: opt.Timeout = None,
+    timeout: opt.BatchTimeout = None,
     poll_interval: opt.PollInterval = None,
     cancel_on_interrupt: opt.CancelOnInterrupt = False,
     dry_run: opt.DryRun = False,
@@ -140,7 +140,7 @@ def batch(
     }
     code = show.run_batch(
         ui,
-        CliSession(ui, provider),
+        CliSession(ui, provider, first_run=not dry_run),
         request,
         resume=lambda loaded: show.resume_command(
             "batch", file, loaded, flags, switches=["--skip-invalid"] if skip_invalid else []

@@ -148,12 +148,14 @@ def _render(s: MonthSummary) -> None:
 
     if s.models:
         console.print()
-        table = Table(title=None, show_edge=False, header_style="bold")
-        table.add_column("provider/model")
+        table = Table(title=None, show_edge=False, header_style="bold", pad_edge=False)
+        names = [f"{m.provider}/{m.model}" for m in s.models]
+        table.add_column("provider/model", no_wrap=True, min_width=max(map(len, names)))
         table.add_column("spent", justify="right")
         table.add_column("reserved", justify="right")
         table.add_column("done", justify="right")
         table.add_column("failed", justify="right")
+        table.add_column("released", justify="right")
         table.add_column("in flight", justify="right")
         table.add_column("seconds", justify="right")
         for m in s.models:
@@ -162,7 +164,8 @@ def _render(s: MonthSummary) -> None:
                 _usd(m.charged_usd),
                 _usd(m.reserved_usd),
                 str(m.completed),
-                str(m.failed + m.released),
+                str(m.failed),
+                str(m.released),
                 str(m.in_flight),
                 str(m.seconds),
             )
@@ -218,7 +221,10 @@ def set_limits(
         "warn_ratio": warn_ratio,
     }
     if warn_ratio is not None and not 0 <= warn_ratio <= 1:
-        raise UsageError(f"--warn-ratio is a share between 0 and 1, not {warn_ratio!r}")
+        raise UsageError(
+            f"--warn-ratio is a share between 0 and 1, not {warn_ratio!r}",
+            hint="e.g. --warn-ratio 0.8",
+        )
     if all(v is None for v in changes.values()):
         raise UsageError(
             "nothing to set",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -159,7 +160,10 @@ def path() -> None:
 
 @config_app.command("init")
 def init(
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace an existing file (the old one is kept as a backup)."),
+    ] = False,
 ) -> None:
     """Write a commented config file with every key (never overwrites without --force).
 
@@ -179,8 +183,59 @@ def init(
             f"{target} exists already",
             hint="edit it, or `video-gen config init --force` to replace it",
         )
+    backup = _backup(target) if target.exists() else None
     atomic_write_text(target, template(), mode=stat.S_IRUSR | stat.S_IWUSR)
+    if backup is not None:
+        held = _settings_in(backup)
+        UI().warn(
+            f"replaced {target}; the old file is kept as {backup}"
+            + (f" (it held: {', '.join(held)}; copy back what you need)" if held else "")
+        )
     UI().result(str(target))
+
+
+def _backup(target: Path) -> Path:
+    """A copy of ``target`` beside it, owner-only (it may hold a key), never overwriting one."""
+    import os
+    import shutil
+    from datetime import datetime
+
+    from video_gen.errors import UsageError
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for n in range(1, 1000):
+        candidate = target.with_name(f"{target.name}.bak-{stamp}" + ("" if n == 1 else f"-{n}"))
+        try:
+            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "wb") as out, target.open("rb") as src:
+            shutil.copyfileobj(src, out)
+        return candidate
+    raise UsageError(f"too many backups of {target}", hint="remove old *.bak-* files beside it")
+
+
+def _settings_in(path: Path) -> list[str]:
+    """The dotted names of the settings a config file held (names only, never values)."""
+    from video_gen.config import Config
+    from video_gen.errors import VideoGenError
+
+    try:
+        data = Config.load(path).doc.unwrap()
+    except VideoGenError:
+        return []
+    names: list[str] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        for key, value in node.items():
+            dotted = f"{prefix}{key}"
+            if isinstance(value, dict) and value:
+                walk(value, dotted + ".")
+            else:
+                names.append(dotted)
+
+    walk(data, "")
+    return names
 
 
 @config_app.command("set-price")

@@ -45,14 +45,25 @@ def emulator(
             show_default=False,
         ),
     ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No line per request on stderr.")
+    ] = False,
 ) -> None:
     """Run the emulator of the video APIs in the foreground (Ctrl-C stops it).
 
     Example: video-gen emulator --port 8089 --job-seconds 5 --faults '5xx@create=1'
     then: OPENAI_BASE_URL=http://127.0.0.1:8089/v1 OPENAI_API_KEY=test video-gen generate "..."
     """
+    import sys
+    import time
+
     from video_gen.emulator import EmulatorServer
     from video_gen.errors import UsageError
+    from video_gen.redact import redact
+
+    def log(line: str) -> None:
+        sys.stderr.write(f"{time.strftime('%H:%M:%S')} {redact(line)}\n")
+        sys.stderr.flush()
 
     try:
         srv = EmulatorServer(
@@ -63,6 +74,7 @@ def emulator(
             require_key=require_key,
             profile=profile,
             video_bytes=video_bytes,
+            log=None if quiet else log,
         )
     except ValueError as exc:
         raise UsageError(
@@ -73,8 +85,6 @@ def emulator(
             f"cannot listen on {host}:{port}: {exc.strerror}",
             hint="choose another --port (or 0 for any free one)",
         ) from None
-    import sys
-
     sys.stderr.write(f"emulator ({profile}) listening on {srv.base_url}; Ctrl-C stops it\n")
     sys.stdout.write(srv.base_url + "\n")
     sys.stdout.flush()

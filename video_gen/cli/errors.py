@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 import typer
 
 from video_gen.cli.ui import print_error
-from video_gen.errors import LocalFilesError, VideoGenError
-from video_gen.exit_codes import ExitCode
+from video_gen.errors import Cancelled, LocalFilesError, VideoGenError
+from video_gen.exit_codes import FIXES, ExitCode
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,11 +25,16 @@ def handle_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except Cancelled as exc:
+            # A question was answered with Ctrl-C: the prompt's line was ended, nothing was paid.
+            sys.stderr.write("cancelled\n")
+            sys.stderr.flush()
+            raise typer.Exit(int(exc.exit_code)) from None
         except VideoGenError as exc:
-            print_error(str(exc), exc.hint)
+            print_error(str(exc), exc.hint or FIXES.get(exc.exit_code))
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
-            print_error("interrupted", None)
+            print_error("interrupted", FIXES[ExitCode.INTERRUPTED])
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
         except OSError as exc:
             named = local_files_error(exc)

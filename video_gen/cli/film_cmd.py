@@ -163,7 +163,7 @@ def film(
     }
     code = film_display.run_film(
         ui,
-        CliSession(ui, provider),
+        CliSession(ui, provider, first_run=not dry_run),
         request,
         resume=lambda loaded: show.resume_command(
             "film", plan, loaded, flags, switches=["--chain"] if chain else []

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from video_gen.cli import options as opt
+
+if TYPE_CHECKING:
+    from video_gen.cli.runtime import Runtime
+    from video_gen.cli.ui import UI
+    from video_gen.jobs import RunOptions
+    from video_gen.types import Estimate, GenerationRequest
 
 
 def generate(
@@ -57,7 +63,16 @@ def generate(
 
     ui = UI(quiet=quiet, verbose=verbose, json_output=json_output)
     runtime.setup_logging(verbose)
-    rt = runtime.load(ui, provider, open_remote=False)
+    guided = prompt is None and prompt_file is None and from_id is None
+    if guided and not (runtime.stdin_is_terminal() and runtime.stderr_is_terminal()):
+        from video_gen.errors import UsageError
+
+        raise UsageError(
+            "a prompt is required (the guided flow asks only on a terminal)",
+            hint='video-gen generate "a paper boat in the rain" (or --prompt-file FILE, or -'
+            " to read stdin)",
+        )
+    rt = runtime.load(ui, provider, open_remote=False, first_run=not dry_run)
     if from_id is not None:
         past = rt.ledger.get(from_id)
         prompt_text = (
@@ -79,6 +94,11 @@ def generate(
             seed = past.params["seed"]
         if provider is None and past.provider and past.provider != rt.spec.name:
             rt = runtime.load(ui, past.provider, open_remote=False)
+    elif guided:
+        answers = _ask(ui, rt, model, seconds, size, input_reference, output_dir)
+        prompt_text = answers["prompt"]
+        input_reference = answers.get("input_reference", input_reference)
+        output_dir = answers.get("output_dir", output_dir)
     else:
         prompt_text = resolve.read_prompt(prompt, prompt_file)
     request = resolve.request(
@@ -106,7 +126,9 @@ def generate(
     from video_gen import naming, pricing
     from video_gen.providers import validate_request
 
-    naming.check_template(options.name_template)
+    # {n} and {name} are a batch item's: refused in --name (a shared config template may
+    # carry them for batch; they are empty for one video).
+    naming.check_template(options.name_template, batch=name is None)
     caps = rt.capabilities(request.model)
     validate_request(rt.spec.api, request, caps)
     estimate = pricing.estimate(request, rt.spec.kind, rt.prices, api=rt.spec.api, caps=caps)
@@ -118,21 +140,101 @@ def generate(
 
         preflight.probe_folder(options.output_dir)  # exit 13 as the run would; nothing made
         return
+    if guided and not _confirm(ui, rt, request, estimate, options):
+        rt.close()
+        ui.err.print("not generated: nothing was sent", markup=False)
+        return
     runtime.open_remote_provider(rt)
     progress = make_progress(ui)
     rt.listeners.append(progress)
     runner = JobRunner(
         rt.provider, rt.ledger, limits=rt.limits, price_table=rt.prices, on_event=rt.emit
     )
+    closing = None
     try:
         result = runner.run(request, options)
+        if guided and result.file is not None:
+            from video_gen import guided as flow
+
+            closing = flow.closing(result.file, result.cost_usd or 0.0, _budget_left(rt))
     finally:
         progress.close()
         rt.close()
+    if closing:
+        ui.err.print(closing, markup=False)
     if json_output:
         ui.json(result.to_json())
     else:
         ui.result(str(result.file))
+
+
+def _ask(
+    ui: UI,
+    rt: Runtime,
+    model: str | None,
+    seconds: int | None,
+    size: str | None,
+    input_reference: Path | None,
+    output_dir: Path | None,
+) -> dict[str, Any]:
+    """The guided flow's questions (video_gen/guided.py says what, checks and defaults), each
+    asked again after a bad answer; flags already given are not asked."""
+    from video_gen import guided, resolve
+    from video_gen.cli import prompts
+    from video_gen.cli.ui import print_error
+    from video_gen.errors import UsageError
+    from video_gen.providers import validate_request
+
+    def validate_reference(path: Path) -> None:
+        probe = resolve.request(
+            rt.config, rt.spec, "-", model=model, seconds=seconds, size=size, input_reference=path
+        )
+        validate_request(rt.spec.api, probe, rt.capabilities(probe.model))
+
+    given = {"input_reference": input_reference, "output_dir": output_dir}
+    answers: dict[str, Any] = {}
+    default_dir = resolve.output_dir(rt.config, None)
+    for step in guided.steps(default_dir, validate_reference):
+        if given.get(step.name) is not None:
+            continue
+        while True:
+            answer = prompts.ask(
+                ui, step.question, default=step.default, show_default=step.show_default
+            )
+            try:
+                answers[step.name] = step.check(answer)
+                break
+            except UsageError as exc:
+                print_error(str(exc), exc.hint)
+    return answers
+
+
+def _budget_left(rt: Runtime) -> float | None:
+    month = rt.ledger.month(limits=rt.limits)
+    return float(month.remaining_usd) if month.limit_usd > 0 else None
+
+
+def _confirm(
+    ui: UI, rt: Runtime, request: GenerationRequest, estimate: Estimate, options: RunOptions
+) -> bool:
+    from video_gen import guided
+    from video_gen.cli import prompts
+
+    lines = guided.summary(
+        provider=rt.spec.name,
+        kind=rt.spec.kind,
+        model=request.model,
+        seconds=request.seconds,
+        size=request.size,
+        reference=request.input_reference,
+        output_dir=options.output_dir,
+        estimate_usd=estimate.usd,
+        budget_left_usd=_budget_left(rt),
+        emulated=rt.spec.emulated,
+    )
+    for line in lines:
+        ui.err.print(line, markup=False)
+    return prompts.confirm(ui, "Generate?", default=True)
 
 
 def _print_dry_run(ui, rt, request, estimate, options):  # type: ignore[no-untyped-def]

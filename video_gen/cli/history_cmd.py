@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -159,7 +160,7 @@ def history(
     from video_gen.ledger.records import utcnow
 
     if as_json and as_csv:
-        raise UsageError("choose one of --json and --csv")
+        raise UsageError("--json and --csv both given", hint="choose one of --json and --csv")
     now = utcnow()
     with open_ledger() as ledger:
         jobs = ledger.jobs(
@@ -237,7 +238,7 @@ def _table(jobs: list[JobView]) -> None:
     for job in jobs:
         cells = [
             Text(job.created_at.strftime("%Y-%m-%d %H:%M" if wide else "%m-%d %H:%M")),
-            Text(job.local_id),
+            _id_cell(job.local_id),
             Text(
                 job.status,
                 style="red" if job.ended_by == "failed" else styles.get(job.status, "yellow"),
@@ -261,12 +262,14 @@ def _table(jobs: list[JobView]) -> None:
         table.add_column(name, no_wrap=True, min_width=width, justify="right" if right else "left")
     table.add_column("prompt", no_wrap=True, overflow="ellipsis", ratio=2)
     if wide:
-        table.add_column("file", overflow="fold", ratio=1)
+        # The file's name only, on one line (its folder is in `history show`): a full path
+        # folded a row over three lines and more.
+        table.add_column("file", no_wrap=True, overflow="ellipsis", ratio=1)
     for n, job in enumerate(jobs):
         row = [cells[n] for cells in fixed.values()]
         row.append(Text(_short(job.prompt, _PROMPT_WIDTH)))
         if wide:
-            row.append(Text(_main_file(job)))
+            row.append(Text(Path(_main_file(job)).name if job.files else ""))
         table.add_row(*row)
     console.print(table)
 
@@ -446,3 +449,13 @@ def _show(job: JobView, checks: list[dict[str, Any]]) -> None:
             console.print(Text(f"{file.variant}: ", style="cyan") + verdict)
             console.print(Text(f"  {file.path}"), soft_wrap=True)
             console.print(Text(f"  {file.bytes} bytes, sha256 {file.sha256}"), soft_wrap=True)
+
+
+def _id_cell(local_id: str) -> Any:
+    """The local id with its short form (the random end, which names it alone) in bold."""
+    from rich.text import Text
+
+    from video_gen.ledger.records import short_id
+
+    tail = short_id(local_id)
+    return Text.assemble((local_id[: len(local_id) - len(tail)], "dim"), (tail, "bold"))

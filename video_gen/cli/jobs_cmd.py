@@ -11,7 +11,8 @@ from video_gen.cli import options as opt
 JobId = Annotated[
     str,
     typer.Argument(
-        help="Remote job id, or a unique prefix of a local or remote id from `video-gen history`.",
+        help="Remote job id, a unique prefix of a local or remote id, or a local id's last 5"
+        " characters (`video-gen history`).",
         show_default=False,
     ),
 ]
@@ -65,6 +66,24 @@ def _load(ui: Any, provider: str | None, job_id: str) -> tuple[Any, Any]:
     return rt, record
 
 
+def _already_downloaded(record: Any, variants: tuple[str, ...]) -> list[Any] | None:
+    """The files of a finished job the ledger says were saved and that are still there, one
+    per asked variant (the newest); None when any is missing, so it is downloaded again."""
+    if record is None or record.in_flight or not record.files:
+        return None
+    found = []
+    for wanted in variants:
+        mine = [f for f in record.files if f.variant == wanted]
+        if (
+            not mine
+            or not mine[-1].path.is_file()
+            or mine[-1].path.stat().st_size != mine[-1].bytes
+        ):
+            return None
+        found.append(mine[-1])
+    return found
+
+
 def status(
     job_id: JobId,
     provider: opt.ProviderName = None,
@@ -83,6 +102,13 @@ def status(
     rt, record = _load(ui, provider, job_id)
     try:
         job = rt.provider.refresh(_remote_id(record, job_id))
+        if record is not None and record.in_flight and job.phase.final:
+            # The job ended since it was last seen: the ledger says so now (docs/commands.md).
+            from video_gen.jobs import JobRunner
+
+            JobRunner(rt.provider, rt.ledger, limits=rt.limits, price_table=rt.prices).record_end(
+                record.local_id, job
+            )
     finally:
         rt.close()
     if json_output:
@@ -122,6 +148,13 @@ def download(
             "--wait/--no-wait", help="Wait for an unfinished job (default) or fail at once."
         ),
     ] = True,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Download again even when the ledger has the files already on disk.",
+        ),
+    ] = False,
     timeout: opt.Timeout = None,
     poll_interval: opt.PollInterval = None,
     json_output: opt.Json = False,
@@ -145,6 +178,27 @@ def download(
         raise UsageError(f"unknown variant {variant!r}", hint=f"use one of: {', '.join(VARIANTS)}")
     rt, record = _load(ui, provider, job_id)
     variants = (variant,) if variant else runtime.variants(thumbnail, spritesheet)
+    kept = None if force else _already_downloaded(record, variants)
+    if kept is not None:
+        rt.close()
+        for f in kept:
+            ui.info(f"already downloaded: {f.variant} is {f.path} (--force downloads it again)")
+        if json_output:
+            ui.json(
+                {
+                    "job_id": record.remote_id,
+                    "local_id": record.local_id,
+                    "already_downloaded": True,
+                    "files": [
+                        {"variant": f.variant, "file": str(f.path), "sha256": f.sha256}
+                        for f in kept
+                    ],
+                }
+            )
+        else:
+            for f in kept:
+                ui.result(str(f.path))
+        return
     options = runtime.run_options(
         rt,
         command="download",

@@ -51,7 +51,10 @@ def import_(
     source = JsonlLedger(file)
     with open_ledger() as target:
         if getattr(target, "path", None) == source.path.resolve():
-            raise UsageError("that file is this ledger already")
+            raise UsageError(
+                "that file is this ledger already",
+                hint="import another ledger file (or point ledger.url at the target)",
+            )
         result = target.import_records(source.records())
     for warning in source.warnings():
         UI().warn(f"{warning} (not imported)")

@@ -88,6 +88,16 @@ Timeout = Annotated[
         show_default=False,
     ),
 ]
+BatchTimeout = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        envvar="VIDEO_GEN_TIMEOUT",
+        help="Deadline in seconds per job, create to download (default 1800). A job past it"
+        " keeps running (unfinished; a re-run re-attaches) and the batch exits 10.",
+        show_default=False,
+    ),
+]
 PollInterval = Annotated[
     float | None,
     typer.Option(

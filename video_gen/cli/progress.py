@@ -81,6 +81,14 @@ class RichProgress:
                     return Text("")
                 return self.inner.render(task)
 
+        class Speed(ProgressColumn):
+            """The transfer speed, or nothing while it is unknown (Rich prints a bare "?")."""
+
+            def render(self, task: Any) -> Any:
+                if (task.finished_speed or task.speed) is None:
+                    return Text("")
+                return TransferSpeedColumn().render(task)
+
         self.ui = ui
         self.progress = Progress(
             SpinnerColumn(),
@@ -88,7 +96,7 @@ class RichProgress:
             BarColumn(),
             TextColumn("{task.fields[detail]}"),
             DownloadOnly(DownloadColumn(binary_units=False)),
-            DownloadOnly(TransferSpeedColumn()),
+            DownloadOnly(Speed()),
             TimeElapsedColumn(),
             console=ui.err,
             transient=False,

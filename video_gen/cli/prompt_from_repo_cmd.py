@@ -273,7 +273,7 @@ def _render(
 
         code = film_display.run_film(
             ui,
-            CliSession(ui, provider),
+            CliSession(ui, provider, first_run=not dry_run),
             FilmRequest(
                 batch=replace(request, command="film"),
                 style=style,
@@ -287,7 +287,7 @@ def _render(
     else:
         code = show.run_batch(
             ui,
-            CliSession(ui, provider),
+            CliSession(ui, provider, first_run=not dry_run),
             request,
             resume=lambda loaded: show.resume_command(
                 "batch", str(board), loaded, flags, switches=[]

@@ -65,12 +65,19 @@ def provider_name(config: Config, flag: str | None) -> str:
     return flag or str(config.value("defaults.provider"))
 
 
-def load(ui: UI, provider: str | None, *, open_remote: bool = True) -> Runtime:
-    """Config, provider spec, ledger, limits and prices; the provider opened when asked."""
-    from video_gen import pricing
+def load(
+    ui: UI, provider: str | None, *, open_remote: bool = True, first_run: bool = False
+) -> Runtime:
+    """Config, provider spec, ledger, limits and prices; the provider opened when asked.
+
+    ``first_run``: a spending command; when nothing says where videos are made (no provider, no
+    key, OpenAI's switched-off API the default), ask on a terminal, or fail at once (exit 3)."""
+    from video_gen import firstrun, pricing
     from video_gen.ledger import open_ledger
 
     config = Config.load()
+    if first_run and firstrun.needed(config, provider):
+        choose_provider(ui, config)
     spec = spec_for(config, provider_name(config, provider))
     rt = Runtime(config=config, spec=spec, ui=ui)
     rt.ledger = open_ledger(config)
@@ -121,6 +128,35 @@ def connector(*, quick: bool = False, on_retry: Any = None) -> Any:
     return functools.partial(Transport, timeouts=Timeouts(), retry=RetryPolicy(), on_retry=on_retry)
 
 
+def choose_provider(ui: UI, config: Config) -> str:
+    """The first run: say the OpenAI Videos API is gone, offer the real choices, store one."""
+    from video_gen import firstrun
+    from video_gen.cli import prompts
+
+    if not (stdin_is_terminal() and stderr_is_terminal()):
+        raise firstrun.refuse()
+    ui.err.print(firstrun.NOTICE, markup=False)
+    for choice in firstrun.CHOICES:
+        ui.err.print(f"  {choice.number}) {choice.label}", markup=False)
+    answer = prompts.ask(
+        ui, "Where should videos be made?", choices=[c.number for c in firstrun.CHOICES]
+    )
+    picked = firstrun.choice(answer)
+    url = ""
+    if picked.needs_url:
+        url = firstrun.check_url(prompts.ask(ui, "Server URL (e.g. http://localhost:4000/v1)"))
+    key = ""
+    if picked.needs_key:
+        key = prompts.hidden(f"{picked.key_hint} (input hidden; stored with mode 0600): ").strip()
+    name = firstrun.apply(config, picked, url=url, key=key)
+    ui.err.print(
+        f"saved: provider {name!r} is now the default, in {config.path}"
+        " (change it: video-gen config set defaults.provider NAME)",
+        markup=False,
+    )
+    return name
+
+
 def ask_for_key(config: Config, spec: ProviderSpec) -> ProviderSpec:
     """On a terminal, ask once (hidden) and store it 0600; in CI or a pipe, fail with the fix."""
     if not (stdin_is_terminal() and stderr_is_terminal()):
@@ -128,10 +164,11 @@ def ask_for_key(config: Config, spec: ProviderSpec) -> ProviderSpec:
             f"no API key for provider {spec.name!r} (and no terminal to ask on)",
             hint=f"{spec.key_hint}; or try the built-in emulator: --provider emulator",
         )
-    import getpass
     from dataclasses import replace
 
-    key = getpass.getpass(
+    from video_gen.cli import prompts
+
+    key = prompts.hidden(
         f"API key for provider {spec.name!r} (input hidden; stored in "
         f"{config.path} with mode 0600): "
     ).strip()

@@ -16,9 +16,9 @@ from video_gen.jobs import JobEvent, RunOptions
 
 
 class CliSession:
-    def __init__(self, ui: UI, provider: str | None) -> None:
+    def __init__(self, ui: UI, provider: str | None, *, first_run: bool = False) -> None:
         self.ui = ui
-        self.rt = runtime.load(ui, provider, open_remote=False)
+        self.rt = runtime.load(ui, provider, open_remote=False, first_run=first_run)
         self.config = self.rt.config
         self.ledger = self.rt.ledger
         self.limits = self.rt.limits

@@ -8,10 +8,12 @@ used for the unix timestamps a client sees.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 Phase = Literal["queued", "running", "completed", "failed", "cancelled", "expired"]
@@ -88,15 +90,113 @@ class JobView:
         return self.phase not in ("queued", "running")
 
 
-class JobStore:
-    """Thread-safe jobs by id, in creation order. Deleted jobs are gone (404 afterwards)."""
+# How many jobs a state file keeps (the newest): enough for any resume, small to rewrite.
+KEEP_JOBS = 500
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+
+_LONG = 4096  # longer strings in a job's echoed input (data URLs of images) are cut when kept
+
+
+def _compact(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > _LONG:
+        return f"{value[:64]}...({len(value)} characters, not kept)"
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_compact(v) for v in value]
+    return value
+
+
+def _to_data(job: Job, wall_now: float, now: float) -> dict[str, Any]:
+    data = asdict(job)
+    data["extra"] = _compact(data["extra"])
+    # The life cycle runs on the monotonic clock, which means nothing to another process:
+    # stored as the wall-clock moment the job started.
+    data["started"] = wall_now - (now - job.started)
+    return data
+
+
+def _from_data(data: dict[str, Any], wall_now: float, now: float) -> Job:
+    fields = dict(data)
+    failure = fields.pop("failure", None)
+    fields["started"] = now - (wall_now - float(fields["started"]))
+    return Job(**fields, failure=Failure(**failure) if failure else None)
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Temp file beside ``path``, then ``os.replace``: never half-written. No fsync: emulated
+    jobs are not money, and a create should not wait for the disk."""
+    import contextlib
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+class JobStore:
+    """Thread-safe jobs by id, in creation order. Deleted jobs are gone (404 afterwards).
+
+    With ``path`` the jobs outlive the process: they are read from that JSON file at start and
+    written back (merged with what other processes wrote, under a lock) on every create and
+    delete and by ``save()``: the in-process emulator of ``--provider emulator`` keeps its jobs
+    under the video-gen home so a later ``status``, ``download`` or ``remix`` finds them.
+    """
+
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, *, path: Path | None = None
+    ) -> None:
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self._upstream: dict[str, str] = {}  # upstream id -> id
+        self._deleted: set[str] = set()
         self._seq = 0
         self.clock = clock
+        self.path = path
+        if path is not None:
+            for job in self._read():
+                self._put(job)
+
+    def _put(self, job: Job) -> None:
+        self._seq = max(self._seq, job.seq)
+        self._jobs[job.id] = job
+        self._upstream[job.upstream_id] = job.id
+
+    def _read(self) -> list[Job]:
+        assert self.path is not None
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            wall_now, now = time.time(), self.clock()
+            return [_from_data(item, wall_now, now) for item in data.get("jobs", [])]
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return []  # a damaged state file: the emulator starts empty, as it always could
+
+    def save(self) -> None:
+        """Write the jobs to ``path`` (no-op without one), merged with the file's."""
+        if self.path is None:
+            return
+        from filelock import FileLock
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.path) + ".lock", timeout=30):
+            on_disk = {job.id: job for job in self._read()}
+            with self._lock:
+                merged = {**on_disk, **self._jobs}
+                for gone in self._deleted:
+                    merged.pop(gone, None)
+                jobs = sorted(merged.values(), key=lambda j: (j.created_at, j.seq))[-KEEP_JOBS:]
+                wall_now, now = time.time(), self.clock()
+                payload = {"version": 1, "jobs": [_to_data(j, wall_now, now) for j in jobs]}
+            _replace(self.path, json.dumps(payload, default=str).encode("utf-8"))
 
     def add(self, job: Job) -> Job:
         with self._lock:
@@ -104,6 +204,7 @@ class JobStore:
             job.seq = self._seq
             self._jobs[job.id] = job
             self._upstream[job.upstream_id] = job.id
+        self.save()
         return job
 
     def get(self, job_id: str) -> Job | None:
@@ -122,7 +223,10 @@ class JobStore:
             job = self._jobs.pop(job_id, None)
             if job is not None:
                 self._upstream.pop(job.upstream_id, None)
-            return job
+                self._deleted.add(job.id)
+        if job is not None:
+            self.save()
+        return job
 
     def ordered(self, *, descending: bool) -> list[Job]:
         with self._lock:

@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -113,6 +114,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         self._srv.service.log(format % args)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # One line per answered request (the foreground `video-gen emulator` prints them).
+        status = getattr(code, "value", code)
+        self._srv.service.log(f"{self.command} {self.path} -> {status}")
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # Malformed requests rejected by http.server itself still get an OpenAI-shaped body.
@@ -351,7 +357,10 @@ class EmulatorServer:
         queue_seconds: float | None = None,
         poll_hint_ms: int | None = None,
         log: Callable[[str], None] | None = None,
+        state_file: Path | None = None,
     ) -> None:
+        """``state_file``: keep the jobs in this JSON file, so another process (and another
+        emulator on it) finds them; without it they live as long as this object."""
         plan = faults if isinstance(faults, FaultPlan) else FaultPlan(faults or "")
         self.profile = get_profile(profile)
         self._service = Service(
@@ -363,6 +372,7 @@ class EmulatorServer:
             video_bytes=video_bytes,
             poll_hint_ms=poll_hint_ms,
             log=log,
+            state_file=state_file,
         )
         self._httpd = _HTTPServer((host, port), self._service, _routes(self.profile), ":" in host)
         self.host = host

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from video_gen.emulator.api_errors import ApiError, DropConnection
@@ -67,6 +68,7 @@ class Service:
         poll_hint_ms: int | None,
         log: Callable[[str], None] | None,
         clock: Callable[[], float] = time.monotonic,
+        state_file: Path | None = None,
     ) -> None:
         if job_seconds < 0:
             raise ValueError(f"job_seconds must be >= 0, got {job_seconds}")
@@ -83,7 +85,7 @@ class Service:
         self.require_key = require_key
         self.video_bytes = video_bytes
         self.poll_hint_ms = poll_hint_ms
-        self.jobs = JobStore(clock)
+        self.jobs = JobStore(clock, path=state_file)
         self.stats = Stats()
         self.base_url = ""  # set by the server once bound
         self._log = log

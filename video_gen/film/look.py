@@ -52,7 +52,10 @@ class FilmLook:
 
 def check_fps(fps: int, where: str = "--fps") -> int:
     if isinstance(fps, bool) or not isinstance(fps, int) or not 1 <= fps <= 60:
-        raise UsageError(f"{where} must be a whole number of frames per second from 1 to 60")
+        raise UsageError(
+            f"{where} must be a whole number of frames per second from 1 to 60",
+            hint="e.g. fps = 24",
+        )
     if AUDIO_RATE % fps:
         raise UsageError(
             f"{where} {fps} does not divide {AUDIO_RATE} (the sound's sample rate)",

@@ -294,7 +294,7 @@ def choose(prefix: str, matched: dict[str, bool], views: Any) -> str:
         return next(iter(matched))
     if not matched:
         raise UsageError(
-            f"no job in the ledger has an id starting with {prefix!r}",
+            f"no job in the ledger has an id starting (or a local id ending) with {prefix!r}",
             hint="list recorded jobs with: video-gen history --all",
         )
     shown: dict[str, JobView] = views(sorted(matched)[:10])
@@ -347,6 +347,10 @@ class LedgerBase:
 
     def _id_matches(self, prefix: str) -> dict[str, bool]:
         """Local ids whose local id or any remote id starts with ``prefix`` -> matched exactly."""
+        raise NotImplementedError
+
+    def _id_tail_matches(self, tail: str) -> list[str]:
+        """Local ids that end with ``tail`` (a local id's random part, its short form)."""
         raise NotImplementedError
 
     def _views(self, local_ids: list[str]) -> dict[str, JobView]:
@@ -529,8 +533,16 @@ class LedgerBase:
         """The job whose local or remote id starts with ``id_or_prefix`` (UsageError unless one)."""
         prefix = id_or_prefix.strip()
         if not prefix:
-            raise UsageError("give a job id (or the first characters of one)")
-        chosen = choose(prefix, self._id_matches(prefix), self._views)
+            raise UsageError(
+                "give a job id (or the first characters of one)",
+                hint="video-gen history lists them",
+            )
+        matched = self._id_matches(prefix)
+        if not matched and rec.is_id_tail(prefix):
+            # ids begin with the time, so jobs of one day share their first characters; the
+            # random end of a local id (its last 5 characters) names it on its own
+            matched = {local_id: False for local_id in self._id_tail_matches(prefix.lower())}
+        chosen = choose(prefix, matched, self._views)
         return self._views([chosen])[chosen]
 
     def jobs(
@@ -608,7 +620,7 @@ class LedgerBase:
         try:
             return rec.check_month(month) if month else moment.strftime("%Y-%m")
         except ValueError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError(str(exc), hint="write the month as YYYY-MM, e.g. 2026-11") from None
 
     def report(
         self,
@@ -623,7 +635,10 @@ class LedgerBase:
         from video_gen.ledger import report
 
         if fmt not in report.FORMATS:
-            raise UsageError(f"unknown report format {fmt!r}: one of {', '.join(report.FORMATS)}")
+            raise UsageError(
+                f"unknown report format {fmt!r}",
+                hint=f"use one of: {', '.join(report.FORMATS)}",
+            )
         if limits is None:
             limits = self.limits()
         with self._consistent():

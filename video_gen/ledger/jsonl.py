@@ -161,6 +161,10 @@ class JsonlLedger(LedgerBase):
                     matched[local_id] = matched.get(local_id, False) or remote == prefix
         return matched
 
+    def _id_tail_matches(self, tail: str) -> list[str]:
+        pattern = rb'"id"\s*:\s*"j[0-9a-z]*' + _json_bytes(tail) + b'"'
+        return sorted({r["id"] for r in self._scan(pattern) if r["id"].endswith(tail)})
+
     def _views(self, local_ids: list[str]) -> dict[str, JobView]:
         return {k: fold(self._records_of(k))[k] for k in local_ids}
 

@@ -71,6 +71,12 @@ class JobView:
         return self.in_flight and self.remote_id is None and self.status == rec.IN_DOUBT
 
     @property
+    def emulated(self) -> bool:
+        """Made by the built-in emulator: no real video service was asked, nothing was paid
+        (unless its table said ``priced = true``)."""
+        return self.provider_kind == "emulator"
+
+    @property
     def poll_id(self) -> str | None:
         """The id to ask the server about: the newest one it used."""
         return self.remote_ids[-1] if self.remote_ids else self.remote_id
@@ -105,6 +111,7 @@ class JobView:
             "in_flight": self.in_flight,
             "provider": self.provider,
             "provider_kind": self.provider_kind,
+            "emulated": self.emulated,
             "model": self.model,
             "seconds": self.seconds,
             "size": self.size,

@@ -164,6 +164,16 @@ def new_local_id(after: str | None = None, *, at: datetime | None = None) -> str
     return "j" + _b32(_b32_value(after[1:]) + 1 + secrets.randbelow(1024), len(after) - 1)
 
 
+def is_id_tail(text: str) -> bool:
+    """Whether ``text`` can be the end of a local id: 4 or more of its base32 characters."""
+    return 4 <= len(text) <= _TIME_CHARS + _RANDOM_CHARS and all(c in _B32 for c in text.lower())
+
+
+def short_id(local_id: str) -> str:
+    """A local id's short form: its random end (the time part is shared by jobs of one day)."""
+    return local_id[-_RANDOM_CHARS:] if _is_local_id(local_id) else local_id
+
+
 def _is_local_id(value: str) -> bool:
     return (
         len(value) == 1 + _TIME_CHARS + _RANDOM_CHARS

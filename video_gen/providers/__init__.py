@@ -79,6 +79,13 @@ class ProviderSpec:
         """The API it speaks, which is what it is priced as (an emulator: the one it plays)."""
         return self.impl.api(self)
 
+    @property
+    def emulated(self) -> bool:
+        """Its jobs cost nothing (the built-in emulator, unless its table says ``priced``).
+        Optional for a kind: one without ``emulated(spec)`` is a real, paid service."""
+        check = getattr(self.impl, "emulated", None)
+        return bool(check(self)) if callable(check) else False
+
     def declared_models(self) -> dict[str, ModelCapabilities]:
         """The capabilities declared in ``[providers.NAME.models."MODEL"]`` tables."""
         from video_gen.capabilities import ModelCapabilities
@@ -130,7 +137,10 @@ def specs(config: Config) -> dict[str, ProviderSpec]:
 
 def _named(name: str, table: Any) -> ProviderSpec:
     if not isinstance(table, dict):
-        raise ConfigError(f"[providers.{name}] must be a table")
+        raise ConfigError(
+            f"[providers.{name}] must be a table",
+            hint=f'write it as [providers.{name}] with kind = "...": see docs/providers.md',
+        )
     kind_name = str(table.get("kind", "openai-videos"))
     try:
         kind = kinds.get(kind_name)

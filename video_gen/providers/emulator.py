@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from video_gen.capabilities import ModelCapabilities
@@ -51,6 +52,7 @@ class EmulatorProvider:
                 job_seconds=float(job_seconds),
                 faults=faults,
                 profile=_profile(spec.name, options),
+                state_file=state_file(spec.name),
             )
         except ValueError as exc:  # an unknown profile or a bad fault plan
             raise ConfigError(
@@ -58,6 +60,7 @@ class EmulatorProvider:
                 hint=f"fix [providers.{spec.name}] in the config (see docs/providers.md)",
             ) from None
         self.name = spec.name
+        self.emulated = free(spec)
         self.server.start()
         try:
             self.inner: Provider = kinds.get(imitated_kind(self.server.profile)).open(
@@ -104,6 +107,22 @@ class EmulatorProvider:
             self.inner.close()
         finally:
             self.server.stop()
+            self.server.jobs.save()  # a cancel or a fault may have changed a job since
+
+
+def state_file(name: str) -> Path:
+    """Where the in-process emulator of provider ``name`` keeps its jobs between processes:
+    ``<data dir>/emulator/<name>.json`` (under VIDEO_GEN_HOME when set)."""
+    from video_gen import paths
+
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    return paths.data_dir() / "emulator" / f"{safe}.json"
+
+
+def free(spec: Any) -> bool:
+    """No key, no cost: jobs are recorded at 0 USD unless the table asks to be priced as the
+    API it plays (``priced = true``, to rehearse budgets: docs/emulator.md)."""
+    return not bool(spec.options.get("priced", False))
 
 
 def _inner_spec(spec: Any, server: Any) -> Any:
@@ -132,7 +151,7 @@ def _profile(spec_name: str, options: Mapping[str, Any]) -> Profile:
 
 
 class EmulatorKind(KindBase):
-    table_keys: tuple[str, ...] | None = ("profile", "faults", "job_seconds")
+    table_keys: tuple[str, ...] | None = ("profile", "faults", "job_seconds", "priced")
     name = "emulator"
     description = "the built-in emulator (no key, no cost); `profile` picks the server it plays"
     default_base_url = "(in-process)"
@@ -146,6 +165,9 @@ class EmulatorKind(KindBase):
 
     def open(self, spec: Any, connect: Connect) -> EmulatorProvider:
         return EmulatorProvider(spec, connect)
+
+    def emulated(self, spec: Any) -> bool:
+        return free(spec)
 
     def capabilities(self, spec: Any, model: str) -> ModelCapabilities | None:
         return self._imitated(spec).capabilities(spec, model)  # type: ignore[no-any-return]

@@ -91,7 +91,10 @@ class InputMap:
         try:
             return cls(**{str(k): str(v) for k, v in found.items()})
         except TypeError as exc:
-            raise ConfigError(f"models.toml: bad input table for {model!r}: {exc}") from None
+            raise ConfigError(
+                f"models.toml: bad input table for {model!r}: {exc}",
+                hint="reinstall video-gen (the packaged data is damaged), or report it",
+            ) from None
 
     def duration_value(self, seconds: int) -> Any:
         if self.duration_format == "seconds":

@@ -19,7 +19,12 @@ from video_gen import capabilities, notices
 from video_gen.capabilities import ModelCapabilities, sniff_image
 from video_gen.client.transport import bearer
 from video_gen.client.videos import ImageFile, VideosClient
-from video_gen.errors import APIConnectionError, APIError, UnsupportedOperationError
+from video_gen.errors import (
+    APIConnectionError,
+    APIError,
+    NotFoundError,
+    UnsupportedOperationError,
+)
 from video_gen.providers.base import ContentStream
 from video_gen.providers.kinds import CheckResult, Connect, KindBase, RequestPreview
 from video_gen.types import GenerationRequest, RemoteJob
@@ -41,6 +46,20 @@ def server_of(headers: Mapping[str, str]) -> str | None:
         version = lowered.get("x-litellm-version")
         return "LiteLLM proxy" + (f" {version}" if version else "")
     return None
+
+
+def switched_off(exc: NotFoundError) -> NotFoundError:
+    """A 404 on create from api.openai.com: the Sora API is gone, not a wrong id."""
+    from video_gen import firstrun
+
+    return NotFoundError(
+        f"OpenAI's Videos API (Sora) was switched off on {firstrun.SWITCHED_OFF}: POST /videos"
+        " answered 404 (nothing was created)",
+        hint=firstrun.CI_HINT,
+        status=exc.status,
+        code=exc.code,
+        request_id=exc.request_id,
+    )
 
 
 class OpenAIVideosProvider:
@@ -79,6 +98,10 @@ class OpenAIVideosProvider:
                 input_reference=image,
                 extra=extra,
             )
+        except NotFoundError as exc:
+            if "api.openai.com" in self.client.base_url:
+                raise switched_off(exc) from None
+            raise
         finally:
             self._learn_server()
         return RemoteJob.from_api(data)
@@ -110,7 +133,10 @@ class OpenAIVideosProvider:
 
     def remix(self, job_id: str, prompt: str) -> RemoteJob:
         if not self._remix:
-            raise UnsupportedOperationError(f"provider {self.name!r} does not support remix")
+            raise UnsupportedOperationError(
+                f"provider {self.name!r} does not support remix",
+                hint="generate a new video with the changed prompt instead",
+            )
         try:
             return RemoteJob.from_api(self.client.remix(job_id, prompt))
         finally:

@@ -343,9 +343,13 @@ def _validate(
             hint="use --scenes N for a longer film",
         )
     if not 1 <= scenes <= MAX_SCENES:
-        raise UsageError(f"--scenes must be between 1 and {MAX_SCENES}, not {scenes}")
+        raise UsageError(
+            f"--scenes must be between 1 and {MAX_SCENES}, not {scenes}", hint="e.g. --scenes 8"
+        )
     if workers < 0:
-        raise UsageError(f"--workers must be 0 (automatic) or more, not {workers}")
+        raise UsageError(
+            f"--workers must be 0 (automatic) or more, not {workers}", hint="e.g. --workers 0"
+        )
     if not style:
         raise UsageError(
             "empty style name", hint="choose one of: " + ", ".join(available_styles(extra_styles))

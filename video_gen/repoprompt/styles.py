@@ -52,7 +52,10 @@ def _str(name: str, data: Mapping[str, Any], key: str, required: bool = True) ->
             hint="fields: " + ", ".join(FIELDS),
         )
     if "{" in value or "}" in value:
-        raise ConfigError(f"style {name}: {key!r} takes plain text (no placeholders)")
+        raise ConfigError(
+            f"style {name}: {key!r} takes plain text (no placeholders)",
+            hint="remove the { } from it",
+        )
     return " ".join(value.split())
 
 
@@ -65,7 +68,9 @@ def parse_style(name: str, data: Mapping[str, Any]) -> Style:
         )
     cards = data.get("title_cards", False)
     if not isinstance(cards, bool):
-        raise ConfigError(f"style {name}: title_cards must be true or false")
+        raise ConfigError(
+            f"style {name}: title_cards must be true or false", hint="title_cards = true"
+        )
     card = _str(name, data, "card", required=cards)
     return Style(
         name=name,
@@ -103,11 +108,16 @@ def load_style(name: str, extra: Mapping[str, Any] | None = None) -> Style:
     if extra and name in extra:
         table = extra[name]
         if not isinstance(table, Mapping):
-            raise ConfigError(f"[styles.{name}] must be a table")
+            raise ConfigError(
+                f"[styles.{name}] must be a table", hint="see docs/prompt-from-repo.md"
+            )
         if "extends" in table:
             base_name = table["extends"]
             if not isinstance(base_name, str) or base_name == name:
-                raise ConfigError(f"[styles.{name}] extends must name another style")
+                raise ConfigError(
+                    f"[styles.{name}] extends must name another style",
+                    hint='e.g. extends = "chaplin"',
+                )
             base = _raw(base_name, extra)
             merged = {**base, **{k: v for k, v in table.items() if k != "extends"}}
             if isinstance(table.get("film"), Mapping) and isinstance(base.get("film"), Mapping):

@@ -368,7 +368,10 @@ def _chained_item(setup: FilmSetup, session: Session, index: int, previous: Path
         base_dir=Path.cwd(),
     )
     if problems or not checked:
-        raise UsageError(str(problems[0]) if problems else "the chained clip cannot be checked")
+        raise UsageError(
+            str(problems[0]) if problems else "the chained clip cannot be checked",
+            hint="fix the plan's line, then run the same command again (nothing was sent)",
+        )
     return replace(checked[0], n=item.n)
 
 

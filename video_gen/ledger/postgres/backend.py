@@ -204,6 +204,19 @@ class PostgresLedger(LedgerBase):
         result: dict[str, bool] = self._read(tx, "job lookup")
         return result
 
+    def _id_tail_matches(self, tail: str) -> list[str]:
+        like = "%" + _like_prefix(tail)[:-1]
+
+        def tx(cur: Cursor, _: Attempt) -> list[str]:
+            cur.execute(
+                "SELECT local_id FROM video_gen.jobs WHERE local_id LIKE %(l)s ORDER BY local_id",
+                {"l": like},
+            )
+            return [row[0] for row in cur.fetchall()]
+
+        found: list[str] = self._read(tx, "job lookup")
+        return found
+
     def _views(self, local_ids: list[str]) -> dict[str, JobView]:
         def tx(cur: Cursor, _: Attempt) -> dict[str, JobView]:
             return fold(_records_of(cur, local_ids))
