@@ -247,3 +247,19 @@ def test_settle_refuses_an_amount_that_is_not_one(amount: str) -> None:
     assert res.exit_code == ExitCode.USAGE, res.stderr
     assert "--amount" in res.stderr and "unexpected" not in res.stderr
     assert Ledger().get(local_id).charged_usd is None  # still open, nothing recorded
+
+
+@pytest.mark.jsonl_only
+def test_a_reserved_line_copied_below_the_jobs_end_does_not_reopen_it_in_history(
+    emulator: Any,
+) -> None:
+    ledger = Ledger()
+    local_id = done_job(ledger, 0.4)
+    lines = ledger.path.read_bytes().splitlines(keepends=True)
+    reserved = next(line for line in lines if b'"reserved"' in line)
+    ledger.path.write_bytes(b"".join(lines) + reserved)
+    listed = json.loads(run("history", "--json").stdout)
+    assert [(j["id"], j["status"], j["in_flight"]) for j in listed] == [
+        (local_id, "completed", False)
+    ]
+    assert Ledger().month(limits=LIMITS).reserved_usd == 0
