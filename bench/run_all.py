@@ -19,6 +19,7 @@ ORDER = [
     "bench_film.py",
     "bench_emulator_state.py",
     "adversarial.py",
+    "bench_preflight.py",
 ]
 
 

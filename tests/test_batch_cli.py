@@ -263,7 +263,8 @@ def test_budget_preflight_refuses_the_whole_batch_before_any_create(remote: Emul
     assert "refused" in res.stderr and "1.20 USD" in res.stderr and "--monthly" in res.stderr
     assert remote.stats.total_requests == 0
     dry = batch("prompts.txt", "--dry-run", *FAST)
-    assert dry.exit_code == 0 and "would be REFUSED" in dry.stdout
+    assert dry.exit_code == ExitCode.BUDGET_REFUSED and "would be refused" in dry.stdout
+    assert "monthly limit" in dry.stderr and "--monthly 2" in dry.stderr
 
 
 def test_max_cost(remote: EmulatorServer) -> None:

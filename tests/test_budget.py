@@ -185,14 +185,16 @@ def test_limits_from_config_defaults_and_zero_means_none() -> None:
 
 def test_negative_limits_in_the_config_are_a_config_error() -> None:
     config = Config.load()
-    config.set("budget.daily_usd", -1)
-    with pytest.raises(ConfigError) as info:
-        BudgetLimits.from_config(config)
-    assert info.value.hint == "video-gen budget set --daily 0"
-    config.set("budget.daily_usd", 0)
-    config.set("budget.warn_ratio", 1.5)
+    with pytest.raises(UsageError):  # `config set` refuses it
+        config.set("budget.daily_usd", -1)
+    config.save()
+    config.path.write_text("[budget]\ndaily_usd = -1\n")
+    with pytest.raises(ConfigError) as info:  # and a hand-edited file is refused on load
+        Config.load()
+    assert "budget.daily_usd" in info.value.message and "at least 0" in info.value.message
+    config.path.write_text("[budget]\nwarn_ratio = 1.5\n")
     with pytest.raises(ConfigError):
-        BudgetLimits.from_config(config)
+        Config.load()
 
 
 # -- month summaries ---------------------------------------------------------------------------

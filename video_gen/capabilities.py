@@ -317,16 +317,19 @@ def aspect_ratio(width: int, height: int) -> str:
 
 
 def check_image_file(path: Path) -> str:
-    """The reference image must exist and be JPEG, PNG or WebP; its MIME type."""
-    if not path.is_file():
-        raise UsageError(f"reference image {path} does not exist", hint="check the path")
-    kind = sniff_image(path)
-    if kind is None:
+    """The reference image must be a regular file within the upload cap, a JPEG, PNG or WebP,
+    and whole (not just a header: ``video_gen.images``); its MIME type."""
+    from video_gen import images, media
+
+    data = images.check_file(path)
+    kind = media.sniff(data[: media.HEAD_BYTES])
+    if kind not in media.ACCEPTS["thumbnail"]:
         raise UsageError(
             f"reference image {path} is not a JPEG, PNG or WebP file",
             hint="convert it, e.g. with: ffmpeg -i INPUT out.png",
         )
-    return kind
+    images.check_whole(data, str(kind), path)
+    return str(kind)
 
 
 def check_reference_image(path: Path, width: int, height: int) -> None:

@@ -28,7 +28,15 @@ class Key:
     help: str
     env: str | None = None
     secret: bool = False
+    minimum: float | None = None  # numbers: the smallest value accepted
+    maximum: float | None = None  # numbers: the largest value accepted
 
+
+# A money limit above this is a typo (an extra zero or two), not a budget.
+MAX_USD = 1_000_000.0
+# Top-level tables read by their own code: prices (rows checked by pricing), providers (each
+# table checked against its kind's keys in video_gen/providers), styles and gags (free-form).
+FREE_TABLES = ("prices", "providers", "styles", "gags")
 
 KEYS: dict[str, Key] = {
     k.name: k
@@ -64,7 +72,14 @@ KEYS: dict[str, Key] = {
             env="VIDEO_GEN_PROVIDER",
         ),
         Key("defaults.model", str, "sora-2", "model", env="VIDEO_GEN_MODEL"),
-        Key("defaults.seconds", int, 4, "clip length in seconds", env="VIDEO_GEN_SECONDS"),
+        Key(
+            "defaults.seconds",
+            int,
+            4,
+            "clip length in seconds",
+            env="VIDEO_GEN_SECONDS",
+            minimum=1,
+        ),
         Key("defaults.size", str, "720x1280", "WIDTHxHEIGHT", env="VIDEO_GEN_SIZE"),
         Key(
             "defaults.timeout",
@@ -72,6 +87,7 @@ KEYS: dict[str, Key] = {
             1800.0,
             "overall deadline in seconds for one job (create to download)",
             env="VIDEO_GEN_TIMEOUT",
+            minimum=0,
         ),
         Key(
             "defaults.poll_interval",
@@ -79,6 +95,7 @@ KEYS: dict[str, Key] = {
             0.0,
             "fixed polling interval in seconds; 0 = adaptive (server hint, then progress)",
             env="VIDEO_GEN_POLL_INTERVAL",
+            minimum=0,
         ),
         Key(
             "defaults.concurrency",
@@ -86,6 +103,7 @@ KEYS: dict[str, Key] = {
             2,
             "jobs in flight at once in `batch`",
             env="VIDEO_GEN_CONCURRENCY",
+            minimum=1,
         ),
         Key(
             "output.dir",
@@ -116,6 +134,7 @@ KEYS: dict[str, Key] = {
             30.0,
             "how long to keep reconnecting to a ledger database that cannot be reached",
             env="VIDEO_GEN_LEDGER_RETRY_SECONDS",
+            minimum=0,
         ),
         Key(
             "ledger.statement_timeout",
@@ -123,15 +142,39 @@ KEYS: dict[str, Key] = {
             10.0,
             "seconds one ledger database statement may take before it is cancelled",
             env="VIDEO_GEN_LEDGER_STATEMENT_TIMEOUT",
+            minimum=0,
         ),
-        Key("budget.monthly_usd", float, 50.0, "monthly spending limit in USD"),
-        Key("budget.daily_usd", float, 0.0, "daily spending limit in USD (0 = none)"),
-        Key("budget.per_video_usd", float, 0.0, "most one video may cost in USD (0 = none)"),
+        Key(
+            "budget.monthly_usd",
+            float,
+            50.0,
+            "monthly spending limit in USD",
+            minimum=0,
+            maximum=MAX_USD,
+        ),
+        Key(
+            "budget.daily_usd",
+            float,
+            0.0,
+            "daily spending limit in USD (0 = none)",
+            minimum=0,
+            maximum=MAX_USD,
+        ),
+        Key(
+            "budget.per_video_usd",
+            float,
+            0.0,
+            "most one video may cost in USD (0 = none)",
+            minimum=0,
+            maximum=MAX_USD,
+        ),
         Key(
             "budget.warn_ratio",
             float,
             0.8,
             "warn on stderr when a job takes the month past this share of the limit",
+            minimum=0,
+            maximum=1,
         ),
     ]
 }
@@ -146,20 +189,16 @@ class Config:
         self.exists = exists
 
     @classmethod
-    def load(cls, path: Path | None = None) -> Config:
+    def load(cls, path: Path | None = None, *, strict: bool = True) -> Config:
+        """Read the config file. ``strict`` (every command but ``config``, which must be able
+        to fix a bad file) refuses unknown keys and wrong types (``validate``)."""
         import tomlkit
         from tomlkit.exceptions import ParseError
 
         path = path or paths.config_file()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        text = _read_text(path)
+        if text is None:
             return cls(path, tomlkit.document(), exists=False)
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read config file {path}: {exc.strerror}",
-                hint="check its permissions, or point VIDEO_GEN_CONFIG at another file",
-            ) from None
         try:
             doc = tomlkit.parse(text)
         except ParseError as exc:
@@ -167,7 +206,37 @@ class Config:
                 f"config file {path} is not valid TOML: {exc}",
                 hint=f"fix line {exc.line} of it, or move it aside and run `video-gen config init`",
             ) from None
-        return cls(path, doc, exists=True)
+        config = cls(path, doc, exists=True)
+        if strict:
+            config.validate()
+        return config
+
+    def validate(self) -> None:
+        """Refuse (ConfigError, exit 3) what could be misread: an unknown table or key (naming
+        the likely spelling: ``[budget] monthly`` is not ``monthly_usd``, and a typo must never
+        leave a default in force), a value of the wrong type (``monthly_usd = true``), and a
+        number that is not finite or out of its range (negative, or an absurd limit)."""
+        data = _plain(self.doc)
+        sections = sorted({name.split(".")[0] for name in KEYS})
+        for top, value in data.items():
+            if top in FREE_TABLES:
+                continue
+            if top not in sections:
+                raise _unknown(top, [*sections, *FREE_TABLES], self.path)
+            if not isinstance(value, dict):
+                raise ConfigError(
+                    f"{top} in {self.path} is {value!r}, but it is a table of settings",
+                    hint=f"write them under [{top}], e.g. {_example(top)}",
+                )
+            for name, item in value.items():
+                dotted = f"{top}.{name}"
+                key = KEYS.get(dotted)
+                if key is None:
+                    known = [k for k in KEYS if k.startswith(f"{top}.")]
+                    raise _unknown(dotted, known, self.path)
+                if item == "" and key.type is not str:
+                    continue  # an empty value means the default (as `config unset`)
+                _checked(key, item, f"{dotted} in {self.path}")
 
     # -- reading ---------------------------------------------------------------------------
     def raw(self, dotted: str) -> Any:
@@ -188,7 +257,7 @@ class Config:
         """
         key = KEYS.get(dotted)
         if key is not None and key.env and os.environ.get(key.env):
-            return _coerce(key, os.environ[key.env])
+            return _coerce(key, os.environ[key.env], source=f"environment variable {key.env}")
         stored = self.raw(dotted)
         if stored is None or stored == "":
             return key.default if key else None
@@ -250,14 +319,11 @@ def read_value(dotted: str) -> Any:
     would cost more than the whole database query."""
     key = KEYS[dotted]
     if key.env and os.environ.get(key.env):
-        return _coerce(key, os.environ[key.env])
+        return _coerce(key, os.environ[key.env], source=f"environment variable {key.env}")
     path = paths.config_file()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    text = _read_text(path)
+    if text is None:
         return key.default
-    except OSError:
-        return Config.load(path).value(dotted)  # the full loader says what is wrong
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only
@@ -269,7 +335,9 @@ def read_value(dotted: str) -> Any:
         return Config.load(path).value(dotted)  # the full loader names the bad line
     for part in dotted.split("."):
         node = node.get(part) if isinstance(node, dict) else None
-    return key.default if node is None or node == "" else _coerce(key, node)
+    if node is None or node == "":
+        return key.default
+    return _checked(key, node, f"{dotted} in {path}")
 
 
 def _plain(node: Any) -> Any:
@@ -277,9 +345,105 @@ def _plain(node: Any) -> Any:
     return unwrap() if callable(unwrap) else node
 
 
-def _coerce(key: Key | None, value: Any) -> Any:
+def env_number(name: str, default: float, *, minimum: float = 0.0) -> float:
+    """A number from environment variable ``name`` (``default`` when unset or empty): a
+    ConfigError naming the variable when it is not a finite number >= ``minimum``."""
+    import math
+
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < minimum:
+        raise ConfigError(
+            f"environment variable {name} is {text!r}: it must be a number >= {minimum:g}",
+            hint=f"export {name}={default:g} (or unset it)",
+        )
+    return value
+
+
+def _read_text(path: Path) -> str | None:
+    """The config file's text, None when there is none; ConfigError when it cannot be read or
+    is not text (a binary file, another encoding)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text (byte {exc.start} is"
+            f" {exc.object[exc.start]:#04x}): it is not a TOML file",
+            hint="move it aside and run `video-gen config init`, or point VIDEO_GEN_CONFIG at"
+            " the right file",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read config file {path}: {exc.strerror}",
+            hint="check its permissions, or point VIDEO_GEN_CONFIG at another file",
+        ) from None
+
+
+def _unknown(name: str, known: list[str], path: Path) -> ConfigError:
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    if not close and "." in name:  # [budget] monthly: compare the last parts
+        tails = {k.split(".")[-1]: k for k in known}
+        found = difflib.get_close_matches(name.split(".")[-1], list(tails), n=1, cutoff=0.5)
+        close = [tails[f] for f in found]
+    what = "key" if "." in name else "table"
+    guess = f"did you mean {close[0]}? " if close else ""
+    return ConfigError(
+        f"unknown {what} {name} in {path}: it would be ignored, so it is refused",
+        hint=f"{guess}`video-gen config show` lists every key (docs/configuration.md)",
+    )
+
+
+def _example(top: str) -> str:
+    first = next(k for k in KEYS.values() if k.name.startswith(f"{top}."))
+    return f"[{top}] {first.name.split('.', 1)[1]} = {first.default!r}"
+
+
+_KIND = {int: "whole number", float: "number", bool: "true or false", str: "text"}
+
+
+def _checked(key: Key, value: Any, source: str) -> Any:
+    """A value read from the file: its TOML type must be the key's (``true`` is not a
+    number, ``"8"`` is not a whole number), then its range is checked."""
+    ok = (
+        isinstance(value, str)
+        if key.type is str
+        else isinstance(value, bool)
+        if key.type is bool
+        else isinstance(value, (int, float)) and not isinstance(value, bool)
+    )
+    if key.type is int and isinstance(value, float) and not value.is_integer():
+        ok = False
+    if not ok:
+        kind = _KIND.get(key.type, "text")
+        raise ConfigError(
+            f"{source} is {value!r}, but {key.name} is a {kind}",
+            hint=f"video-gen config set {key.name} <{kind}> (default {key.default!r})",
+        )
+    return _coerce(key, value, source=source)
+
+
+def _coerce(key: Key | None, value: Any, *, source: str | None = None) -> Any:
+    """``value`` (text from the environment or the command line, or a checked file value) as
+    the key's type, within its range. ``source`` names where it came from; without one (``config
+    set``) the error is a usage error."""
     if key is None:
         return value
+    error = UsageError if source is None else ConfigError
+    where = source or key.name
+    fix = (
+        f"fix or unset {source.split()[-1]}"
+        if source and source.startswith("environment")
+        else f"video-gen config set {key.name} <{_KIND.get(key.type, 'text')}>"
+    )
     try:
         if key.type is bool:
             if isinstance(value, str):
@@ -287,13 +451,23 @@ def _coerce(key: Key | None, value: Any) -> Any:
             return bool(value)
         if key.type is int and isinstance(value, float) and not value.is_integer():
             raise ValueError(value)
-        return key.type(value)
-    except (TypeError, ValueError):
-        kind = {int: "whole number", float: "number", bool: "true or false"}.get(key.type, "text")
-        raise UsageError(
-            f"{key.name} must be a {kind}, not {value!r}",
-            hint=f"video-gen config set {key.name} <{kind}>",
-        ) from None
+        if key.type in (int, float) and isinstance(value, bool):
+            raise ValueError(value)
+        result = key.type(value)
+    except (TypeError, ValueError, OverflowError):
+        kind = _KIND.get(key.type, "text")
+        raise error(f"{where} must be a {kind}, not {value!r}", hint=fix) from None
+    if key.type in (int, float):
+        import math
+
+        if not math.isfinite(result):
+            raise error(f"{where} is {value!r}: it must be a finite number", hint=fix)
+        if key.minimum is not None and result < key.minimum:
+            raise error(f"{where} is {value!r}: it must be at least {key.minimum:g}", hint=fix)
+        if key.maximum is not None and result > key.maximum:
+            unit = " USD: a typo, not a budget" if key.name.startswith("budget.") else ""
+            raise error(f"{where} is {value!r}: it must be at most {key.maximum:g}{unit}", hint=fix)
+    return result
 
 
 def template() -> str:

@@ -259,6 +259,14 @@ class NotFinishedError(VideoGenError):
     exit_code = ExitCode.TIMEOUT
 
 
+class LocalFilesError(VideoGenError):
+    """A local file or folder cannot be used: an output folder that is a file, read-only or
+    missing its target, a full disk, a data folder that cannot be written. Raised before any
+    create when it can be known then."""
+
+    exit_code = ExitCode.LOCAL_FILES
+
+
 class MissingDependencyError(VideoGenError):
     """An optional library is not installed (``film``, ``gallery`` thumbnails): the hint is the
     exact install line."""

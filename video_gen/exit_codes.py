@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     PARTIAL_FAILURE = 10  # a batch finished but some items failed
     PROVIDER_CREDITS = 11  # the provider account has no credits left (HTTP 402)
     MISSING_DEPENDENCY = 12  # an optional library the command needs is not installed
+    LOCAL_FILES = 13  # a local file or folder cannot be used (not a folder, read-only, disk full)
     INTERRUPTED = (
         130  # Ctrl-C or SIGTERM (the remote job keeps running; resume with `video-gen download`)
     )
@@ -42,6 +43,7 @@ DESCRIPTIONS: dict[ExitCode, str] = {
     ExitCode.PARTIAL_FAILURE: "a batch finished with some items failed",
     ExitCode.PROVIDER_CREDITS: "the provider account has no credits left (top it up there)",
     ExitCode.MISSING_DEPENDENCY: "an optional library the command needs is not installed",
+    ExitCode.LOCAL_FILES: "a local file or folder cannot be used (not a folder, read-only, full)",
     ExitCode.INTERRUPTED: "interrupted by Ctrl-C or SIGTERM (the remote job keeps running)",
 }
 
@@ -62,5 +64,6 @@ FIXES: dict[ExitCode, str] = {
     ExitCode.PARTIAL_FAILURE: "run the same command again to retry what failed",
     ExitCode.PROVIDER_CREDITS: "add credits to the provider account, then try again",
     ExitCode.MISSING_DEPENDENCY: "install the extra the message names",
+    ExitCode.LOCAL_FILES: "fix the file or folder the message names (another -o, free space)",
     ExitCode.INTERRUPTED: "nothing more was sent; video-gen history shows what was made",
 }

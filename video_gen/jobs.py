@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from video_gen import deadline as deadline_of
-from video_gen import interrupts, naming, pricing
+from video_gen import interrupts, naming, preflight, pricing
 from video_gen.client.retry import RetryPolicy, is_retryable, wait_gen
 from video_gen.download import VariantUnavailableError, download
 from video_gen.errors import (
@@ -36,6 +36,7 @@ from video_gen.errors import (
     UnsupportedOperationError,
     VideoGenError,
 )
+from video_gen.ledger.records import believed_charge
 from video_gen.polling import PollSchedule
 from video_gen.providers.base import Provider
 from video_gen.types import (
@@ -74,7 +75,7 @@ class Recorder(Protocol):
         *,
         since: datetime,
     ) -> Any: ...
-    def completed(self, local_id: str, actual_usd: float | None) -> None: ...
+    def completed(self, local_id: str, actual_usd: float | None, *, free: bool = False) -> None: ...
     def failed(self, local_id: str, status: str, code: str | None, message: str | None) -> None: ...
     def released(self, local_id: str, reason: str) -> None: ...
     def downloaded(
@@ -164,6 +165,11 @@ class JobRunner:
         return pricing.emulated(found) if self.emulated else found
 
     @property
+    def _free(self) -> bool:
+        """Declared free (``free = true``) or emulated: a reported cost of 0 is believed."""
+        return self.emulated or _is_free(self.provider)
+
+    @property
     def emulated(self) -> bool:
         """The built-in emulator (unless its table says ``priced = true``): no cost, so the
         job reserves and is charged 0 USD and never counts against the budget."""
@@ -179,6 +185,9 @@ class JobRunner:
         """Estimate, reserve, create (``create`` replaces ``provider.submit``, e.g. a remix)."""
         began = self.clock()
         estimate = self.check(request)
+        preflight.check_job(
+            request, options.output_dir, options.name_template, _name_values(request, options)
+        )
         self.on_event(JobEvent("estimate", message=f"{estimate.usd:.2f} USD ({estimate.source})"))
         reservation = self.ledger.reserve(
             request,
@@ -381,20 +390,14 @@ class JobRunner:
         if job.phase is Phase.FAILED:
             self.ledger.failed(local_id, job.status, job.error_code, job.error_message)
         elif job.phase.final:
-            self.ledger.completed(local_id, 0.0 if self.emulated else job.cost_usd)
+            self.ledger.completed(local_id, 0.0 if self.emulated else job.cost_usd, free=self._free)
 
     def fetch(
         self, local_id: str, job: RemoteJob, request: GenerationRequest, options: RunOptions
     ) -> list[DownloadResult]:
-        values = {
-            "slug": naming.slugify(request.prompt),
-            "id": job.id,
-            "model": request.model,
-            "seconds": request.seconds,
-            "size": request.size,
-            **options.name_values,
-        }
-        stem = naming.render(options.name_template, values)
+        stem = naming.render(
+            options.name_template, {**_name_values(request, options), "id": job.id}
+        )
         results: list[DownloadResult] = []
         for variant in options.variants:
             self.on_event(JobEvent("download", local_id=local_id, job_id=job.id, variant=variant))
@@ -498,6 +501,14 @@ class JobRunner:
             raise
         video = next((f for f in files if f.variant == "video"), None)
         request = started.request
+        cost, warning = believed_charge(
+            local_id,
+            None if self.emulated else job.cost_usd,
+            started.estimate.usd,
+            free=self._free,
+        )
+        if warning is not None:
+            self.on_event(JobEvent("warning", local_id=local_id, job_id=job.id, message=warning))
         return GenerationResult(
             job_id=job.id,
             status=job.status,
@@ -508,11 +519,7 @@ class JobRunner:
             prompt=request.prompt,
             file=video.path if video else None,
             sha256=video.sha256 if video else None,
-            cost_usd=(
-                job.cost_usd
-                if job.cost_usd is not None and not self.emulated
-                else started.estimate.usd
-            ),
+            cost_usd=cost,
             estimate_usd=started.estimate.usd,
             local_id=local_id,
             files=tuple(files),
@@ -601,6 +608,23 @@ def _named(
     return exc
 
 
+def _is_free(provider: Provider) -> bool:
+    """Whether the provider is declared free (the emulator, ``free = true``): its reported
+    cost of 0 is believed."""
+    return provider.kind == "emulator" or getattr(provider, "free", False) is True
+
+
+def _name_values(request: GenerationRequest, options: RunOptions) -> dict[str, Any]:
+    """What a file name template is filled with (``id`` is added once the job exists)."""
+    return {
+        "slug": naming.slugify(request.prompt),
+        "model": request.model,
+        "seconds": request.seconds,
+        "size": request.size,
+        **options.name_values,
+    }
+
+
 def _forgotten(exc: NotFoundError, local_id: str, job_id: str) -> NotFoundError:
     """A recorded job the server answers 404 for: expired or deleted there. Its reservation
     stays until the user says whether it was charged."""
@@ -633,7 +657,7 @@ class UnrecordedJob:
         *,
         since: datetime,
     ) -> Any: ...
-    def completed(self, local_id: str, actual_usd: float | None) -> None: ...
+    def completed(self, local_id: str, actual_usd: float | None, *, free: bool = False) -> None: ...
     def failed(self, local_id: str, status: str, code: str | None, message: str | None) -> None: ...
     def released(self, local_id: str, reason: str) -> None: ...
     def downloaded(

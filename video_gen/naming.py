@@ -20,6 +20,8 @@ from video_gen.errors import UsageError
 
 FIELDS = ("date", "time", "slug", "id", "model", "seconds", "size", "n", "name")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_ACCESS = re.compile(r"[.\[]")
+_SAMPLE = "sample"  # every field is filled with text (see ``render``)
 
 
 def slugify(text: str, max_len: int = 40) -> str:
@@ -38,23 +40,54 @@ BATCH_ONLY = ("n", "name")  # an item's number and its own name: a batch has the
 
 
 def check_template(template: str, *, batch: bool = True) -> None:
-    """Refuse a template with fields that do not exist (``batch=False``: for one video, where
-    ``{n}`` and ``{name}`` mean nothing)."""
+    """Refuse a template that cannot be filled (before anything is paid): unknown or positional
+    fields (``batch=False``: for one video, where ``{n}`` and ``{name}`` mean nothing too),
+    attribute or index access, conversions other than !s/!r/!a, and format specs a text value
+    does not take (every field is text: ``{n:03d}`` and ``{seconds:d}`` fail)."""
     allowed = FIELDS if batch else tuple(f for f in FIELDS if f not in BATCH_ONLY)
+    fields_hint = (
+        f"fields: {', '.join('{' + f + '}' for f in allowed)}; e.g. --name '{{date}}-{{slug}}'"
+    )
     try:
-        names = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+        parsed = [
+            (f, conv, spec)
+            for _, f, spec, conv in string.Formatter().parse(template)
+            if f is not None
+        ]
     except ValueError as exc:
+        raise UsageError(f"bad --name template {template!r}: {exc}", hint=fields_hint) from None
+    names = [f for f, _, _ in parsed]
+    if "" in names or any(n.isdigit() for n in names):
         raise UsageError(
-            f"bad --name template {template!r}: {exc}", hint="e.g. --name '{date}-{slug}'"
-        ) from None
-    unknown = sorted({n.split(".")[0].split("[")[0] for n in names} - set(allowed))
+            f"--name template {template!r} has a positional field ({{}} or {{0}})",
+            hint=fields_hint,
+        )
+    unknown = sorted({n for n in names if n not in allowed and not _ACCESS.search(n)})
     if unknown:
         batch_only = [f for f in unknown if f in BATCH_ONLY]
         what = "unknown field(s)" if not batch_only else "field(s) only a batch item has"
         raise UsageError(
             f"--name template has {what}: {', '.join('{' + f + '}' for f in unknown)}",
-            hint=f"fields: {', '.join('{' + f + '}' for f in allowed)}",
+            hint=fields_hint,
         )
+    for name, conv, spec in parsed:
+        if _ACCESS.search(name):
+            raise UsageError(
+                f"--name template field {{{name}}} uses attribute or index access",
+                hint=fields_hint,
+            )
+        try:
+            if conv is not None and conv not in ("s", "r", "a"):
+                raise ValueError(f"unknown conversion !{conv}")
+            if "{" in (spec or ""):
+                raise ValueError("nested fields in a format spec")
+            format(_SAMPLE, spec or "")
+        except ValueError as exc:
+            raise UsageError(
+                f"--name template field {{{name}{'!' + conv if conv else ''}"
+                f"{':' + spec if spec else ''}}} cannot be filled: {exc} (every field is text)",
+                hint=f"drop the format spec, e.g. {{{name}}}; " + fields_hint,
+            ) from None
 
 
 def render(template: str, values: Mapping[str, Any], *, now: datetime | None = None) -> str:

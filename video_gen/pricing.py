@@ -85,16 +85,52 @@ def _resolution(size: str) -> str:
         return ""
 
 
+ROW_KEYS = (
+    "provider",
+    "model",
+    "size",
+    "usd_per_second",
+    "usd_per_video",
+    "source",
+    "as_of",
+    "resolution",
+    "audio",
+)
+# A price above these is a typo (an extra zero or three), not a price: refused like the
+# config's absurd budget limits, as it would make every estimate absurd.
+MAX_USD_PER_SECOND = 1_000.0
+MAX_USD_PER_VIDEO = 100_000.0
+
+
+def _price(data: Mapping[str, Any], key: str, cap: float) -> float:
+    """A price field: a number (not true, not "0.05"), finite, between 0 and ``cap``."""
+    import math
+
+    value = data.get(key, 0.0)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{key} is {value!r}, not a number")
+    if not math.isfinite(value) or not 0 <= value <= cap:
+        raise ValueError(f"{key} is {value!r}: a price is a finite amount from 0 to {cap:g}")
+    return float(value)
+
+
 def _row(data: Mapping[str, Any], origin: str) -> PriceRow:
     try:
         if "usd_per_second" not in data and "usd_per_video" not in data:
             raise KeyError("usd_per_second")
+        unknown = sorted(str(k) for k in data if k not in ROW_KEYS)
+        if unknown:
+            import difflib
+
+            close = difflib.get_close_matches(unknown[0], ROW_KEYS, n=1, cutoff=0.5)
+            guess = f" (did you mean {close[0]}?)" if close else ""
+            raise ValueError(f"unknown key {unknown[0]!r}{guess}")
         return PriceRow(
             provider=str(data.get("provider", "*")),
             model=str(data["model"]),
             size=str(data.get("size", "*")),
-            usd_per_second=float(data.get("usd_per_second", 0.0)),
-            usd_per_video=float(data.get("usd_per_video", 0.0)),
+            usd_per_second=_price(data, "usd_per_second", MAX_USD_PER_SECOND),
+            usd_per_video=_price(data, "usd_per_video", MAX_USD_PER_VIDEO),
             source=str(data.get("source", "config file" if origin == "config" else "")),
             as_of=str(data.get("as_of", "")),
             origin=origin,
@@ -104,8 +140,10 @@ def _row(data: Mapping[str, Any], origin: str) -> PriceRow:
     except (KeyError, TypeError, ValueError) as exc:
         from video_gen.errors import ConfigError
 
+        model = data.get("model") if isinstance(data, Mapping) else None
+        which = f" (model {model!r})" if model else ""
         raise ConfigError(
-            f"a [[prices]] row is missing or has a bad field: {exc}",
+            f"a [[prices]] row{which} is missing or has a bad field: {exc}",
             hint='each row needs model = "..." and usd_per_second = 0.10 (or usd_per_video = 0.50)',
         ) from None
 

@@ -38,9 +38,36 @@ def request(
     )
 
 
+def read_stdin(what: str) -> str:
+    """All of stdin as UTF-8 text; a UsageError naming the line when it is not UTF-8 (a
+    terminal or pipe in another encoding, a binary file piped in): read as bytes and decoded
+    strictly, so undecodable bytes never reach a paid prompt or the ledger."""
+    import sys
+
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a text-only stdin (embedding): refuse what could not be decoded
+        text = sys.stdin.read()
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            line = text[: exc.start].count("\n") + 1
+            raise UsageError(
+                f"{what} (stdin), line {line}: not UTF-8 text", hint="send UTF-8 text"
+            ) from None
+        return text
+    data = buffer.read()
+    try:
+        return str(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UsageError(
+            f"{what} (stdin), line {line}: not UTF-8 text (byte {data[exc.start]:#04x})",
+            hint="convert it first, e.g. iconv -f latin1 -t utf-8",
+        ) from None
+
+
 def read_prompt(prompt: str | None, prompt_file: Path | None, stdin_text: str | None = None) -> str:
     """The prompt from exactly one of: the argument, ``-`` (stdin), or ``--prompt-file``."""
-    import sys
 
     if prompt is not None and prompt_file is not None:
         raise UsageError(
@@ -59,7 +86,7 @@ def read_prompt(prompt: str | None, prompt_file: Path | None, stdin_text: str | 
                 f"--prompt-file {prompt_file} is not UTF-8 text", hint="save it as UTF-8"
             ) from None
     elif prompt == "-":
-        text = stdin_text if stdin_text is not None else sys.stdin.read()
+        text = stdin_text if stdin_text is not None else read_stdin("the prompt")
     elif prompt is not None:
         text = prompt
     else:

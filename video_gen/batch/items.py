@@ -102,9 +102,9 @@ def read_source(arg: str, stdin_text: str | None = None) -> tuple[str, Path | No
     """The batch file's text and its path (None for ``-``, stdin)."""
     if arg == "-":
         if stdin_text is None:
-            import sys
+            from video_gen.resolve import read_stdin
 
-            stdin_text = sys.stdin.read()
+            stdin_text = read_stdin("the batch")
         return stdin_text.removeprefix("\ufeff"), None
     path = Path(arg).expanduser()
     try:
@@ -183,7 +183,9 @@ def _parse_jsonl(text: str, source: str) -> Parsed:
 
 def _parse_csv(text: str, source: str) -> Parsed:
     out = Parsed()
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote left open must not silently merge the rest of the file into one paid
+    # prompt (the lenient reader does exactly that at the end of the data).
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     start = 1  # the line a row begins on (a quoted field may span lines)
     try:
@@ -228,7 +230,19 @@ def _parse_csv(text: str, source: str) -> Parsed:
             obj = {h: c for h, c in zip(header, row, strict=False) if h and c.strip() != ""}
             _add(out, source, number, obj)
     except csv.Error as exc:
-        out.problems.append(Problem(source, reader.line_num, None, f"bad CSV: {exc}"))
+        if "unexpected end of data" in str(exc):
+            out.problems.append(
+                Problem(
+                    source,
+                    start,
+                    None,
+                    "a quoted cell opened on this line is never closed: the rest of the file"
+                    " would be one prompt",
+                    'close the quote (a quote inside a quoted cell is written "")',
+                )
+            )
+        else:
+            out.problems.append(Problem(source, reader.line_num, None, f"bad CSV: {exc}"))
     if header is None:
         out.problems.append(Problem(source, None, None, "the file is empty (no header row)"))
     return out

@@ -79,6 +79,13 @@ def run_batch(
                 loaded.manifest_path,
                 loaded.skipped,
             )
+            forecast.check()  # exit 9, naming the limit: the run would be refused the same way
+            from video_gen import preflight
+
+            preflight.probe_folder(loaded.output_dir)  # exit 13 as the run would; nothing made
+            preflight.probe_folder(
+                loaded.manifest_path.parent, what="manifest's folder", flag="--manifest"
+            )
             return 0
         done = usecase.run(loaded, session, BatchDisplay(ui, resume_cmd))
     finally:
@@ -514,7 +521,7 @@ def print_dry_run(
         f"total: {forecast.new_jobs} new video{'s' if forecast.new_jobs != 1 else ''},"
         f" {forecast.total_usd:.2f} USD estimated (batch {bid})"
     )
-    verdict = "this batch fits" if forecast.fits else f"would be REFUSED: {forecast.refusal}"
+    verdict = "this batch fits" if forecast.fits else "this batch would be refused (below)"
     lines.append(f"budget {forecast.month}: {forecast.month_remaining_usd:.2f} USD left; {verdict}")
     lines.append(
         f"would save to: {show_path(out_dir) or '.'}  (manifest {show_path(manifest_path)})"

@@ -175,10 +175,15 @@ def _render(s: MonthSummary) -> None:
 
 
 def _amount(value: float | None, flag: str) -> float | None:
-    if value is not None and not (math.isfinite(value) and value >= 0):
+    from video_gen.config import MAX_USD
+
+    if value is not None and not (math.isfinite(value) and 0 <= value <= MAX_USD):
         from video_gen.errors import UsageError
 
-        raise UsageError(f"{flag} must be an amount >= 0, not {value!r}", hint=f"e.g. {flag} 100")
+        raise UsageError(
+            f"{flag} must be an amount from 0 to {MAX_USD:,.0f} USD, not {value!r}",
+            hint=f"e.g. video-gen budget set {flag} 50 (a bigger limit is a typo, not a budget)",
+        )
     return value
 
 

@@ -53,7 +53,7 @@ def show(json_output: Annotated[bool, typer.Option("--json", help="As JSON.")] =
     from video_gen.cli.ui import UI
     from video_gen.config import KEYS, Config
 
-    cfg = Config.load()
+    cfg = Config.load(strict=False)
     rows = []
     for name, key in KEYS.items():
         stored = cfg.raw(name)
@@ -98,7 +98,7 @@ def get(key: Key) -> None:
     from video_gen.config import KEYS, Config
     from video_gen.errors import UsageError
 
-    cfg = Config.load()
+    cfg = Config.load(strict=False)
     value = cfg.value(key)
     if value is None and key not in KEYS:
         raise UsageError(f"{key} is not set", hint="video-gen config show lists every key")
@@ -123,7 +123,7 @@ def set_(
             hint="video-gen config show lists every key (providers.NAME.* and"
             " gags.* are free-form)",
         )
-    cfg = Config.load()
+    cfg = Config.load(strict=False)
     cfg.set(key, _parse_scalar(value) if key not in KEYS else value)
     cfg.save()
     UI().info(f"set {key} in {cfg.path}")
@@ -138,7 +138,7 @@ def unset(key: Key) -> None:
     from video_gen.cli.ui import UI
     from video_gen.config import Config
 
-    cfg = Config.load()
+    cfg = Config.load(strict=False)
     if cfg.unset(key):
         cfg.save()
         UI().info(f"removed {key} from {cfg.path}")
@@ -258,17 +258,22 @@ def set_price(
 
     Example: video-gen config set-price wan-2.7 0.04 --source "my invoice 2026-11"
     """
+    import math
+
     import tomlkit
 
     from video_gen.cli.ui import UI
     from video_gen.config import Config
     from video_gen.errors import UsageError
+    from video_gen.pricing import MAX_USD_PER_SECOND
 
-    if usd_per_second < 0:
+    if not (math.isfinite(usd_per_second) and 0 <= usd_per_second <= MAX_USD_PER_SECOND):
         raise UsageError(
-            "the price cannot be negative", hint="give USD per second as 0 or more, e.g. 0.10"
+            f"the price {usd_per_second!r} USD/s is not a finite amount from 0 to"
+            f" {MAX_USD_PER_SECOND:g}",
+            hint="video-gen config set-price MODEL 0.10",
         )
-    cfg = Config.load()
+    cfg = Config.load(strict=False)
     rows = cfg.doc.get("prices")
     if rows is None:
         rows = tomlkit.aot()

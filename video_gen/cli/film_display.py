@@ -41,7 +41,7 @@ def run_film(
                 " one clip; without --chain they render at once"
             )
         if dry_run:
-            _dry_run(ui, session, setup)
+            _dry_run(ui, session, setup).check()  # exit 9 when the budget would refuse it
             return 0
         total = len(setup.plan.parts)
 
@@ -82,7 +82,8 @@ def run_film(
     return 0
 
 
-def _dry_run(ui: Any, session: Any, setup: Any) -> None:
+def _dry_run(ui: Any, session: Any, setup: Any) -> Any:
+    """Show the film's plan and the batch's; returns the forecast (the caller checks it)."""
     from video_gen.film.deps import INSTALL_LINE, available
     from video_gen.usecases import film as usecase
 
@@ -114,7 +115,7 @@ def _dry_run(ui: Any, session: Any, setup: Any) -> None:
                 "chain": setup.request.chain,
             }
         )
-        return
+        return forecast
     lines = [
         f"film {show.show_path(setup.out)}: {plan.size} at {plan.fps} fps ({plan.fit}),"
         f" style {plan.look.style}, transitions {plan.look.transition}"
@@ -138,6 +139,7 @@ def _dry_run(ui: Any, session: Any, setup: Any) -> None:
         setup.batch.manifest_path,
         setup.batch.skipped,
     )
+    return forecast
 
 
 def _stderr(text: str) -> None:

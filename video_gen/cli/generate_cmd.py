@@ -133,7 +133,12 @@ def generate(
     validate_request(rt.spec.api, request, caps)
     estimate = pricing.estimate(request, rt.spec.kind, rt.prices, api=rt.spec.api, caps=caps)
     if dry_run:
-        _print_dry_run(ui, rt, request, estimate, options)
+        refusal = _print_dry_run(ui, rt, request, estimate, options)
+        if refusal is not None:
+            raise refusal  # exit 9, naming the limit: a run would be refused the same way
+        from video_gen import preflight
+
+        preflight.probe_folder(options.output_dir)  # exit 13 as the run would; nothing made
         return
     if guided and not _confirm(ui, rt, request, estimate, options):
         rt.close()
@@ -255,12 +260,16 @@ def _confirm(
     return prompts.confirm(ui, "Generate?", default=True)
 
 
-def _print_dry_run(ui, rt, request, estimate, options) -> None:  # type: ignore[no-untyped-def]
+def _print_dry_run(ui, rt, request, estimate, options):  # type: ignore[no-untyped-def]
+    """Show what would be sent; returns the budget's refusal (a BudgetError) or None."""
     from video_gen.providers import preview
 
     sent = preview(rt.spec, request)
     month = rt.ledger.month(limits=rt.limits)
-    fits = rt.ledger.would_fit(estimate.usd, rt.limits)
+    refusal = rt.ledger.refusal(
+        estimate.usd, rt.limits, job=f"{request.model}, {request.seconds} s, {request.size}"
+    )
+    fits = refusal is None
     if ui.json_output:
         ui.json(
             {
@@ -277,11 +286,12 @@ def _print_dry_run(ui, rt, request, estimate, options) -> None:  # type: ignore[
                     "reserved_usd": month.reserved_usd,
                     "limit_usd": month.limit_usd,
                     "fits": fits,
+                    "refusal": None if refusal is None else refusal.message,
                 },
                 "output_dir": str(options.output_dir),
             }
         )
-        return
+        return refusal
     lines = [f"{sent.method} {sent.url}  (provider {rt.spec.name}, {rt.spec.kind})"]
     lines += [f"  {k}: {v}" for k, v in sent.body.items()]
     lines.append(
@@ -291,8 +301,9 @@ def _print_dry_run(ui, rt, request, estimate, options) -> None:  # type: ignore[
     lines.append(
         f"budget {month.month}: {month.spent_usd:.2f} spent + {month.reserved_usd:.2f}"
         f" reserved of {month.limit_usd:.2f} USD"
-        + ("" if fits is None else ("; this job fits" if fits else "; this job would be REFUSED"))
+        + ("; this job fits" if fits else "; this job would be refused (below)")
     )
     lines.append(f"would save to: {options.output_dir}")
     lines.append("nothing was sent (--dry-run)")
     ui.result("\n".join(lines))
+    return refusal

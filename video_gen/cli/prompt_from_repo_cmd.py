@@ -245,7 +245,10 @@ def _render(
     from video_gen.usecases.storyboard import write_storyboard
 
     ui = UI(quiet=quiet)
+    from video_gen import preflight
+
     folder = resolve.output_dir(Config.load(), output_dir)
+    preflight.check_folder(folder)  # the storyboard is written there first: a named error
     board = write_storyboard(result, style, folder)
     ui.info(f"storyboard: {board} ({len(result.scenes)} clip(s)); rendering it")
     request = BatchRequest(

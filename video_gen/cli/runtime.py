@@ -17,6 +17,11 @@ from video_gen.providers import ProviderSpec, capabilities_for, open_provider, s
 
 def setup_logging(verbose: bool) -> None:
     if not verbose:
+        # A --verbose command earlier in this process (tests, an embedding program) must not
+        # leave its debug handler, bound to a stderr that may be closed by now, in force.
+        root = logging.getLogger("video_gen")
+        root.handlers[:] = []
+        root.setLevel(logging.NOTSET)
         return
     from video_gen.redact import redact
 

@@ -87,6 +87,16 @@ def settle(
         raise UsageError(
             "--amount goes with --charged", hint="video-gen settle ID --charged --amount 0.40"
         )
+    if amount is not None:
+        import math
+
+        from video_gen.ledger.records import MAX_RECORD_USD
+
+        if not (math.isfinite(amount) and 0 <= amount <= MAX_RECORD_USD):
+            raise UsageError(
+                f"--amount {amount!r} is not an amount from 0 to {MAX_RECORD_USD:,.0f} USD",
+                hint="video-gen settle ID --charged --amount 0.40",
+            )
     rt = runtime.load(ui, provider, open_remote=False)
     job = rt.ledger.get(job_id)
     remote_status = None

@@ -162,6 +162,8 @@ class Transport:
         host = self.base_url if url.startswith(self.base_url) else url.split("?")[0]
         started = time.monotonic()
         timeout = self._timeout()
+        if self.secret_names and same_origin(url, self.base_url):
+            warn_plain_http(url)
         if self.secret_names and not same_origin(url, self.base_url):
             # Another origin (a CDN's output URL) never receives the key: requests drops a
             # session header whose per-request value is None.
@@ -299,6 +301,41 @@ def decode(resp: requests.Response) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise APIError("the server answered JSON that is not an object", status=resp.status_code)
     return data
+
+
+_warned_origins: set[str] = set()
+
+
+def warn_plain_http(url: str) -> bool:
+    """Warn once per process and origin when a key is about to travel over plain http:// to a
+    host that is not this machine (anyone on the path can read it). Returns whether it warned.
+    Loopback (127.0.0.0/8, ::1, localhost) is this machine: a local proxy or GPU server."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "http":
+        return False
+    host = (parts.hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return False
+    except ValueError:
+        pass
+    # host and port only: a user:password@ in the URL must not reach the message
+    origin = f"http://{host}" + (f":{parts.port}" if parts.port else "")
+    if origin in _warned_origins:
+        return False
+    _warned_origins.add(origin)
+    log.warning(
+        "warning: the API key (and any secret headers) for %s is sent over plain http://, which"
+        " anyone on the network path can read; use https:// for a server that is not on this"
+        " machine",
+        origin,
+    )
+    return True
 
 
 def same_origin(url: str, base_url: str) -> bool:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from video_gen.errors import UsageError
+from video_gen.errors import BudgetError, UsageError
 from video_gen.ledger import records as rec
 from video_gen.ledger.budget import BudgetLimits, Reservation, check
 from video_gen.ledger.query import (
@@ -115,7 +115,7 @@ class LedgerBackend(Protocol):
         *,
         since: datetime,
     ) -> tuple[dict[str, str], list[str], int]: ...
-    def completed(self, local_id: str, actual_usd: float | None) -> None: ...
+    def completed(self, local_id: str, actual_usd: float | None, *, free: bool = False) -> None: ...
     def failed(self, local_id: str, status: str, code: str | None, message: str | None) -> None: ...
     def released(self, local_id: str, reason: str) -> None: ...
     def downloaded(
@@ -127,6 +127,14 @@ class LedgerBackend(Protocol):
     def would_fit(
         self, estimate_usd: float, limits: BudgetLimits, *, now: datetime | None = None
     ) -> bool: ...
+    def refusal(
+        self,
+        estimate_usd: float,
+        limits: BudgetLimits,
+        *,
+        job: str = "dry run",
+        now: datetime | None = None,
+    ) -> BudgetError | None: ...
     def get(self, id_or_prefix: str) -> JobView: ...
     def find_remote(self, remote_id: str) -> JobView | None: ...
     def jobs(
@@ -286,6 +294,13 @@ def final_fields(
         if any(r["kind"] in rec.FINAL_KINDS for r in known):
             return None  # the first final record fixed the charge: a repeat changes nothing
     estimate = rec.from_micro(open_estimate) if open_estimate is not None else 0.0
+    if charge is not None and open_estimate is not None and fields.get("actual_usd") is not None:
+        # A paid provider's 0 (or a tenth of the estimate) is not believed (records.py).
+        charged, warning = rec.believed_charge(
+            local_id, charge, estimate, free=bool(fields.get("free"))
+        )
+        if warning is not None:
+            return stamped({**fields, "warning": warning, "charged_usd": charged})
     return stamped({**fields, "charged_usd": estimate if charge is None else charge})
 
 
@@ -517,18 +532,22 @@ class LedgerBase:
         claim = self._claim(local_ids[0], rec.as_utc(since), decide)
         return decided["adopted"], decided["none"], claim.unclaimed
 
-    def completed(self, local_id: str, actual_usd: float | None) -> None:
+    def completed(self, local_id: str, actual_usd: float | None, *, free: bool = False) -> None:
         """The job succeeded: it is charged ``actual_usd`` if known, else its estimate.
 
-        A reported cost that is not an amount (negative, NaN, text) is kept as ``reported_usd``
-        and the estimate charged: the completion itself must never be lost.
+        A reported cost that is not an amount (negative, NaN, text, absurd like 1e308) is kept
+        as ``reported_usd`` and the estimate charged: the completion itself must never be lost.
+        A paid provider's (not ``free``) report of 0, or below a tenth of the estimate, is kept
+        as ``actual_usd`` with a ``warning``, and the estimate charged (``final_fields``).
         """
         fields: dict[str, Any] = {"actual_usd": None}
         if actual_usd is not None:
             try:
                 fields["actual_usd"] = rec.check_usd(actual_usd, "actual_usd")
             except (TypeError, ValueError):
-                fields["reported_usd"] = repr(actual_usd)
+                fields["reported_usd"] = repr(actual_usd)[:40]
+        if free:
+            fields["free"] = True
         self._finish(rec.COMPLETED, local_id, fields, fields["actual_usd"])
 
     def failed(self, local_id: str, status: str, code: str | None, message: str | None) -> None:
@@ -569,16 +588,26 @@ class LedgerBase:
     ) -> bool:
         """Whether a job of ``estimate_usd`` would be reserved now (for --dry-run; no lock, so
         only ``reserve`` itself is the promise)."""
-        from video_gen.errors import BudgetError
+        return self.refusal(estimate_usd, limits, now=now) is None
 
+    def refusal(
+        self,
+        estimate_usd: float,
+        limits: BudgetLimits,
+        *,
+        job: str = "dry run",
+        now: datetime | None = None,
+    ) -> BudgetError | None:
+        """The BudgetError ``reserve`` would raise now for a job of ``estimate_usd`` (naming the
+        limit and the command that raises it), or None when it fits. ``job`` describes it."""
         micro = rec.to_micro(rec.check_usd(estimate_usd, "estimate_usd"))
         moment = rec.as_utc(now) if now is not None else rec.utcnow()
         totals = self._totals(moment.strftime("%Y-%m"))
         try:
-            check(micro, committed(totals, moment), limits, "dry run")
-        except BudgetError:
-            return False
-        return True
+            check(micro, committed(totals, moment), limits, job)
+        except BudgetError as exc:
+            return exc
+        return None
 
     def get(self, id_or_prefix: str) -> JobView:
         """The job whose local or remote id starts with ``id_or_prefix`` (UsageError unless one)."""

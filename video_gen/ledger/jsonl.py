@@ -193,9 +193,14 @@ class JsonlLedger(LedgerBase):
     def _select(self, wanted: JobFilter, limit: int | None) -> list[JobView]:
         stop = wanted.since - CLOCK_SLACK if wanted.since is not None else None
         found: list[JobView] = []
+        index = self._snapshot()
         for job in newest_first(self._file.lines_backward(self._pinned_end)):
             if stop is not None and job.created_at < stop:
                 break
+            if job.in_flight and index.has_ended(job.local_id):
+                # A "reserved" line copied below the job's end: read backwards it looks like a
+                # job in flight; all of its records (folded, duplicates once) say how it ended.
+                job = self._views([job.local_id])[job.local_id]
             if wanted.matches(job):
                 found.append(job)
                 if limit is not None and len(found) >= limit:

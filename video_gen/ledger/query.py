@@ -9,6 +9,7 @@ its first final record, which fixes its charge (``records.charge_of``).
 from __future__ import annotations
 
 import calendar
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -272,7 +273,13 @@ class _Job:
 def fold(records: Iterable[dict[str, Any]]) -> dict[str, JobView]:
     """Records in file order -> a view per local id (in order of first appearance)."""
     jobs: dict[str, _Job] = {}
+    seen: set[str] = set()
     for record in records:
+        # A line duplicated in the file (concatenated ledgers, a copied line) is one record.
+        line = json.dumps(record, sort_keys=True, default=str)
+        if line in seen:
+            continue
+        seen.add(line)
         local_id = record["id"]
         job = jobs.get(local_id)
         if job is None:
@@ -284,14 +291,18 @@ def fold(records: Iterable[dict[str, Any]]) -> dict[str, JobView]:
 def newest_first(lines: Iterable[bytes]) -> Iterator[JobView]:
     """Jobs from lines read backwards: each is complete when its "reserved" record is reached."""
     pending: dict[str, list[dict[str, Any]]] = {}
+    shown: set[str] = set()
     for line in lines:
         record, _ = rec.decode(line)
         if record is None:
             continue  # reported with its line number by the index
+        if record["id"] in shown:
+            continue  # a duplicated job (its lines copied further down): listed once
         pending.setdefault(record["id"], []).append(record)
         if record["kind"] == rec.RESERVED:
             batch = pending.pop(record["id"])
             batch.reverse()
+            shown.add(record["id"])
             yield fold(batch)[record["id"]]
 
 

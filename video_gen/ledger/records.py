@@ -43,6 +43,14 @@ ENVELOPE = ("v", "ts", "kind", "id")
 _EVENT_KIND = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
 MICRO = 1_000_000
+# The most one record may say a job cost (or was estimated at). A bigger amount is not a price
+# but corruption, or a server's bogus report (``usage.cost: 1e308``): it would overflow every
+# sum, so such a line is skipped like any corrupt one, and such a report is not recorded.
+MAX_RECORD_USD = 1_000_000.0
+# A paid provider's reported cost below this share of the estimate (0 included) is recorded but
+# not believed: the estimate is charged instead, unless the provider is declared free.
+IMPLAUSIBLE_SHARE = 0.10
+_MONEY_FIELDS = ("estimate_usd", "charged_usd", "actual_usd", "usd_per_second")
 
 
 # -- money -----------------------------------------------------------------------------------
@@ -56,11 +64,14 @@ def from_micro(micro: int) -> float:
 
 
 def check_usd(value: float, what: str) -> float:
-    """A finite, non-negative amount rounded to micro-dollars (NaN would make invalid JSON)."""
+    """A finite, non-negative amount rounded to micro-dollars (NaN would make invalid JSON), at
+    most ``MAX_RECORD_USD``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{what} must be a number, not {value!r}")
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"{what} must be a finite amount >= 0, not {value!r}")
+    if value > MAX_RECORD_USD:
+        raise ValueError(f"{what} of {value!r} USD is not a plausible amount")
     return round(float(value), 6)
 
 
@@ -255,6 +266,8 @@ def decode(line: bytes) -> tuple[dict[str, Any] | None, str | None]:
     """``(record, None)`` for a valid record, else ``(None, reason)``."""
     try:
         obj = json.loads(line)
+    except RecursionError:
+        return None, "not a record (nested too deeply to read)"
     except UnicodeDecodeError:
         return None, "not UTF-8 text"
     except json.JSONDecodeError as exc:
@@ -266,7 +279,12 @@ def decode(line: bytes) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= MAX_RECORD_USD
+    )
 
 
 def validate(obj: Any) -> tuple[dict[str, Any] | None, str | None]:
@@ -297,6 +315,56 @@ def validate(obj: Any) -> tuple[dict[str, Any] | None, str | None]:
         and isinstance(obj.get("provider"), str)
     ):
         return None, "a 'reserved' record without estimate_usd, provider and model"
-    if kind in FINAL_KINDS and "charged_usd" in obj and not _is_number(obj["charged_usd"]):
-        return None, f"a {kind!r} record with a bad charged_usd"
+    for field in _MONEY_FIELDS:
+        value = obj.get(field)
+        if value is not None and not _is_number(value):
+            return None, f"a {kind!r} record with a bad {field} ({_short(value)})"
+    if kind == DOWNLOADED and not (
+        isinstance(obj.get("variant", "video"), str)
+        and isinstance(obj.get("path"), str)
+        and isinstance(obj.get("sha256", ""), str)
+        and isinstance(obj.get("bytes", 0), int)
+        and not isinstance(obj.get("bytes", 0), bool)
+        and obj.get("bytes", 0) >= 0
+    ):
+        return None, "a 'downloaded' record with a bad variant, path, sha256 or bytes"
+    if kind == SUBMITTED and not isinstance(obj.get("remote_id", ""), (str, type(None))):
+        return None, "a 'submitted' record with a bad remote_id"
     return obj, None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def plausible_charge(actual_usd: float, estimate_usd: float, *, free: bool) -> bool:
+    """Whether a reported cost is believed: a free provider's always; a paid one's unless it is
+    below ``IMPLAUSIBLE_SHARE`` of the estimate (0, or a unit mix-up)."""
+    return free or estimate_usd <= 0 or actual_usd >= estimate_usd * IMPLAUSIBLE_SHARE
+
+
+def believed_charge(
+    local_id: str, reported: Any, estimate_usd: float, *, free: bool
+) -> tuple[float, str | None]:
+    """What a completed job is charged given the provider's report, and the warning to show
+    when the report is not believed: not an amount (NaN, negative, text, over
+    ``MAX_RECORD_USD`` such as 1e308), or a paid provider's 0 or below a tenth of the estimate
+    (a missing or mis-scaled usage report, not a gift: believing it lets the budget overspend).
+    ``reported`` None (the provider reports no cost) is the estimate, without a warning."""
+    if reported is None:
+        return estimate_usd, None
+    try:
+        actual = check_usd(reported, "the reported cost")
+    except (TypeError, ValueError):
+        return estimate_usd, (
+            f"job {local_id}: the provider reported a cost of {str(reported)[:20]!s}, which is not"
+            f" an amount; the estimate of {usd_text(estimate_usd)} USD is charged to the budget"
+        )
+    if plausible_charge(actual, estimate_usd, free=free):
+        return actual, None
+    return estimate_usd, (
+        f"job {local_id}: the provider reported a cost of {usd_text(actual)} USD for a job"
+        f" estimated at {usd_text(estimate_usd)} USD; the estimate is charged to the budget"
+        " (declare the provider free = true if it really costs nothing)"
+    )

@@ -54,20 +54,29 @@ class LedgerFile:
         flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)  # no CRLF on Windows
         fd = os.open(self.path, flags, 0o600)
         try:
-            size = os.fstat(fd).st_size
-            if size:
-                os.lseek(fd, size - 1, os.SEEK_SET)
-                if os.read(fd, 1) != b"\n":
-                    # A writer was killed mid-line: leave its bytes untouched (they are reported
-                    # as a corrupt line) and begin ours on a fresh line so it stays intact.
-                    lines = b"\n" + lines
-            view = memoryview(lines)  # O_APPEND: every write lands at the end, wherever we read
-            while view:  # one write in practice; the loop only matters on a full disk
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
+            self._write(fd, lines)
+        except OSError as exc:
+            # Name the file (os.write does not): "the disk is full" alone says not which disk.
+            if exc.filename is None:
+                raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
+            raise
         finally:
             os.close(fd)
+
+    def _write(self, fd: int, lines: bytes) -> None:
+        """Write ``lines`` at the end of ``fd`` (a new line first after a torn tail)."""
+        size = os.fstat(fd).st_size
+        if size:
+            os.lseek(fd, size - 1, os.SEEK_SET)
+            if os.read(fd, 1) != b"\n":
+                # A writer was killed mid-line: leave its bytes untouched (they are reported
+                # as a corrupt line) and begin ours on a fresh line so it stays intact.
+                lines = b"\n" + lines
+        view = memoryview(lines)  # O_APPEND: every write lands at the end, wherever we read
+        while view:  # one write in practice; the loop only matters on a full disk
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
         if not size:
             from video_gen.fsutil import fsync_dir
 

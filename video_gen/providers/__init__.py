@@ -12,6 +12,7 @@ follows the server instead of the packaged lists (``capabilities_for``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -145,6 +146,7 @@ def _named(name: str, table: Any) -> ProviderSpec:
         kind = kinds.get(kind_name)
     except ConfigError as exc:
         raise ConfigError(f"[providers.{name}]: {exc.message}", hint=exc.hint) from None
+    _check_keys(name, table, kind)
     table = {**kind.spec_defaults(name, table), **table}
     # A key written in the table wins over the kind's usual variable (two accounts, two tables).
     env = table.get("api_key_env") or (None if table.get("api_key") else kind.default_key_env)
@@ -179,6 +181,36 @@ def _named(name: str, table: Any) -> ProviderSpec:
         headers={str(k): str(v) for k, v in headers.items()},
         options={k: v for k, v in table.items() if k not in _SPEC_KEYS},
     )
+
+
+COMMON_KEYS = (*_SPEC_KEYS, "models", "free")
+
+
+def _check_keys(name: str, table: Mapping[str, Any], kind: Any) -> None:
+    """Refuse a key this kind does not read (a typo would silently do nothing: ``api_kye``
+    leaves the provider without its key, ``job_second`` the emulator at its default)."""
+    import difflib
+
+    extra = getattr(kind, "table_keys", None)
+    if extra is None:
+        return
+    known = [*COMMON_KEYS, *extra]
+    for key in table:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
+        guess = f"did you mean {close[0]}? " if close else ""
+        raise ConfigError(
+            f"unknown key {key!r} in [providers.{name}] (kind {kind.name}): it would be ignored,"
+            " so it is refused",
+            hint=f"{guess}keys of this kind: {', '.join(known)} (docs/providers.md)",
+        )
+    free = table.get("free")
+    if free is not None and not isinstance(free, bool):
+        raise ConfigError(
+            f"[providers.{name}] free is {free!r}: true or false",
+            hint="free = true only for a server that never charges (your own GPU)",
+        )
 
 
 def _builtin_key(config: Config) -> tuple[str | None, str]:
@@ -216,7 +248,12 @@ def open_provider(spec: ProviderSpec, connect: Connect) -> Provider:
     """Open ``spec``. ``connect`` builds a transport (timeouts, retry policy, retry hook bound)."""
     _ready(spec)
     spec.declared_models()  # a bad declaration is a config error before anything is sent
-    return spec.impl.open(spec, connect)
+    provider = spec.impl.open(spec, connect)
+    if spec.options.get("free") is True:
+        # Read by the job layer: this provider's reported cost of 0 is believed (docs).
+        with contextlib.suppress(AttributeError):
+            provider.free = True  # type: ignore[attr-defined]
+    return provider
 
 
 def capabilities_for(spec: ProviderSpec, model: str) -> ModelCapabilities | None:

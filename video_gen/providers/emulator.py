@@ -43,7 +43,9 @@ class EmulatorProvider:
         options = spec.options
         job_seconds = options.get("job_seconds")
         if job_seconds is None:
-            job_seconds = float(os.environ.get("VIDEO_GEN_EMULATOR_JOB_SECONDS", "3"))
+            from video_gen.config import env_number
+
+            job_seconds = env_number("VIDEO_GEN_EMULATOR_JOB_SECONDS", 3.0)
         faults = str(options.get("faults", "")) or os.environ.get("VIDEO_GEN_EMULATOR_FAULTS", "")
         try:
             self.server = EmulatorServer(
@@ -149,6 +151,7 @@ def _profile(spec_name: str, options: Mapping[str, Any]) -> Profile:
 
 
 class EmulatorKind(KindBase):
+    table_keys: tuple[str, ...] | None = ("profile", "faults", "job_seconds", "priced")
     name = "emulator"
     description = "the built-in emulator (no key, no cost); `profile` picks the server it plays"
     default_base_url = "(in-process)"

@@ -144,6 +144,7 @@ def platform_url(spec: Any) -> str:
 
 
 class FalKind(HostedKind):
+    table_keys: tuple[str, ...] | None = ("platform_url",)
     name = "fal"
     description = "fal's queue: any fal video model (Veo, Kling, Wan, Seedance ...)"
     default_base_url = "https://queue.fal.run"

@@ -233,6 +233,7 @@ class GeminiProvider(HostedProvider):
 
 
 class GeminiKind(HostedKind):
+    table_keys: tuple[str, ...] | None = ("delivery",)
     name = "gemini"
     description = "the Gemini API: Gemini Omni Flash through the Interactions API"
     default_base_url = "https://generativelanguage.googleapis.com/v1beta"

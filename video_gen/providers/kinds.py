@@ -133,6 +133,10 @@ class KindBase:
     size_style = "pixels"
     models_table: str | None = None
     remix_default = True
+    # The keys a [providers.NAME] table of this kind may hold besides the common ones (kind,
+    # base_url, api_key, api_key_env, model, headers, models, free); others are refused as
+    # typos. None (a plugin that does not say): not checked.
+    table_keys: tuple[str, ...] | None = None
 
     def api(self, spec: ProviderSpec) -> str:
         return self.name

@@ -176,6 +176,7 @@ class OpenAIVideosProvider:
 
 
 class OpenAIVideosKind(KindBase):
+    table_keys: tuple[str, ...] | None = ("remix",)
     name = "openai-videos"
     description = "any server speaking /v1/videos: LiteLLM proxy, vLLM-Omni, SGLang, gateways"
     default_base_url = ""

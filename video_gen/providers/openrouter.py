@@ -125,6 +125,7 @@ def request_body(request: GenerationRequest, *, inline_images: bool = True) -> d
 
 
 class OpenRouterKind(KindBase):
+    table_keys: tuple[str, ...] | None = ()
     name = "openrouter"
     description = "OpenRouter's video API: Veo 3.1, Wan, Seedance, Kling behind one key"
     default_base_url = "https://openrouter.ai/api/v1"

@@ -138,6 +138,7 @@ class ReplicateProvider(HostedProvider):
 
 
 class ReplicateKind(HostedKind):
+    table_keys: tuple[str, ...] | None = ()
     name = "replicate"
     description = "Replicate: video models by owner/name (Veo, Kling, Wan, MiniMax ...)"
     default_base_url = "https://api.replicate.com/v1"

@@ -494,6 +494,15 @@ def build(
         imports=analysis.facts.imports,
     )
     cast = _cast(library, kind.world, cast_symbols)
+    if not cast:
+        # Code, but nothing in it to make a character of (one tiny function, only scripts):
+        # a story needs a hero, and a storyboard without one would be clips of nothing.
+        raise UsageError(
+            f"{path}: its {analysis.facts.files} source file(s) define no public class or"
+            " function to cast as the story's hero",
+            hint="pass a repository with a public API (a package, a library), or write the"
+            " storyboard by hand (docs/batch.md)",
+        )
     board = compose(
         project=name,
         about=about,

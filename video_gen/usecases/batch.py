@@ -296,8 +296,35 @@ def run(batch: LoadedBatch, session: Session, display: Display) -> BatchRun:
         decisions, forecast = plan(batch, session)
         display.planned(batch, decisions, forecast)
         forecast.check()
+        check_local(batch, decisions)
         result = run_engine(batch, session, display, decisions, skipped=batch.skipped)
     return BatchRun(result, decisions, forecast)
+
+
+def check_local(batch: LoadedBatch, decisions: Sequence[Decision]) -> None:
+    """The local checks for the whole batch before its first create (``video_gen.preflight``):
+    its name template, output and manifest folders, and disk space for every new video."""
+    from video_gen import preflight as local
+
+    new = [d.item for d in decisions if d.action.spends]
+    sample = new[0] if new else (batch.items[0] if batch.items else None)
+    values: dict[str, Any] = {}
+    if sample is not None:
+        options = batch.options_for(sample)
+        values = {
+            "slug": naming.slugify(sample.request.prompt),
+            "model": sample.request.model,
+            "seconds": sample.request.seconds,
+            "size": sample.request.size,
+            **options.name_values,
+        }
+    local.check_batch(
+        [item.request for item in new],
+        batch.output_dir,
+        batch.base.name_template,
+        manifest=batch.manifest_path,
+        sample_values=values,
+    )
 
 
 def run_engine(

@@ -124,6 +124,20 @@ def prepare(request: FilmRequest, session: Session) -> FilmSetup:
     return FilmSetup(request, loaded, planned, out, scenes)
 
 
+def check_film_out(out: Path) -> None:
+    """The film's file can be written (before its clips are paid for): not an existing folder
+    or device, in a folder that can be written (``video_gen.preflight``)."""
+    from video_gen import preflight
+    from video_gen.errors import LocalFilesError
+
+    if out.exists() and not out.is_file():
+        raise LocalFilesError(
+            f"the film's file {out} is {preflight.describe_path(out)}, not a file",
+            hint="choose another --out (a .mp4 file)",
+        )
+    preflight.check_folder(out.parent, what="film's folder", flag="--out")
+
+
 def plan_name(loaded: LoadedBatch) -> str:
     """The plan file's name without extensions (``demo-chaplin-1a2b.storyboard.jsonl`` ->
     ``demo-chaplin-1a2b``); stdin: the batch id."""
@@ -206,6 +220,7 @@ def make(
     # Before anything is paid: a film that cannot be joined is not worth its clips.
     require_av()
     require_pillow()
+    check_film_out(setup.out)
     if setup.request.chain:
         run = _run_chain(setup, session, display)
     else:
@@ -393,6 +408,7 @@ def _run_chain(setup: FilmSetup, session: Session, display: Display) -> BatchRun
         decisions, forecast = plan(setup, session)
         display.planned(loaded, decisions, forecast)
         forecast.check()
+        batch_usecase.check_local(loaded, decisions)
         manifest = _ChainManifest(loaded.manifest_path, loaded.header, len(loaded.items))
         states: list[ItemState] = []
         previous: Path | None = None
