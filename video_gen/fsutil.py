@@ -11,9 +11,12 @@ from typing import BinaryIO
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path, *, mode: int | None = None) -> Iterator[BinaryIO]:
-    """A file to stream into; on success it is fsynced and ``os.replace``d onto ``path``, on
-    an error (or Ctrl-C) removed, so ``path`` is never half-written."""
+def atomic_writer(
+    path: Path, *, mode: int | None = None, durable: bool = True
+) -> Iterator[BinaryIO]:
+    """A file to stream into; on success it is fsynced (unless not ``durable``: caches and
+    other files whose loss is only a miss) and ``os.replace``d onto ``path``, on an error (or
+    Ctrl-C) removed, so ``path`` is never half-written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -21,19 +24,24 @@ def atomic_writer(path: Path, *, mode: int | None = None) -> Iterator[BinaryIO]:
             os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
-    """Write ``data`` to a temp file beside ``path``, fsync it, then ``os.replace`` it in."""
-    with atomic_writer(path, mode=mode) as fh:
+def atomic_write_bytes(
+    path: Path, data: bytes, *, mode: int | None = None, durable: bool = True
+) -> None:
+    """Write ``data`` to a temp file beside ``path``, fsync it (if ``durable``), then
+    ``os.replace`` it in."""
+    with atomic_writer(path, mode=mode, durable=durable) as fh:
         fh.write(data)
 
 

@@ -211,16 +211,8 @@ class JobRunner:
                 raise  # forced before an id: the job stays open for `video-gen recover`
             # Held back until the id was recorded: the job exists, so say which and how to
             # resume (a Ctrl-C or SIGTERM during the create).
-            self.ledger.event(local_id, "interrupted", remote_id=made.id)
-            if options.cancel_on_interrupt:
-                raise _named(self._cancel(local_id, made), local_id, made.id) from None
-            raise _named(
-                Interrupted(
-                    f"stopped; job {made.id} was created and keeps running on the server",
-                    hint=f"resume with: video-gen download {made.id}",
-                ),
-                local_id,
-                made.id,
+            raise self._interrupted(
+                local_id, made, options, "stopped; job {} was created and keeps running"
             ) from None
         except (CreateInDoubtError, JobNotRecordedError):
             raise  # the job stays open: in doubt, or for a re-run to find (batch, recover)
@@ -478,16 +470,8 @@ class JobRunner:
             )
             files = self._fetch_by(started.began + options.timeout, local_id, job, started, options)
         except KeyboardInterrupt:
-            self.ledger.event(local_id, "interrupted", remote_id=job.id)
-            if options.cancel_on_interrupt:
-                raise _named(self._cancel(local_id, job), local_id, job.id) from None
-            raise _named(
-                Interrupted(
-                    f"stopped waiting; job {job.id} keeps running on the server",
-                    hint=f"resume with: video-gen download {job.id}",
-                ),
-                local_id,
-                job.id,
+            raise self._interrupted(
+                local_id, job, options, "stopped waiting; job {} keeps running"
             ) from None
         except JobFailedError as exc:
             _named(exc, local_id, job.id, resume=f"video-gen status {job.id}")
@@ -538,6 +522,23 @@ class JobRunner:
                 raise
             self.ledger.event(local_id, "timeout", remote_id=job.id, after_s=options.timeout)
             raise DeadlineExceededError(job.id, options.timeout) from None
+
+    def _interrupted(
+        self, local_id: str, job: RemoteJob, options: RunOptions, what: str
+    ) -> VideoGenError:
+        """Ctrl-C or SIGTERM after the job exists: recorded, then the error that names it and
+        how to resume (or, with ``--cancel-on-interrupt``, the job cancelled)."""
+        self.ledger.event(local_id, "interrupted", remote_id=job.id)
+        if options.cancel_on_interrupt:
+            return _named(self._cancel(local_id, job), local_id, job.id)
+        return _named(
+            Interrupted(
+                what.format(job.id) + " on the server",
+                hint=f"resume with: video-gen download {job.id}",
+            ),
+            local_id,
+            job.id,
+        )
 
     def _cancel(self, local_id: str, job: RemoteJob) -> Interrupted:
         """``--cancel-on-interrupt``: ask the server to stop the job, then record how it ended

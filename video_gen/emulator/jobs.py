@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from video_gen.fsutil import atomic_write_bytes
+
 Phase = Literal["queued", "running", "completed", "failed", "cancelled", "expired"]
 
 # Moderation runs before rendering starts; an internal error is found when rendering ends.
@@ -123,24 +125,6 @@ def _from_data(data: dict[str, Any], wall_now: float, now: float) -> Job:
     return Job(**fields, failure=Failure(**failure) if failure else None)
 
 
-def _replace(path: Path, data: bytes) -> None:
-    """Temp file beside ``path``, then ``os.replace``: never half-written. No fsync: emulated
-    jobs are not money, and a create should not wait for the disk."""
-    import contextlib
-    import os
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 class JobStore:
     """Thread-safe jobs by id, in creation order. Deleted jobs are gone (404 afterwards).
 
@@ -196,7 +180,10 @@ class JobStore:
                 jobs = sorted(merged.values(), key=lambda j: (j.created_at, j.seq))[-KEEP_JOBS:]
                 wall_now, now = time.time(), self.clock()
                 payload = {"version": 1, "jobs": [_to_data(j, wall_now, now) for j in jobs]}
-            _replace(self.path, json.dumps(payload, default=str).encode("utf-8"))
+            # No fsync: emulated jobs are not money, and a create should not wait for the disk.
+            atomic_write_bytes(
+                self.path, json.dumps(payload, default=str).encode("utf-8"), durable=False
+            )
 
     def add(self, job: Job) -> Job:
         with self._lock:

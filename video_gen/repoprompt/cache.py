@@ -26,13 +26,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from video_gen.fsutil import atomic_write_bytes
 from video_gen.repoprompt.facts import EXTRACTOR_VERSION, FileFacts
 from video_gen.repoprompt.scan import SourceFile
 
@@ -48,16 +47,7 @@ def default_base() -> Path:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Temp file beside ``path``, then ``os.replace``. No fsync: a torn entry is only a miss."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes(path, data, durable=False)
 
 
 def facts_path(facts_dir: Path, sha: str, language: str) -> Path:
