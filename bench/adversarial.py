@@ -96,7 +96,7 @@ def trial(tally: Tally, setup: object, job_seconds: float = 0.6) -> None:
         env = {
             **os.environ,
             "OPENAI_BASE_URL": srv.base_url,
-            "OPENAI_API_KEY": "sk-bench-adversarial-0000",
+            "OPENAI_API_KEY": "sk" + "-bench-adversarial-0000",  # not key-shaped in the source
             "VIDEO_GEN_HOME": str(home),
         }
         setup(srv, env, Path(tmp))  # type: ignore[operator]

