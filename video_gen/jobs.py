@@ -612,7 +612,7 @@ def _named(
 def _is_free(provider: Provider) -> bool:
     """Whether the provider is declared free (the emulator, ``free = true``): its reported
     cost of 0 is believed."""
-    return provider.kind == "emulator" or getattr(provider, "free", False) is True
+    return getattr(provider, "free", False) is True
 
 
 def _name_values(request: GenerationRequest, options: RunOptions) -> dict[str, Any]:

@@ -61,6 +61,7 @@ class EmulatorProvider:
             ) from None
         self.name = spec.name
         self.emulated = free(spec)
+        self.free = True  # nothing is paid: a reported cost of 0 is believed (jobs._is_free)
         self.server.start()
         try:
             self.inner: Provider = kinds.get(imitated_kind(self.server.profile)).open(
