@@ -151,13 +151,9 @@ def _render(s: MonthSummary) -> None:
         table = Table(title=None, show_edge=False, header_style="bold", pad_edge=False)
         names = [f"{m.provider}/{m.model}" for m in s.models]
         table.add_column("provider/model", no_wrap=True, min_width=max(map(len, names)))
-        table.add_column("spent", justify="right")
-        table.add_column("reserved", justify="right")
-        table.add_column("done", justify="right")
-        table.add_column("failed", justify="right")
-        table.add_column("released", justify="right")
-        table.add_column("in flight", justify="right")
-        table.add_column("seconds", justify="right")
+        # Short headers that never wrap: the table fits 80 columns ("open" = in flight).
+        for header in ("spent", "reserved", "done", "failed", "released", "open", "sec"):
+            table.add_column(header, justify="right", no_wrap=True)
         for m in s.models:
             table.add_row(
                 Text(f"{m.provider}/{m.model}"),
