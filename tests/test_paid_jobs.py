@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakekeys import fake_key
@@ -164,25 +165,33 @@ def reserve_in_a_process_that_exits() -> str:
     return done.stdout.strip()
 
 
-def test_a_rival_left_by_a_dead_process_does_not_block_a_claim() -> None:
-    """A create with the same parameters left without an id by a process that exited is not
-    on the wire: the lost create claims the one job found (before: ambiguous, waited for
-    CLAIM_WAIT, then in doubt)."""
-    from datetime import datetime, timedelta, timezone
-
+def reserve_here(ledger: Any, provider: str = "openai") -> tuple[Any, str]:
+    """Reserve PROMPT's job in this process: (its request, its local id)."""
     from video_gen.ledger import BudgetLimits
     from video_gen.types import Estimate, GenerationRequest
 
-    reserve_in_a_process_that_exits()
-    ledger = open_ledger()
-    request = GenerationRequest(prompt=PROMPT, model="sora-2", seconds=4, size="720x1280")
-    mine = ledger.reserve(
+    request = GenerationRequest(
+        prompt=PROMPT, model="sora-2", seconds=4, size="720x1280", provider=provider
+    )
+    local_id = ledger.reserve(
         request,
         Estimate(0.4, 0.1, "t"),
         BudgetLimits(monthly_usd=50.0),
         provider_kind="openai-videos",
         command="generate",
     ).local_id
+    return request, local_id
+
+
+def test_a_rival_left_by_a_dead_process_does_not_block_a_claim() -> None:
+    """A create with the same parameters left without an id by a process that exited is not
+    on the wire: the lost create claims the one job found (before: ambiguous, waited for
+    CLAIM_WAIT, then in doubt)."""
+    from datetime import datetime, timedelta, timezone
+
+    reserve_in_a_process_that_exits()
+    ledger = open_ledger()
+    request, mine = reserve_here(ledger)
     since = datetime.now(timezone.utc) - timedelta(minutes=1)
     claim = ledger.claim(mine, request, [("video_a", "queued")], since=since)
     assert claim.remote_id == "video_a" and claim.pending == 0
@@ -191,24 +200,8 @@ def test_a_rival_left_by_a_dead_process_does_not_block_a_claim() -> None:
 def test_open_jobs_are_the_in_flight_jobs_oldest_first_by_provider() -> None:
     """What every spending command reads first (the JSON Lines file: from its index, not a
     whole-file scan; bench: 4 s -> 1 ms at 100,000 jobs)."""
-    from video_gen.ledger import BudgetLimits
-    from video_gen.types import Estimate, GenerationRequest
-
     ledger = open_ledger()
-
-    def reserve(provider: str) -> str:
-        request = GenerationRequest(
-            prompt=PROMPT, model="sora-2", seconds=4, size="720x1280", provider=provider
-        )
-        return ledger.reserve(
-            request,
-            Estimate(0.4, 0.1, "t"),
-            BudgetLimits(monthly_usd=50.0),
-            provider_kind="openai-videos",
-            command="generate",
-        ).local_id
-
-    a, b, c, d = reserve("openai"), reserve("other"), reserve("openai"), reserve("openai")
+    a, b, c, d = (reserve_here(ledger, p)[1] for p in ("openai", "other", "openai", "openai"))
     ledger.submitted(c, "video_c", "queued")
     ledger.released(d, "refused")
     assert [v.local_id for v in ledger.open_jobs("openai")] == [a, c]
